@@ -1,0 +1,173 @@
+"""Issuer tools: make keys, sign consular records into CS1 seals, render QR codes.
+
+>>> from scanverify.issuer import generate_key, sign_record
+>>> key = generate_key("ES256")
+>>> seal = sign_record({"v": 1, "no": "2026-BJ-1", "t": "apostille", "dt": "2026-11-26",
+...                     "au": "Consular Department", "doc": {"ti": "Birth certificate"}},
+...                    key, iss="CN")
+>>> seal.startswith("CS1:")
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import zlib
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import cbor2
+from cryptography.hazmat.primitives import serialization
+
+from ._codec import b45encode
+from .algorithms import ALGORITHMS, Algorithm, PrivateKey, PublicKey, algorithm_for_key, kid_of, spki_der
+from .cose import sign_cose_sign1
+from .errors import TrustError, UsageError
+from .formats.cs1 import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_RECORD, PREFIX
+
+__all__ = [
+    "generate_key",
+    "load_private_key",
+    "render_qr",
+    "sign_record",
+    "trust_entry",
+    "write_key_files",
+]
+
+
+def generate_key(alg: str = "ES256") -> PrivateKey:
+    """A new private key for one of the seal algorithms (ES256 by default)."""
+    return _algorithm(alg).generate()
+
+
+def _algorithm(alg: str) -> Algorithm:
+    try:
+        return ALGORITHMS[alg]
+    except KeyError:
+        raise UsageError(f"unknown algorithm {alg!r} (choose from {', '.join(ALGORITHMS)})") from None
+
+
+def trust_entry(
+    public_key: PublicKey,
+    *,
+    name: str = "",
+    iss: str | None = None,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    specimen: bool = False,
+) -> dict[str, Any]:
+    """A trust-bundle key entry (seal-format.md section 7) for ``public_key``."""
+    algorithm = algorithm_for_key(public_key)
+    entry: dict[str, Any] = {
+        "spki": base64.b64encode(spki_der(public_key)).decode(),
+        "kid": kid_of(public_key).hex(),
+        "name": name,
+        "alg": algorithm.name if algorithm else None,
+        "status": "active",
+        "specimen": specimen,
+    }
+    if iss:
+        entry["iss"] = iss
+    for bound, moment in (("not_before", not_before), ("not_after", not_after)):
+        if moment is not None:
+            entry[bound] = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return entry
+
+
+def write_key_files(private_key: PrivateKey, stem: str | Path, **entry_terms: Any) -> tuple[Path, Path, Path]:
+    """Write STEM.key.pem (mode 0600), STEM.pub.pem and STEM.trust.json; return their paths.
+
+    Existing files are never overwritten: a lost private key cannot be re-made.
+    """
+    stem = Path(stem)
+    paths = (Path(f"{stem}.key.pem"), Path(f"{stem}.pub.pem"), Path(f"{stem}.trust.json"))
+    for path in paths:
+        if path.exists():
+            raise UsageError(f"{path} already exists; choose another name or move it away first")
+    public_key = private_key.public_key()
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # The private key file is created 0600 from the start (no window in which
+    # it is readable by others), and O_EXCL refuses to follow or reuse a file.
+    fd = os.open(paths[0], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private_pem)
+    os.chmod(paths[0], 0o600)
+    paths[1].write_bytes(
+        public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    bundle = {"format": "scanverify.trust.v1", "version": 1, "keys": [trust_entry(public_key, **entry_terms)], "revoked_seals": []}
+    paths[2].write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return paths
+
+
+def load_private_key(path: str | Path) -> PrivateKey:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise TrustError(f"{path}: cannot read private key ({exc.strerror or exc})") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise TrustError(f"{path}: not an unencrypted PEM private key ({exc})") from None
+    if algorithm_for_key(key.public_key()) is None:  # type: ignore[arg-type]
+        raise TrustError(f"{path}: key type is not usable for seals (EC P-256/384/521, RSA >= 2048, Ed25519)")
+    return key  # type: ignore[return-value]
+
+
+def sign_record(
+    record: Mapping[str, Any],
+    private_key: PrivateKey,
+    *,
+    iss: str,
+    issued_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    alg: str | None = None,
+) -> str:
+    """Sign a consular record into CS1 seal text ('CS1:...').
+
+    The record is checked against the spec first, so an issuer cannot make a
+    seal that every verifier would call malformed.
+    """
+    from .formats.cs1 import CS1, _check_record
+    from .formats import MalformedSeal
+
+    public_key = private_key.public_key()
+    algorithm = _algorithm(alg) if alg else algorithm_for_key(public_key)  # type: ignore[arg-type]
+    if algorithm is None or not algorithm.fits(public_key):
+        raise UsageError(f"algorithm {alg} does not fit this key")
+    issued_at = issued_at or datetime.now(timezone.utc)
+    claims: dict[int, Any] = {CLAIM_ISS: iss, CLAIM_IAT: int(issued_at.timestamp()), CLAIM_RECORD: dict(record)}
+    if expires_at is not None:
+        claims[CLAIM_EXP] = int(expires_at.timestamp())
+    try:
+        _check_record(dict(record), b"")
+    except MalformedSeal as exc:
+        raise UsageError(str(exc)) from None
+    cose = sign_cose_sign1(cbor2.dumps(claims), private_key, algorithm, kid_of(public_key))  # type: ignore[arg-type]
+    text = PREFIX + b45encode(zlib.compress(cose, 9))
+    CS1().parse(text)  # refuses iss and times the format cannot carry
+    return text
+
+
+def render_qr(text: str, path: str | Path | None = None, *, scale: int = 8, border: int = 4) -> Any:
+    """Render seal text as a QR code (error correction Q); write PNG or SVG if ``path`` is given.
+
+    Returns the segno QRCode.
+    """
+    import segno
+
+    # The Base45 alphabet is QR's alphanumeric set, so segno picks that mode
+    # and the code stays small; Q survives a stamp or crease over a quarter of it.
+    qr = segno.make_qr(text, error="q", boost_error=True)
+    if path is not None:
+        path = Path(path)
+        if path.suffix.lower() not in (".png", ".svg"):
+            raise UsageError(f"{path}: the QR image must be .png or .svg")
+        qr.save(str(path), scale=scale, border=border)
+    return qr
