@@ -92,7 +92,9 @@ class Issuer:
     def entry(self, **terms: Any) -> dict[str, Any]:
         return {"spki": base64.b64encode(spki(self.public_key)).decode(), "iss": "CN", "name": "Test Issuer", **terms}
 
-    def bundle(self, *extra_entries: dict[str, Any], revoked_seals: tuple[str, ...] = (), **terms: Any) -> dict[str, Any]:
+    def bundle(
+        self, *extra_entries: dict[str, Any], revoked_seals: tuple[str, ...] = (), **terms: Any
+    ) -> dict[str, Any]:
         return {
             "format": "scanverify.trust.v1",
             "version": 1,
@@ -122,7 +124,11 @@ class SealParts:
         protected_bytes = self.protected_bytes if self.protected_bytes is not None else cbor2.dumps(protected)
         payload = self.payload if self.payload is not None else cbor2.dumps(self.claims)
         to_sign = cbor2.dumps(["Signature1", protected_bytes, b"", payload])
-        signature = self.signature if self.signature is not None else raw_sign(self.issuer.alg, self.issuer.private_key, to_sign)
+        signature = (
+            self.signature
+            if self.signature is not None
+            else raw_sign(self.issuer.alg, self.issuer.private_key, to_sign)
+        )
         body = [protected_bytes, self.unprotected, payload, signature]
         return cbor2.dumps(cbor2.CBORTag(self.tag, body) if self.tag is not None else body) + self.trailing
 
@@ -131,7 +137,15 @@ class SealParts:
         return self.prefix + b45(zlib.compress(data) if self.compress else data)
 
 
-def make_seal(issuer: Issuer, *, iat: int, exp: int | None = None, iss: str = "CN", rec: dict[str, Any] | None = None, **parts: Any) -> SealParts:
+def make_seal(
+    issuer: Issuer,
+    *,
+    iat: int,
+    exp: int | None = None,
+    iss: str = "CN",
+    rec: dict[str, Any] | None = None,
+    **parts: Any,
+) -> SealParts:
     claims: dict[Any, Any] = {1: iss, 6: iat, -65537: rec if rec is not None else record()}
     if exp is not None:
         claims[4] = exp

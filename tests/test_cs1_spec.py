@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import cbor2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from scanverify import Status, TrustStore, Verifier
 from specseal import ALGS, B45, Issuer, SealParts, b45, make_seal, record
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+from scanverify import Status, TrustStore, Verifier
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 T = int(NOW.timestamp())
 
 
@@ -100,7 +100,12 @@ def test_ecdsa_r_or_s_out_of_range_never_verifies(issuer: Issuer, r_s: str) -> N
     n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
     good = cbor2.loads(make_seal(issuer, iat=T).cose()).value[3]
     r, s = good[:32], good[32:]
-    bad = {"r0": bytes(32) + s, "s0": r + bytes(32), "r_order": n.to_bytes(32, "big") + s, "s_order": r + n.to_bytes(32, "big")}[r_s]
+    bad = {
+        "r0": bytes(32) + s,
+        "s0": r + bytes(32),
+        "r_order": n.to_bytes(32, "big") + s,
+        "s_order": r + n.to_bytes(32, "big"),
+    }[r_s]
     assert verify(make_seal(issuer, iat=T, signature=bad).text(), issuer.bundle()).status is Status.FORGED
 
 
@@ -166,7 +171,7 @@ def test_iat_beyond_clock_skew_is_not_yet_valid(issuer: Issuer) -> None:
 
 def test_signed_before_key_not_before(issuer: Issuer) -> None:
     bundle = issuer.bundle(not_before="2026-01-01T00:00:00Z")
-    seal = make_seal(issuer, iat=int(datetime(2025, 12, 31, tzinfo=timezone.utc).timestamp()))
+    seal = make_seal(issuer, iat=int(datetime(2025, 12, 31, tzinfo=UTC).timestamp()))
     assert verify(seal.text(), bundle).status is Status.NOT_YET_VALID
 
 
@@ -183,7 +188,7 @@ def test_signed_after_key_retired_is_expired(issuer: Issuer) -> None:
 def test_retired_key_keeps_old_seals_genuine(issuer: Issuer) -> None:
     # A legalisation signed in 2021 stays genuine after the key is retired.
     bundle = issuer.bundle(not_before="2021-01-01T00:00:00Z", not_after="2022-01-01T00:00:00Z")
-    iat = int(datetime(2021, 6, 1, tzinfo=timezone.utc).timestamp())
+    iat = int(datetime(2021, 6, 1, tzinfo=UTC).timestamp())
     assert verify(make_seal(issuer, iat=iat).text(), bundle, at=NOW).status is Status.GENUINE
 
 
@@ -220,7 +225,9 @@ MALFORMED_PARTS: dict[str, dict[str, Any]] = {
     "protected not a map": {"protected_bytes": cbor2.dumps([1, 2])},
     "payload not claims": {"payload": cbor2.dumps([1, 2, 3])},
     "payload not cbor": {"payload": b"\xff\xff"},
-    "duplicate claim key": {"payload": b"\xa4\x01\x62CN\x06\x01\x01\x62CN" + cbor2.dumps(-65537) + cbor2.dumps(record())},
+    "duplicate claim key": {
+        "payload": b"\xa4\x01\x62CN\x06\x01\x01\x62CN" + cbor2.dumps(-65537) + cbor2.dumps(record())
+    },
     "no iss": {"claims": claims_without(1)},
     "no iat": {"claims": claims_without(6)},
     "no record": {"claims": claims_without(-65537)},
@@ -320,7 +327,9 @@ def test_pem_public_key_is_trust(issuer: Issuer, tmp_path: Any) -> None:
     from cryptography.hazmat.primitives import serialization
 
     pem = tmp_path / "issuer.pub.pem"
-    pem.write_bytes(issuer.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    pem.write_bytes(
+        issuer.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     store = TrustStore.from_file(pem)
     result = Verifier(trust=store, clock=lambda: NOW).verify_payload(make_seal(issuer, iat=T).text())
     assert result.status is Status.GENUINE
@@ -336,7 +345,9 @@ def test_naive_clock_is_refused(issuer: Issuer) -> None:
 
 # ---------------------------------------------------------------- fuzzing the parser
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(), st.text(alphabet=B45).map(lambda t: "CS1:" + t), st.binary().map(lambda b: "CS1:" + b45(b))))
+@given(
+    st.one_of(st.text(), st.text(alphabet=B45).map(lambda t: "CS1:" + t), st.binary().map(lambda b: "CS1:" + b45(b)))
+)
 def test_arbitrary_text_always_gets_a_status(text: str) -> None:
     result = Verifier(trust=TrustStore(), clock=lambda: NOW).verify_payload(text)
     assert isinstance(result.status, Status)
@@ -372,4 +383,4 @@ def test_seal_parts_helper_round_trips() -> None:
     parts = SealParts(issuer=issuer, claims={1: "CN", 6: T, -65537: record()})
     tagged = cbor2.loads(parts.cose())
     assert tagged.tag == 18 and cbor2.loads(tagged.value[0]) == {1: -7, 4: issuer.kid}
-    assert datetime.fromtimestamp(T, timezone.utc) - NOW == timedelta(0)
+    assert datetime.fromtimestamp(T, UTC) - NOW == timedelta(0)

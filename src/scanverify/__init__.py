@@ -51,12 +51,16 @@ def _verifier(trust: TrustStore | None, at: datetime | None) -> Verifier:
     return verifier
 
 
-def verify_image(image: ImageSource, *, trust: TrustStore | None = None, at: datetime | None = None) -> list[VerificationResult]:
+def verify_image(
+    image: ImageSource, *, trust: TrustStore | None = None, at: datetime | None = None
+) -> list[VerificationResult]:
     """Verify every code in an image (path, bytes, PIL image or numpy array)."""
     return _verifier(trust, at).verify_image(image)
 
 
-def verify_payload(payload: str | bytes, *, trust: TrustStore | None = None, at: datetime | None = None) -> VerificationResult:
+def verify_payload(
+    payload: str | bytes, *, trust: TrustStore | None = None, at: datetime | None = None
+) -> VerificationResult:
     """Verify one code's payload, e.g. the text a handheld scanner typed."""
     return _verifier(trust, at).verify_payload(payload)
 

@@ -14,18 +14,20 @@ seal (no code, or only codes that are not seals); 70 internal error.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from . import __version__
 from .errors import ImageError, ScanverifyError, UsageError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_SEAL, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -50,7 +52,7 @@ def parse_at(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
             # A naive time would be read in this machine's zone; a verdict must
             # not depend on where the computer thinks it is.
             raise click.BadParameter(f"{value!r} has no time zone; add Z for UTC or an offset like +08:00")
-        moment = moment.replace(tzinfo=timezone.utc)  # a bare date: its start, in UTC
+        moment = moment.replace(tzinfo=UTC)  # a bare date: its start, in UTC
     return moment
 
 
@@ -80,18 +82,32 @@ class VerifyOptions:
 def verification_options(command: F) -> F:
     """The options shared by image, text and live verification."""
     decorators = [
-        click.option("--trust", "trust_files", multiple=True, metavar="FILE",
-                     help="Also trust the keys in FILE: a trust bundle (.json), a PEM public key "
-                          "or certificate, or a DER certificate. Repeatable."),
+        click.option(
+            "--trust",
+            "trust_files",
+            multiple=True,
+            metavar="FILE",
+            help="Also trust the keys in FILE: a trust bundle (.json), a PEM public key "
+            "or certificate, or a DER certificate. Repeatable.",
+        ),
         click.option("--no-default-trust", is_flag=True, help="Leave out the built-in trust bundle."),
-        click.option("--at", callback=parse_at, metavar="ISO-8601",
-                     help="Verify as of this time (default: now), e.g. 2026-11-26T09:30:00Z."),
-        click.option("--effort", type=click.Choice(["fast", "normal", "thorough"]), default="normal",
-                     show_default=True, help="How hard to look for codes in difficult photos."),
-        click.option("--json", "as_json", is_flag=True,
-                     help="JSON Lines on stdout: one object per code found."),
-        click.option("--redact", is_flag=True,
-                     help="Hide holder names, birth dates and raw payloads in all output (for logs)."),
+        click.option(
+            "--at",
+            callback=parse_at,
+            metavar="ISO-8601",
+            help="Verify as of this time (default: now), e.g. 2026-11-26T09:30:00Z.",
+        ),
+        click.option(
+            "--effort",
+            type=click.Choice(["fast", "normal", "thorough"]),
+            default="normal",
+            show_default=True,
+            help="How hard to look for codes in difficult photos.",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout: one object per code found."),
+        click.option(
+            "--redact", is_flag=True, help="Hide holder names, birth dates and raw payloads in all output (for logs)."
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line."),
     ]
     for decorator in reversed(decorators):
@@ -160,7 +176,7 @@ class DefaultToVerify(click.Group):
 
 
 @click.group(cls=DefaultToVerify, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="scanverify", message="scanverify %(version)s")
+@click.version_option(version=__version__, message="scanverify %(version)s")
 def main() -> None:
     """Verify the signed seal (QR code) on a consular document, offline.
 
@@ -179,8 +195,13 @@ def main() -> None:
 
 @main.command()
 @click.argument("images", nargs=-1, metavar="IMAGE...")
-@click.option("--text", "texts", multiple=True, metavar="PAYLOAD",
-              help="Verify this payload instead of an image; '-' reads one payload per line from stdin.")
+@click.option(
+    "--text",
+    "texts",
+    multiple=True,
+    metavar="PAYLOAD",
+    help="Verify this payload instead of an image; '-' reads one payload per line from stdin.",
+)
 @verification_options
 def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> None:
     """Verify the seals in IMAGE... (files or directories; '-' reads an image from stdin)."""
@@ -206,13 +227,14 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> No
 def _payloads(texts: Sequence[str]) -> Iterator[tuple[str, str]]:
     for text in texts:
         if text != "-":
-            yield "<text>", text.strip()
+            yield "<text>", text
             continue
         stdin = click.get_text_stream("stdin", errors="replace")
         for number, line in enumerate(stdin, 1):
-            # A keyboard-wedge scanner ends each code with Enter; blank lines are not codes.
+            # A keyboard-wedge scanner ends each code with Enter; blank lines are
+            # not codes. Only the line ending is cut: a space is a Base45 digit.
             if line.strip():
-                yield f"<stdin>:{number}", line.strip()
+                yield f"<stdin>:{number}", line.rstrip("\r\n")
 
 
 def _expand(images: Sequence[str]) -> list[str]:
@@ -221,9 +243,7 @@ def _expand(images: Sequence[str]) -> list[str]:
     for image in images:
         path = Path(image)
         if image != "-" and path.is_dir():
-            found += sorted(
-                str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-            )
+            found += sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
         else:
             found.append(image)
     return found
@@ -232,7 +252,7 @@ def _expand(images: Sequence[str]) -> list[str]:
 def _error_result(source: str, message: str) -> Any:
     from .model import Status, VerificationResult
 
-    return VerificationResult(Status.ERROR, message, source, datetime.now(timezone.utc))
+    return VerificationResult(Status.ERROR, message, source, datetime.now(UTC))
 
 
 def _decode_one(image: str, effort: str) -> tuple[str, Any]:
@@ -291,22 +311,40 @@ def _stderr_console() -> Any:
 
 # ---------------------------------------------------------------- issuer tools
 @main.command()
-@click.option("--alg", type=click.Choice(["ES256", "ES384", "ES512", "PS256", "EdDSA"]), default="ES256", show_default=True)
-@click.option("-o", "--out", "stem", default="issuer", show_default=True, metavar="STEM",
-              help="Write STEM.key.pem (private, mode 0600), STEM.pub.pem and STEM.trust.json.")
+@click.option(
+    "--alg", type=click.Choice(["ES256", "ES384", "ES512", "PS256", "EdDSA"]), default="ES256", show_default=True
+)
+@click.option(
+    "-o",
+    "--out",
+    "stem",
+    default="issuer",
+    show_default=True,
+    metavar="STEM",
+    help="Write STEM.key.pem (private, mode 0600), STEM.pub.pem and STEM.trust.json.",
+)
 @click.option("--name", default="", help="Issuer name for the trust entry.")
 @click.option("--iss", default=None, metavar="CC", help="Issuing state (ISO 3166-1 alpha-2) the key signs for.")
 @click.option("--not-before", callback=parse_at, metavar="ISO-8601", help="Earliest signing time for the trust entry.")
 @click.option("--not-after", callback=parse_at, metavar="ISO-8601", help="Latest signing time for the trust entry.")
 @click.option("--specimen", is_flag=True, help="Mark the key as a test issuer (verdicts say SPECIMEN).")
-def keygen(alg: str, stem: str, name: str, iss: str | None, not_before: datetime | None,
-           not_after: datetime | None, specimen: bool) -> None:
+def keygen(
+    alg: str,
+    stem: str,
+    name: str,
+    iss: str | None,
+    not_before: datetime | None,
+    not_after: datetime | None,
+    specimen: bool,
+) -> None:
     """Make an issuer key pair and its trust-bundle entry."""
     from .algorithms import kid_of
     from .issuer import generate_key, write_key_files
 
     key = generate_key(alg)
-    paths = write_key_files(key, stem, name=name, iss=iss, not_before=not_before, not_after=not_after, specimen=specimen)
+    paths = write_key_files(
+        key, stem, name=name, iss=iss, not_before=not_before, not_after=not_after, specimen=specimen
+    )
     click.echo(f"private key: {paths[0]} (keep it secret; mode 0600)")
     click.echo(f"public key:  {paths[1]}")
     click.echo(f"trust entry: {paths[2]}")
@@ -315,13 +353,23 @@ def keygen(alg: str, stem: str, name: str, iss: str | None, not_before: datetime
 
 @main.command()
 @click.argument("record_file", metavar="RECORD.json", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False), help="The issuer's private key (PEM).")
+@click.option(
+    "--key", "key_file", required=True, type=click.Path(dir_okay=False), help="The issuer's private key (PEM)."
+)
 @click.option("--iss", required=True, metavar="CC", help="Issuing state, ISO 3166-1 alpha-2 (e.g. CN).")
 @click.option("--iat", callback=parse_at, metavar="ISO-8601", help="Signing time (default: now).")
 @click.option("--exp", callback=parse_at, metavar="ISO-8601", help="End of validity (e.g. for a visa).")
-@click.option("-o", "--out", "out", default=None, metavar="FILE",
-              help="Write a QR image (.png or .svg) or the seal text (.txt); default: print the text.")
-def sign(record_file: str, key_file: str, iss: str, iat: datetime | None, exp: datetime | None, out: str | None) -> None:
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    default=None,
+    metavar="FILE",
+    help="Write a QR image (.png or .svg) or the seal text (.txt); default: print the text.",
+)
+def sign(
+    record_file: str, key_file: str, iss: str, iat: datetime | None, exp: datetime | None, out: str | None
+) -> None:
     """Sign a consular record (JSON) into a CS1 seal.
 
     In the JSON, doc.h (the document's SHA-256) is given as 64 hex digits.
@@ -369,7 +417,7 @@ def doctor() -> None:
     from .formats import formats
     from .trust import TrustStore
 
-    click.echo(f"scanverify {_version()} on Python {platform.python_version()} ({platform.platform()})")
+    click.echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
     click.echo("decoders:")
     for info in decoder_info():
         state = f"ok {info.version or ''}".rstrip() if info.available else f"MISSING — {info.detail}"
@@ -384,12 +432,6 @@ def doctor() -> None:
     store = TrustStore.default()
     specimens = sum(1 for k in store if k.specimen)
     click.echo(f"trust: {len(store)} keys ({specimens} specimen) from {', '.join(store.sources)}")
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def _register_optional_commands() -> None:
@@ -436,7 +478,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         # The reader went away (e.g. `| head`); nothing more to say to it.
         _silence_stdout()
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+    except Exception as exc:
         click.echo(f"scanverify: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
         return EXIT_INTERNAL
     return EXIT_OK
@@ -449,12 +491,10 @@ def _utf8_output() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is None or (stream.encoding or "").lower().replace("-", "") == "utf8":
             continue
-        try:
-            # A pipe or file gets UTF-8; a terminal keeps its own encoding and
-            # shows '?' for what it cannot display rather than crash.
+        # A pipe or file gets UTF-8; a terminal keeps its own encoding and
+        # shows '?' for what it cannot display rather than crash.
+        with contextlib.suppress(ValueError, OSError):
             reconfigure(**({"errors": "replace"} if stream.isatty() else {"encoding": "utf-8"}))
-        except (ValueError, OSError):
-            pass
 
 
 def _silence_stdout() -> None:

@@ -16,7 +16,7 @@ import json
 import os
 import zlib
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def trust_entry(
         entry["iss"] = iss
     for bound, moment in (("not_before", not_before), ("not_after", not_after)):
         if moment is not None:
-            entry[bound] = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            entry[bound] = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return entry
 
 
@@ -101,7 +101,12 @@ def write_key_files(private_key: PrivateKey, stem: str | Path, **entry_terms: An
     paths[1].write_bytes(
         public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
-    bundle = {"format": "scanverify.trust.v1", "version": 1, "keys": [trust_entry(public_key, **entry_terms)], "revoked_seals": []}
+    bundle = {
+        "format": "scanverify.trust.v1",
+        "version": 1,
+        "keys": [trust_entry(public_key, **entry_terms)],
+        "revoked_seals": [],
+    }
     paths[2].write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return paths
 
@@ -134,14 +139,14 @@ def sign_record(
     The record is checked against the spec first, so an issuer cannot make a
     seal that every verifier would call malformed.
     """
-    from .formats.cs1 import CS1, _check_record
     from .formats import MalformedSeal
+    from .formats.cs1 import CS1, _check_record
 
     public_key = private_key.public_key()
     algorithm = _algorithm(alg) if alg else algorithm_for_key(public_key)  # type: ignore[arg-type]
     if algorithm is None or not algorithm.fits(public_key):
         raise UsageError(f"algorithm {alg} does not fit this key")
-    issued_at = issued_at or datetime.now(timezone.utc)
+    issued_at = issued_at or datetime.now(UTC)
     claims: dict[int, Any] = {CLAIM_ISS: iss, CLAIM_IAT: int(issued_at.timestamp()), CLAIM_RECORD: dict(record)}
     if expires_at is not None:
         claims[CLAIM_EXP] = int(expires_at.timestamp())

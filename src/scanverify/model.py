@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["Fact", "Status", "TrustedKey", "VerificationResult"]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """One verdict per code. The values are seal-format.md section 6's words."""
 
     GENUINE = "genuine"
@@ -37,9 +37,6 @@ class Status(str, Enum):
     def is_seal_verdict(self) -> bool:
         """True for the statuses that judge a seal (all but not_a_seal, no_code, error)."""
         return self not in (Status.NOT_A_SEAL, Status.NO_CODE, Status.ERROR)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -192,7 +189,7 @@ class VerificationResult:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .errors import SealError, UsageError
@@ -23,7 +23,7 @@ CLOCK_SKEW = timedelta(seconds=300)
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,9 @@ class Verifier:
             raise UsageError(f"effort must be fast, normal or thorough, not {self.effort!r}")
         return self.effort  # type: ignore[return-value]
 
-    def _verify(self, payload: str | bytes, *, source: str, code: DecodedCode | None, at: datetime) -> VerificationResult:
+    def _verify(
+        self, payload: str | bytes, *, source: str, code: DecodedCode | None, at: datetime
+    ) -> VerificationResult:
         text = _as_text(payload)
         fmt = find_format(text) if text is not None else None
         if text is None or fmt is None:
@@ -105,7 +107,12 @@ class Verifier:
             return VerificationResult(
                 Status.MALFORMED,
                 f"malformed {fmt.name} seal: {exc}",
-                source, at, format=fmt.name, payload=text, code=code, kid=exc.kid,
+                source,
+                at,
+                format=fmt.name,
+                payload=text,
+                code=code,
+                kid=exc.kid,
             )
         verdict = self._judge(seal, at, fmt.key_policy)
         warnings: tuple[str, ...] = ()
@@ -138,7 +145,9 @@ class Verifier:
     ) -> _Verdict:
         named = self.trust.candidates(seal.kid)
         if not named:
-            return _Verdict(Status.UNTRUSTED, f"no trusted issuer key has the seal's kid {seal.kid.hex()}: the issuer is unknown")
+            return _Verdict(
+                Status.UNTRUSTED, f"no trusted issuer key has the seal's kid {seal.kid.hex()}: the issuer is unknown"
+            )
         # A key may only sign for its own state; a key of CN signing an FR seal
         # is not trusted for that seal.
         allowed = [k for k in named if k.iss is None or seal.issuer_state is None or k.iss == seal.issuer_state]
@@ -159,17 +168,32 @@ class Verifier:
             )
         name = key.name or f"key {seal.kid.hex()}"
         if self.trust.is_revoked_key(key):
-            return _Verdict(Status.REVOKED, f"the issuer key '{name}' has been revoked (compromised); its seals are void", key)
+            return _Verdict(
+                Status.REVOKED, f"the issuer key '{name}' has been revoked (compromised); its seals are void", key
+            )
         if seal.revocation_id is not None and seal.revocation_id in self.trust.revoked_seals:
             return _Verdict(Status.REVOKED, f"this seal ({seal.revocation_id}) has been revoked by its issuer", key)
         if seal.issued_at > at + CLOCK_SKEW:
-            return _Verdict(Status.NOT_YET_VALID, f"the seal was signed at {_fmt(seal.issued_at)}, after the time of checking ({_fmt(at)})", key)
+            return _Verdict(
+                Status.NOT_YET_VALID,
+                f"the seal was signed at {_fmt(seal.issued_at)}, after the time of checking ({_fmt(at)})",
+                key,
+            )
         if key.not_before is not None and seal.issued_at < key.not_before:
-            return _Verdict(Status.NOT_YET_VALID, f"the seal was signed at {_fmt(seal.issued_at)}, before its key was valid (from {_fmt(key.not_before)})", key)
+            return _Verdict(
+                Status.NOT_YET_VALID,
+                f"the seal was signed at {_fmt(seal.issued_at)}, "
+                f"before its key was valid (from {_fmt(key.not_before)})",
+                key,
+            )
         if seal.expires_at is not None and seal.expires_at < at:
             return _Verdict(Status.EXPIRED, f"the seal expired at {_fmt(seal.expires_at)}", key)
         if key.not_after is not None and seal.issued_at > key.not_after:
-            return _Verdict(Status.EXPIRED, f"the seal was signed at {_fmt(seal.issued_at)}, after its key was retired ({_fmt(key.not_after)})", key)
+            return _Verdict(
+                Status.EXPIRED,
+                f"the seal was signed at {_fmt(seal.issued_at)}, after its key was retired ({_fmt(key.not_after)})",
+                key,
+            )
         policy = key_policy(seal, key)
         if policy is not None:
             return _Verdict(policy[0], policy[1], key)
@@ -195,7 +219,7 @@ def _as_text(payload: str | bytes) -> str | None:
 
 
 def _fmt(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _source_name(image: object) -> str:

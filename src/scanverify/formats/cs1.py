@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .._codec import CodecError, b45decode, inflate_if_zlib
@@ -39,7 +39,7 @@ class CS1:
     """The CS1 seal: Base45(zlib(COSE_Sign1(CWT claims with a consular record)))."""
 
     name = "CS1"
-    prefixes = (PREFIX,)
+    prefixes: tuple[str, ...] = (PREFIX,)
 
     def parse(self, payload: str) -> ParsedSeal:
         if len(payload) > MAX_PAYLOAD_CHARS:
@@ -128,7 +128,7 @@ def _need(mapping: Mapping[Any, Any], key: Any, kind: type, what: str, kid: byte
 
 def _epoch(seconds: int, what: str, kid: bytes) -> datetime:
     try:
-        return datetime.fromtimestamp(seconds, timezone.utc)
+        return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         raise MalformedSeal(f"{what} {seconds} is not a representable time", kid=kid) from None
 
