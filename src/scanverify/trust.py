@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
-from .algorithms import ALGORITHMS, PublicKey, kid_of, spki_der
+from .algorithms import ALGORITHMS, kid_of, spki_der
 from .errors import TrustError
 from .model import TrustedKey
 
@@ -71,7 +72,7 @@ def _key_from_certificate(der: bytes, source: str, **terms: Any) -> TrustedKey:
     try:
         certificate = x509.load_der_x509_certificate(der)
         public_key = certificate.public_key()
-    except ValueError as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise TrustError(f"{source}: not a readable X.509 certificate ({exc})") from None
     terms.setdefault("not_before", certificate.not_valid_before_utc)
     terms.setdefault("not_after", certificate.not_valid_after_utc)
@@ -200,12 +201,15 @@ def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:
     for match in re.finditer(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", data, re.S):
         label, block = match.group(1), match.group(0)
         if label == b"CERTIFICATE":
-            der = x509.load_pem_x509_certificate(block).public_bytes(serialization.Encoding.DER)
+            try:
+                der = x509.load_pem_x509_certificate(block).public_bytes(serialization.Encoding.DER)
+            except ValueError as exc:
+                raise TrustError(f"{source}: unreadable certificate ({exc})") from None
             yield _key_from_certificate(der, source)
         elif label == b"PUBLIC KEY":
             try:
                 public_key = serialization.load_pem_public_key(block)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
                 raise TrustError(f"{source}: unreadable public key ({exc})") from None
             yield key_from_public(public_key, source=source, name=Path(source).stem)
         elif b"PRIVATE KEY" in label:
@@ -251,7 +255,7 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
         der = _b64(entry["spki"], f"{where}: spki")
         try:
             public_key = serialization.load_der_public_key(der)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise TrustError(f"{where}: spki is not a readable public key ({exc})") from None
         key = key_from_public(public_key, **terms)
     elif "x5c" in entry:
