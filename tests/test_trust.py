@@ -1,0 +1,157 @@
+"""Loading trust: bundles, PEM keys and certificates, DER certificates, merging."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from scanverify import Status, TrustError, TrustStore, Verifier
+from specseal import Issuer, make_seal
+
+NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.timezone.utc)
+T = int(NOW.timestamp())
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def certificate(issuer: Issuer, *, days: int = 365) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Consular Seal Signer 1")])
+    start = NOW - dt.timedelta(days=30)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(issuer.public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+        .sign(issuer.private_key, hashes.SHA256())
+    )
+
+
+def verify(store: TrustStore, text: str) -> Any:
+    return Verifier(trust=store, clock=lambda: NOW).verify_payload(text)
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Issuer:
+    return Issuer("ES256")
+
+
+def test_pem_certificate(issuer: Issuer, tmp_path: Path) -> None:
+    cert = certificate(issuer)
+    path = tmp_path / "signer.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    store = TrustStore.from_file(path)
+    [key] = store.keys
+    assert key.name == "Consular Seal Signer 1"
+    assert key.not_before == cert.not_valid_before_utc and key.not_after == cert.not_valid_after_utc
+    assert verify(store, make_seal(issuer, iat=T).text()).status is Status.GENUINE
+    # Signed after the certificate ended: the key was no longer allowed to sign.
+    late = make_seal(issuer, iat=T + 400 * 86400).text()
+    assert verify(store, late).status is not Status.GENUINE
+
+
+def test_der_certificate_and_x5c_bundle(issuer: Issuer, tmp_path: Path) -> None:
+    der = certificate(issuer).public_bytes(serialization.Encoding.DER)
+    path = tmp_path / "signer.der"
+    path.write_bytes(der)
+    assert verify(TrustStore.from_file(path), make_seal(issuer, iat=T).text()).genuine
+    bundle = {"format": "scanverify.trust.v1", "version": 2, "keys": [{"x5c": [base64.b64encode(der).decode()], "iss": "CN"}]}
+    store = TrustStore.from_bundle(bundle, "x5c bundle")
+    assert verify(store, make_seal(issuer, iat=T).text()).genuine
+    assert store.versions == {"x5c bundle": 2}
+
+
+def test_revocation_in_any_source_wins(issuer: Issuer) -> None:
+    active = TrustStore.from_bundle(issuer.bundle(), "a")
+    revoked = TrustStore.from_bundle(issuer.bundle(status="revoked"), "b")
+    seal = make_seal(issuer, iat=T).text()
+    assert verify(active, seal).genuine
+    assert verify(active + revoked, seal).status is Status.REVOKED
+    assert verify(revoked + active, seal).status is Status.REVOKED
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format": "other"}, "not a scanverify.trust.v1"),
+        ({"version": -1}, "version"),
+        ({"version": "3"}, "version"),
+        ({"keys": {}}, "keys must be a list"),
+        ({"keys": [{}]}, "needs spki or x5c"),
+        ({"keys": [{"spki": base64.b64encode(b"junk").decode()}]}, "not a readable public key"),
+        ({"keys": [{"x5c": [base64.b64encode(b"junk").decode()]}]}, "not a readable X.509"),
+        ({"revoked_seals": "CN/1"}, "revoked_seals"),
+    ],
+)
+def test_bad_bundles_are_refused(change: dict[str, Any], message: str) -> None:
+    bundle = {"format": "scanverify.trust.v1", "version": 1, "keys": [], **change}
+    with pytest.raises(TrustError, match=message):
+        TrustStore.from_bundle(bundle, "bad")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("iss", "China", "alpha-2"),
+        ("status", "suspended", "status"),
+        ("specimen", "yes", "specimen"),
+        ("not_before", "2021-01-01T00:00:00", "no time zone"),
+        ("not_after", "soon", "not an ISO-8601"),
+        ("alg", "RS256", "unknown alg"),
+        ("kid", "00", "does not match"),
+    ],
+)
+def test_bad_key_entries_are_refused(issuer: Issuer, field: str, value: Any, message: str) -> None:
+    with pytest.raises(TrustError, match=message):
+        TrustStore.from_bundle(issuer.bundle(**{field: value}), "bad")
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    for content, message in [
+        (b"{not json", "not valid JSON"),
+        (b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "unreadable public key"),
+        (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "unreadable certificate"),
+        (b"-----BEGIN PUBLIC KEY-----\nno end", "no complete PEM block"),
+        (b"\x00\x01 random", "not a readable X.509"),
+    ]:
+        path = tmp_path / "trust.bin"
+        path.write_bytes(content)
+        with pytest.raises(TrustError, match=message):
+            TrustStore.from_file(path)
+    with pytest.raises(TrustError, match="cannot read"):
+        TrustStore.from_file(tmp_path / "missing.json")
+
+
+def test_unsupported_key_type(tmp_path: Path) -> None:
+    small = ec.generate_private_key(ec.SECP192R1()) if hasattr(ec, "SECP192R1") else None
+    if small is None:
+        pytest.skip("this cryptography build has no P-192 to test with")
+    path = tmp_path / "p192.pem"
+    try:
+        path.write_bytes(small.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    except Exception:  # noqa: BLE001
+        pytest.skip("this OpenSSL cannot serialise P-192")
+    with pytest.raises(TrustError):
+        TrustStore.from_file(path)
+
+
+def test_built_in_bundle_holds_public_keys_only() -> None:
+    text = (ROOT / "src" / "scanverify" / "data" / "default_trust.json").read_text()
+    assert "PRIVATE" not in text
+    bundle = json.loads(text)
+    for entry in bundle["keys"]:
+        assert set(entry) <= {"spki", "x5c", "kid", "iss", "name", "alg", "not_before", "not_after", "status", "specimen"}
+        der = base64.b64decode(entry["spki"])
+        serialization.load_der_public_key(der)  # a public key, or this raises
+    store = TrustStore.default()
+    assert len(store) == len(bundle["keys"])
+    assert all(key.specimen for key in store), "the built-in bundle holds only the sample issuer today"
