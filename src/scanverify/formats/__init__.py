@@ -52,10 +52,15 @@ class ParsedSeal:
 
 @runtime_checkable
 class SealFormat(Protocol):
-    name: str
-    """Short name shown in results: 'CS1', 'HC1'."""
-    prefixes: Sequence[str]
-    """Payload prefixes that make a payload this format's own."""
+    @property
+    def name(self) -> str:
+        """Short name shown in results: 'CS1', 'HC1'."""
+        ...
+
+    @property
+    def prefixes(self) -> Sequence[str]:
+        """Payload prefixes that make a payload this format's own."""
+        ...
 
     def parse(self, payload: str) -> ParsedSeal:
         """Parse a payload that starts with one of ``prefixes``; raise MalformedSeal."""

@@ -1,0 +1,89 @@
+"""Find and decode every 2D code in an image, keeping each payload's bytes exact.
+
+>>> from scanverify.decode import decode_image
+>>> [code.text for code in decode_image("photo.jpg")]   # doctest: +SKIP
+['CS1:6BF...']
+
+Decoders are plug-ins (:class:`Decoder`): zxing-cpp, pyzbar and OpenCV are
+built in, others register under the entry-point group ``scanverify.decoders``.
+A decoder whose library is missing is reported by :func:`decoder_info` and
+skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy
+    import PIL.Image
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "DecodedCode",
+    "Decoder",
+    "DecoderInfo",
+    "Effort",
+    "ImageSource",
+    "decode_image",
+    "decoder_info",
+    "load_image",
+]
+
+Effort = Literal["fast", "normal", "thorough"]
+#: Larger images are refused from their header, before any pixel is decoded
+#: (decompression bombs). 120 MP is above any phone camera's full resolution.
+DEFAULT_MAX_PIXELS = 120_000_000
+
+ImageSource = "str | os.PathLike[str] | bytes | PIL.Image.Image | numpy.ndarray"
+
+
+@dataclass(frozen=True)
+class DecodedCode:
+    """One code found in an image."""
+
+    payload: bytes
+    """The exact bytes the decoder's error correction accepted; never re-encoded text."""
+    symbology: str
+    """'QRCode', 'MicroQRCode', 'DataMatrix', 'Aztec' or 'PDF417'."""
+    polygon: tuple[tuple[float, float], ...]
+    """Corner points in the upright image (after EXIF orientation), in its pixels."""
+    decoder: str
+    """Which decoder found it: 'zxing-cpp', 'pyzbar', 'opencv'."""
+
+    @property
+    def text(self) -> str | None:
+        """The payload as strict UTF-8, or None when it is not text."""
+        try:
+            return self.payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+@dataclass(frozen=True)
+class DecoderInfo:
+    name: str
+    available: bool
+    version: str | None
+    detail: str
+    """Why a decoder is unavailable, in words that say how to fix it."""
+
+
+@runtime_checkable
+class Decoder(Protocol):
+    """A decoding back end. ``decode`` takes an upright 8-bit grayscale image."""
+
+    name: str
+
+    def info(self) -> DecoderInfo: ...
+
+    def decode(self, gray: numpy.ndarray) -> list[DecodedCode]: ...
+
+
+from ._engine import decode_image, decoder_info  # noqa: E402
+from ._image import load_image  # noqa: E402
+
+if TYPE_CHECKING:
+    ImageSource = str | os.PathLike[str] | bytes | PIL.Image.Image | numpy.ndarray  # type: ignore[misc]

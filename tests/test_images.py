@@ -1,0 +1,201 @@
+"""Images end to end: codes found, verdicts given, exit codes, many inputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import segno
+from PIL import Image
+
+from scanverify import ImageError, Status, TrustStore, Verifier
+from scanverify.cli import run
+from specseal import Issuer, make_seal
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_images"
+NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+T = int(NOW.timestamp())
+
+
+def qr_png(text: str, path: Path | None = None, *, with_url: bool = False) -> bytes:
+    """A page-like image with the code (and maybe a URL code beside it)."""
+    page = Image.new("L", (900, 500), 255)
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="q").save(buffer, kind="png", scale=4, border=4)
+    page.paste(Image.open(buffer), (480, 40))
+    if with_url:
+        buffer = io.BytesIO()
+        segno.make_qr("https://example.org/about", error="m").save(buffer, kind="png", scale=5, border=4)
+        page.paste(Image.open(buffer), (40, 40))
+    out = io.BytesIO()
+    page.save(out, format="PNG")
+    if path is not None:
+        path.write_bytes(out.getvalue())
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Issuer:
+    return Issuer("ES256")
+
+
+@pytest.fixture(scope="module")
+def verifier(issuer: Issuer) -> Verifier:
+    return Verifier(trust=TrustStore.from_bundle(issuer.bundle(), "test"), clock=lambda: NOW)
+
+
+def test_every_input_type_gives_the_same_verdict(verifier: Verifier, issuer: Issuer, tmp_path: Path) -> None:
+    import numpy as np
+
+    seal = make_seal(issuer, iat=T).text()
+    data = qr_png(seal, tmp_path / "seal.png")
+    image = Image.open(io.BytesIO(data))
+    for source in (tmp_path / "seal.png", str(tmp_path / "seal.png"), data, image, np.asarray(image)):
+        [result] = verifier.verify_image(source)
+        assert result.status is Status.GENUINE, type(source)
+        assert result.payload == seal
+        assert result.polygon is not None and len(result.polygon) == 4
+
+
+def test_seal_beside_url(verifier: Verifier, issuer: Issuer) -> None:
+    results = verifier.verify_image(qr_png(make_seal(issuer, iat=T).text(), with_url=True))
+    assert sorted(r.status.value for r in results) == ["genuine", "not_a_seal"]
+    url = next(r for r in results if r.status is Status.NOT_A_SEAL)
+    assert url.payload == "https://example.org/about"
+    xs = [x for x, _ in url.polygon or ()]
+    assert max(xs) < 480  # the URL code is the one on the left
+
+
+def test_no_code(verifier: Verifier) -> None:
+    blank = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(blank, format="PNG")
+    [result] = verifier.verify_image(blank.getvalue())
+    assert result.status is Status.NO_CODE
+
+
+def test_corrupt_image_raises_image_error(verifier: Verifier, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    before = bad.read_bytes()
+    with pytest.raises(ImageError):
+        verifier.verify_image(bad)
+    assert bad.read_bytes() == before  # nothing the user gave is modified
+
+
+def test_check_image_raises_unless_genuine(verifier: Verifier, issuer: Issuer) -> None:
+    from scanverify import SealError
+
+    assert verifier.check_image(qr_png(make_seal(issuer, iat=T).text()))[0].genuine
+    with pytest.raises(SealError) as caught:
+        verifier.check_image(qr_png(make_seal(issuer, iat=T, signature=bytes(64)).text()))
+    assert caught.value.result.status is Status.FORGED  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- the command line on images
+@pytest.fixture()
+def images(issuer: Issuer, tmp_path: Path) -> dict[str, Path]:
+    made = {
+        "genuine": make_seal(issuer, iat=T).text(),
+        "forged": make_seal(issuer, iat=T, signature=bytes(64)).text(),
+        "url": "https://example.org",
+    }
+    paths = {}
+    for name, text in made.items():
+        paths[name] = tmp_path / f"{name}.png"
+        qr_png(text, paths[name])
+    paths["blank"] = tmp_path / "blank.png"
+    Image.new("L", (300, 300), 255).save(paths["blank"])
+    paths["corrupt"] = tmp_path / "corrupt.png"
+    paths["corrupt"].write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
+    return paths
+
+
+def cli_json(capsys: Any, *args: str) -> tuple[int, list[dict[str, Any]], str]:
+    code = run(["--json", "--at", "2026-11-26T12:00:00Z", *args])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines() if line], err
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["genuine"], 0),
+        (["genuine", "genuine"], 0),
+        (["genuine", "forged"], 1),
+        (["genuine", "url"], 3),
+        (["blank"], 3),
+        (["genuine", "corrupt"], 2),
+        (["forged", "corrupt", "blank"], 1),
+    ],
+)
+def test_exit_codes(capsys: Any, images: dict[str, Path], names: list[str], expected: int) -> None:
+    trust = str(images["genuine"].parent / "trust.json")
+    code, objs, err = cli_json(capsys, "--trust", trust, *(str(images[n]) for n in names))
+    assert code == expected
+    assert [o["source"] for o in objs] == [str(images[n]) for n in names]
+    if "corrupt" in names:
+        assert "corrupt.png" in err and "Traceback" not in err
+        assert next(o for o in objs if o["source"].endswith("corrupt.png"))["status"] == "error"
+
+
+def test_no_code_object_and_polygon(capsys: Any, images: dict[str, Path]) -> None:
+    trust = str(images["genuine"].parent / "trust.json")
+    code, objs, _ = cli_json(capsys, "--trust", trust, str(images["blank"]), str(images["genuine"]))
+    assert objs[0]["status"] == "no_code" and objs[0]["source"].endswith("blank.png")
+    polygon = objs[1]["polygon"]
+    assert len(polygon) == 4 and all(len(p) == 2 for p in polygon)
+    xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+    assert 470 <= min(xs) < max(xs) <= 900 and 30 <= min(ys) < max(ys) <= 500
+
+
+def test_directory_many_images_in_order(issuer: Issuer, tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    expected = []
+    for i in range(7):
+        forged = i == 4
+        qr_png(make_seal(issuer, iat=T, signature=bytes(64) if forged else None).text(), folder / f"{i:02d}.png")
+        expected.append("forged" if forged else "genuine")
+    (folder / "notes.txt").write_text("not an image, skipped in a directory")
+    (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
+    proc = subprocess.run(
+        [sys.executable, "-m", "scanverify", "--json", "--at", "2026-11-26T12:00:00Z",
+         "--trust", str(tmp_path / "trust.json"), str(folder)],
+        capture_output=True, text=True, timeout=300,
+    )
+    objs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [Path(o["source"]).name for o in objs] == [f"{i:02d}.png" for i in range(7)]
+    assert [o["status"] for o in objs] == expected
+    assert proc.returncode == 1
+    assert "7 inputs: 6 genuine, 1 rejected, 0 no code" in proc.stderr
+
+
+def test_missing_file_is_exit_2(capsys: Any) -> None:
+    code, objs, err = cli_json(capsys, "/nonexistent/photo.jpg")
+    assert code == 2 and objs[0]["status"] == "error" and "photo.jpg" in err
+
+
+# ---------------------------------------------------------------- the bundled samples
+EXPECTED = json.loads((SAMPLES / "expected.json").read_text()) if (SAMPLES / "expected.json").exists() else {}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_sample_images_with_built_in_trust(name: str) -> None:
+    results = Verifier(clock=lambda: NOW).verify_image(SAMPLES / name)
+    assert sorted(r.status.value for r in results) == sorted(EXPECTED[name]["expected"])
+    for result in results:
+        if result.genuine:
+            assert result.specimen and "SPECIMEN" in result.verdict_text
+
+
+def test_samples_exist() -> None:
+    assert set(EXPECTED) >= {"genuine.jpg", "altered.jpg", "untrusted.jpg", "expired-visa.jpg",
+                             "seal-and-url.jpg", "no-code.jpg"}
