@@ -167,9 +167,20 @@ def test_directory_many_images_in_order(issuer: Issuer, tmp_path: Path) -> None:
     (folder / "notes.txt").write_text("not an image, skipped in a directory")
     (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
     proc = subprocess.run(
-        [sys.executable, "-m", "scanverify", "--json", "--at", "2026-11-26T12:00:00Z",
-         "--trust", str(tmp_path / "trust.json"), str(folder)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "scanverify",
+            "--json",
+            "--at",
+            "2026-11-26T12:00:00Z",
+            "--trust",
+            str(tmp_path / "trust.json"),
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     objs = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [Path(o["source"]).name for o in objs] == [f"{i:02d}.png" for i in range(7)]
@@ -197,5 +208,11 @@ def test_sample_images_with_built_in_trust(name: str) -> None:
 
 
 def test_samples_exist() -> None:
-    assert set(EXPECTED) >= {"genuine.jpg", "altered.jpg", "untrusted.jpg", "expired-visa.jpg",
-                             "seal-and-url.jpg", "no-code.jpg"}
+    assert set(EXPECTED) >= {
+        "genuine.jpg",
+        "altered.jpg",
+        "untrusted.jpg",
+        "expired-visa.jpg",
+        "seal-and-url.jpg",
+        "no-code.jpg",
+    }

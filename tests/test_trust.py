@@ -64,7 +64,11 @@ def test_der_certificate_and_x5c_bundle(issuer: Issuer, tmp_path: Path) -> None:
     path = tmp_path / "signer.der"
     path.write_bytes(der)
     assert verify(TrustStore.from_file(path), make_seal(issuer, iat=T).text()).genuine
-    bundle = {"format": "scanverify.trust.v1", "version": 2, "keys": [{"x5c": [base64.b64encode(der).decode()], "iss": "CN"}]}
+    bundle = {
+        "format": "scanverify.trust.v1",
+        "version": 2,
+        "keys": [{"x5c": [base64.b64encode(der).decode()], "iss": "CN"}],
+    }
     store = TrustStore.from_bundle(bundle, "x5c bundle")
     assert verify(store, make_seal(issuer, iat=T).text()).genuine
     assert store.versions == {"x5c bundle": 2}
@@ -137,7 +141,9 @@ def test_unsupported_key_type(tmp_path: Path) -> None:
         pytest.skip("this cryptography build has no P-192 to test with")
     path = tmp_path / "p192.pem"
     try:
-        path.write_bytes(small.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        path.write_bytes(
+            small.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
     except Exception:  # noqa: BLE001
         pytest.skip("this OpenSSL cannot serialise P-192")
     with pytest.raises(TrustError):
@@ -149,7 +155,18 @@ def test_built_in_bundle_holds_public_keys_only() -> None:
     assert "PRIVATE" not in text
     bundle = json.loads(text)
     for entry in bundle["keys"]:
-        assert set(entry) <= {"spki", "x5c", "kid", "iss", "name", "alg", "not_before", "not_after", "status", "specimen"}
+        assert set(entry) <= {
+            "spki",
+            "x5c",
+            "kid",
+            "iss",
+            "name",
+            "alg",
+            "not_before",
+            "not_after",
+            "status",
+            "specimen",
+        }
         der = base64.b64decode(entry["spki"])
         serialization.load_der_public_key(der)  # a public key, or this raises
     store = TrustStore.default()

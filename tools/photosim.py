@@ -26,9 +26,16 @@ def to_image(array: Array) -> Image.Image:
     return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
 
 
-def perspective(page: Array, rng: np.random.Generator, *, tilt: float = 0.08, rotate_deg: float = 6.0,
-                frame: tuple[int, int] = (2000, 1500), fill: float = 0.8,
-                background: tuple[int, int, int] = (70, 62, 55)) -> Array:
+def perspective(
+    page: Array,
+    rng: np.random.Generator,
+    *,
+    tilt: float = 0.08,
+    rotate_deg: float = 6.0,
+    frame: tuple[int, int] = (2000, 1500),
+    fill: float = 0.8,
+    background: tuple[int, int, int] = (70, 62, 55),
+) -> Array:
     """The page seen from an angle, slightly rotated, on a desk, in a frame of `frame` (w, h)."""
     height, width = page.shape[:2]
     out_w, out_h = frame
@@ -47,8 +54,9 @@ def perspective(page: Array, rng: np.random.Generator, *, tilt: float = 0.08, ro
     desk = np.empty((out_h, out_w, 3), np.uint8)
     desk[:] = background
     desk = (desk.astype(np.int16) + rng.normal(0, 6, desk.shape)).clip(0, 255).astype(np.uint8)
-    return cv2.warpPerspective(page, matrix, (out_w, out_h), dst=desk, borderMode=cv2.BORDER_TRANSPARENT,
-                               flags=cv2.INTER_LINEAR)
+    return cv2.warpPerspective(
+        page, matrix, (out_w, out_h), dst=desk, borderMode=cv2.BORDER_TRANSPARENT, flags=cv2.INTER_LINEAR
+    )
 
 
 def curvature(page: Array, *, amount: float = 0.02) -> Array:
@@ -59,13 +67,14 @@ def curvature(page: Array, *, amount: float = 0.02) -> Array:
     return cv2.remap(page, xs, ys - offset, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def lighting(photo: Array, rng: np.random.Generator, *, gradient: float = 0.35, shadow: float = 0.35,
-             warmth: float = 0.06) -> Array:
+def lighting(
+    photo: Array, rng: np.random.Generator, *, gradient: float = 0.35, shadow: float = 0.35, warmth: float = 0.06
+) -> Array:
     """Uneven light: a gradient across the frame, a soft shadow (a hand, a phone), a warm lamp."""
     height, width = photo.shape[:2]
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     direction = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(direction) * xs / width + np.sin(direction) * ys / height)
+    ramp = np.cos(direction) * xs / width + np.sin(direction) * ys / height
     light = 1 - gradient * (ramp - ramp.min()) / max(np.ptp(ramp), 1e-6)
     if shadow > 0:
         sx, sy = rng.uniform(0, width), rng.uniform(0, height)
@@ -76,8 +85,14 @@ def lighting(photo: Array, rng: np.random.Generator, *, gradient: float = 0.35, 
     return photo.astype(np.float32) * light[..., None] * tint
 
 
-def glare(photo: Array, rng: np.random.Generator, *, strength: float = 0.0, size: float = 0.12,
-          at: tuple[float, float] | None = None) -> Array:
+def glare(
+    photo: Array,
+    rng: np.random.Generator,
+    *,
+    strength: float = 0.0,
+    size: float = 0.12,
+    at: tuple[float, float] | None = None,
+) -> Array:
     """A lamp's reflection: a bright, soft-edged spot that washes out what is under it."""
     if strength <= 0:
         return photo
@@ -150,8 +165,14 @@ def phone_photo(page: Image.Image, rng: np.random.Generator, **options: Any) -> 
     array = damage(array, rng, creases=options.get("creases", 0), stamp=options.get("stamp", False)).astype(np.uint8)
     if options.get("curve", 0.01):
         array = curvature(array, amount=options.get("curve", 0.01))
-    photo = perspective(array, rng, tilt=options.get("tilt", 0.06), rotate_deg=options.get("rotate_deg", 5.0),
-                        frame=options.get("frame", (2000, 1500)), fill=options.get("fill", 0.85))
+    photo = perspective(
+        array,
+        rng,
+        tilt=options.get("tilt", 0.06),
+        rotate_deg=options.get("rotate_deg", 5.0),
+        frame=options.get("frame", (2000, 1500)),
+        fill=options.get("fill", 0.85),
+    )
     out = lighting(photo, rng, gradient=options.get("gradient", 0.3), shadow=options.get("shadow", 0.3))
     out = glare(out, rng, strength=options.get("glare", 0.0))
     out = motion_blur(out, length=options.get("motion", 0), angle_deg=float(rng.uniform(0, 180)))

@@ -88,9 +88,7 @@ class ZbarDecoder:
 
         found = []
         height, width = gray.shape[:2]
-        for symbol in pyzbar.decode(
-            (gray.tobytes(), width, height), symbols=[pyzbar.ZBarSymbol.QRCODE]
-        ):
+        for symbol in pyzbar.decode((gray.tobytes(), width, height), symbols=[pyzbar.ZBarSymbol.QRCODE]):
             data = bytes(symbol.data)
             # zbar re-encodes QR byte segments by guessing their text encoding,
             # which corrupts binary payloads. Output that is plain ASCII can only
@@ -111,7 +109,9 @@ class OpenCVDecoder:
         try:
             import cv2
         except ImportError as exc:
-            return DecoderInfo(self.name, False, None, f"OpenCV is not installed ({exc}); pip install opencv-python-headless")
+            return DecoderInfo(
+                self.name, False, None, f"OpenCV is not installed ({exc}); pip install opencv-python-headless"
+            )
         return DecoderInfo(self.name, True, cv2.__version__, "")
 
     def decode(self, gray: numpy.ndarray) -> list[DecodedCode]:

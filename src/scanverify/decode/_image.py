@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -56,15 +57,17 @@ def _open(stream: Any, name: str, limit: int) -> Any:
     from PIL import Image, UnidentifiedImageError
 
     # Pillow's own bomb check is a warning below 2x its limit; ours is an
-    # error at our limit, checked on the header before any pixel is decoded.
+    # error at our limit, checked on the header (Image.open reads no pixels).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(stream)
         except UnidentifiedImageError:
             raise ImageError(f"{name}: not an image file (cannot identify the image format)") from None
-        except Image.DecompressionBombError:
-            raise ImageError(f"{name}: image is too large to be decoded safely") from None
+        except Image.DecompressionBombError as exc:
+            pixels = re.search(r"\((\d+) pixels\)", str(exc))
+            size = f"{int(pixels.group(1)) / 1e6:g} megapixels, " if pixels else ""
+            raise ImageError(f"{name}: image is {size}above the limit of {limit / 1e6:g} megapixels") from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageError(f"{name}: cannot read the image ({exc})") from None
     _check_size(image.size, name, limit)
@@ -76,9 +79,7 @@ def _check_size(size: tuple[int, int], name: str, limit: int) -> None:
     if width <= 0 or height <= 0:
         raise ImageError(f"{name}: image has no pixels ({width}x{height})")
     if width * height > limit:
-        raise ImageError(
-            f"{name}: image is {width}x{height} pixels, above the limit of {limit / 1e6:g} megapixels"
-        )
+        raise ImageError(f"{name}: image is {width}x{height} pixels, above the limit of {limit / 1e6:g} megapixels")
 
 
 def _to_gray(image: Any, name: str) -> numpy.ndarray:

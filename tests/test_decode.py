@@ -1,0 +1,266 @@
+"""Decoding: every code found once, payload bytes exact, bad images refused cleanly."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import segno
+from PIL import Image
+
+from scanverify import ImageError
+from scanverify.decode import DecodedCode, _engine, decode_image, decoder_info, load_image
+
+
+def qr(
+    data: str | bytes,
+    *,
+    scale: int = 6,
+    micro: bool = False,
+    canvas: tuple[int, int] | None = None,
+    at: tuple[int, int] = (20, 20),
+) -> Image.Image:
+    code = segno.make_micro(data) if micro else segno.make_qr(data, error="q")
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=scale, border=4)
+    image = Image.open(buffer).convert("L")
+    if canvas is None:
+        return image
+    page = Image.new("L", canvas, 255)
+    page.paste(image, at)
+    return page
+
+
+def png(image: Image.Image, **save: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=save.pop("format", "PNG"), **save)
+    return buffer.getvalue()
+
+
+def test_binary_payload_bytes_are_exact() -> None:
+    payload = bytes(range(256))
+    [code] = decode_image(qr(payload, scale=4))
+    assert code.payload == payload and code.text is None
+    assert code.decoder == "zxing-cpp" and code.symbology == "QRCode"
+
+
+def test_utf8_payload() -> None:
+    [code] = decode_image(qr("领事认证 légalisation ✓"))
+    assert code.text == "领事认证 légalisation ✓"
+
+
+def test_several_codes_each_once_in_reading_order() -> None:
+    page = Image.new("L", (1200, 500), 255)
+    for i, x in enumerate((20, 420, 820)):
+        page.paste(qr(f"CODE-{i}", scale=8), (x, 40))
+    codes = decode_image(page)
+    assert [c.payload for c in codes] == [b"CODE-0", b"CODE-1", b"CODE-2"]
+
+
+def test_polygon_is_around_the_code() -> None:
+    [code] = decode_image(qr("WHERE", scale=10, canvas=(800, 600), at=(400, 200)))
+    xs, ys = [p[0] for p in code.polygon], [p[1] for p in code.polygon]
+    assert len(code.polygon) == 4
+    assert min(xs) >= 400 and max(xs) <= 400 + 29 * 10
+    assert min(ys) >= 200 and max(ys) <= 200 + 29 * 10
+
+
+def test_exif_orientation_gives_upright_polygons(tmp_path: Path) -> None:
+    upright = qr("ROTATED", scale=8, canvas=(600, 400), at=(380, 40)).convert("RGB")
+    # Stored rotated 90 degrees, with EXIF saying "rotate to view" (orientation 6).
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "phone.jpg"
+    stored.save(path, quality=95, exif=exif.tobytes())
+    gray = load_image(path)
+    assert gray.shape == (400, 600)
+    [code] = decode_image(path)
+    xs = [p[0] for p in code.polygon]
+    assert min(xs) >= 370  # on the right of the upright picture, where a person sees it
+
+
+@pytest.mark.parametrize("kind", ["path", "str", "bytes", "pil", "gray", "rgb", "rgba", "float"])
+def test_every_input_type(kind: str, tmp_path: Path) -> None:
+    image = qr("INPUT", canvas=(400, 400))
+    path = tmp_path / "in.png"
+    image.save(path)
+    source: Any = {
+        "path": path,
+        "str": str(path),
+        "bytes": path.read_bytes(),
+        "pil": image,
+        "gray": np.asarray(image),
+        "rgb": np.asarray(image.convert("RGB")),
+        "rgba": np.asarray(image.convert("RGBA")),
+        "float": np.asarray(image, dtype=np.float32) / 255.0,
+    }[kind]
+    assert [c.payload for c in decode_image(source)] == [b"INPUT"]
+
+
+def test_other_symbologies() -> None:
+    import zxingcpp
+
+    found = set()
+    for fmt in ("DataMatrix", "Aztec", "PDF417"):
+        barcode = zxingcpp.create_barcode("SYMBOLOGY-" + fmt, getattr(zxingcpp.BarcodeFormat, fmt))
+        image = Image.fromarray(np.asarray(barcode.to_image(scale=4, add_quiet_zones=True)))
+        [code] = decode_image(image)
+        assert code.payload == ("SYMBOLOGY-" + fmt).encode()
+        found.add(code.symbology)
+    [micro] = decode_image(qr("MICRO1", micro=True, scale=8))
+    assert micro.symbology == "MicroQRCode" and micro.payload == b"MICRO1"
+    assert found == {"DataMatrix", "Aztec", "PDF417"}
+
+
+def test_inverted_and_mirrored_codes_are_found() -> None:
+    image = qr("MIRROR-AND-INVERT", scale=6, canvas=(500, 500), at=(60, 60))
+    inverted = Image.eval(image, lambda v: 255 - v)
+    assert [c.payload for c in decode_image(inverted)] == [b"MIRROR-AND-INVERT"]
+    mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    [code] = decode_image(mirrored, effort="normal")
+    assert code.payload == b"MIRROR-AND-INVERT"
+    assert min(x for x, _ in code.polygon) >= 500 - 60 - 41 * 6 - 5  # mapped back into the mirrored frame
+
+
+def test_escalation_finds_what_the_first_pass_misses() -> None:
+    # A code in a deep shadow gradient with low contrast: the first pass fails,
+    # local contrast normalisation recovers it.
+    image = np.asarray(qr("SHADOW-CASE", scale=3, canvas=(900, 700), at=(600, 450)), dtype=np.float32)
+    ys, xs = np.mgrid[0:700, 0:900]
+    shade = 0.12 + 0.88 * (1 - xs / 900) * (1 - ys / 700)
+    dim = (image * 0.35 + 40) * shade
+    dim = dim.clip(0, 255).astype(np.uint8)
+    first = _engine.decode_gray(dim, effort="fast")
+    normal = decode_image(dim, effort="normal")
+    assert [c.payload for c in normal] == [b"SHADOW-CASE"]
+    assert first == [] or first == normal  # the test is meaningful when fast misses it
+    if first:
+        pytest.skip("this zxing-cpp reads the shadowed code in one pass; escalation not exercised")
+
+
+def test_no_code_is_empty() -> None:
+    assert decode_image(Image.new("L", (640, 480), 200)) == []
+
+
+def test_unknown_effort() -> None:
+    from scanverify import UsageError
+
+    with pytest.raises(UsageError):
+        decode_image(qr("X"), effort="maximum")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- bad images
+def png_header_claiming(width: int, height: int) -> bytes:
+    """A small PNG file whose header claims a huge picture (a decompression bomb's shape)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 100_000)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "not an image"),
+        (b"hello, this is text", "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "cannot read|not an image|corrupt"),
+        (png_header_claiming(50_000, 50_000), "above the limit"),
+        (png_header_claiming(0, 10), "no pixels|cannot read|not an image"),
+    ],
+)
+def test_bad_files_are_image_errors(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.png"
+    path.write_bytes(content)
+    with pytest.raises(ImageError, match=message):
+        decode_image(path)
+    assert path.read_bytes() == content
+
+
+def test_truncated_jpeg(tmp_path: Path) -> None:
+    data = png(qr("TRUNC", canvas=(600, 600)).convert("RGB"), format="JPEG", quality=90)
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(ImageError, match="corrupt or truncated"):
+        decode_image(path)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(ImageError, match="no such file"):
+        decode_image(tmp_path / "missing.jpg")
+    with pytest.raises(ImageError, match="directory"):
+        decode_image(tmp_path)
+
+
+def test_pixel_limit_is_configurable() -> None:
+    with pytest.raises(ImageError, match="above the limit"):
+        decode_image(qr("SMALL"), max_pixels=1000)
+    with pytest.raises(ImageError, match="above the limit"):
+        decode_image(np.zeros((100, 100), np.uint8), max_pixels=1000)
+
+
+def test_bad_arrays() -> None:
+    with pytest.raises(ImageError):
+        decode_image(np.zeros((10,), np.uint8))
+    with pytest.raises(ImageError):
+        decode_image(np.zeros((10, 10, 2), np.uint8))
+    with pytest.raises(ImageError):
+        decode_image(object())  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- decoders as plug-ins
+def test_decoder_info_lists_the_built_ins() -> None:
+    names = {info.name: info for info in decoder_info()}
+    assert {"zxing-cpp", "pyzbar", "opencv"} <= set(names)
+    assert names["zxing-cpp"].available and names["zxing-cpp"].version
+
+
+def test_missing_libzbar_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import sys
+
+    real_import = builtins.__import__
+
+    def no_zbar(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("pyzbar"):
+            raise OSError("Unable to find zbar shared library")
+        return real_import(name, *args, **kwargs)
+
+    for module in [m for m in sys.modules if m.startswith("pyzbar")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.setattr(builtins, "__import__", no_zbar)
+    _engine._available.cache_clear()
+    try:
+        info = {i.name: i for i in decoder_info()}["pyzbar"]
+        assert not info.available and "libzbar" in info.detail
+        assert [c.payload for c in decode_image(qr("STILL-WORKS"))] == [b"STILL-WORKS"]
+        # and with nothing found, escalation skips the missing decoder quietly
+        assert decode_image(Image.new("L", (200, 200), 255)) == []
+    finally:
+        _engine._available.cache_clear()
+
+
+def test_pyzbar_finds_ascii_codes_when_present() -> None:
+    from scanverify.decode._backends import ZbarDecoder
+
+    decoder = ZbarDecoder()
+    if not decoder.info().available:
+        pytest.skip(f"pyzbar is not usable here: {decoder.info().detail}")
+    [code] = decoder.decode(np.asarray(qr("ZBAR-ASCII")))
+    assert code.payload == b"ZBAR-ASCII" and len(code.polygon) == 4
+    # a binary payload is refused rather than returned re-encoded
+    assert decoder.decode(np.asarray(qr(b"\xff\xfe\x80\x81binary", scale=5))) == []
+
+
+def test_decoded_code_is_frozen() -> None:
+    code = DecodedCode(b"x", "QRCode", ((0.0, 0.0),) * 4, "test")
+    with pytest.raises(AttributeError):
+        code.payload = b"y"  # type: ignore[misc]
