@@ -81,14 +81,9 @@ def formats() -> tuple[SealFormat, ...]:
     from importlib.metadata import entry_points
 
     from .cs1 import CS1
+    from .hc1 import HC1
 
-    found: list[SealFormat] = [CS1()]
-    try:
-        from .hc1 import HC1
-    except ImportError:  # pragma: no cover - HC1 is part of the package
-        pass
-    else:
-        found.append(HC1())
+    found: list[SealFormat] = [CS1(), HC1()]
     for entry_point in entry_points(group="scanverify.formats"):
         plugin = entry_point.load()
         found.append(plugin() if isinstance(plugin, type) else plugin)

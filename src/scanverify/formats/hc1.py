@@ -1,0 +1,240 @@
+"""HC1, the EU Digital COVID Certificate (eHealth Network, "Electronic Health
+Certificates" technical specification): the same Base45/zlib/COSE/CWT stack as
+CS1, read with the DCC's looser rules.
+
+Differences from CS1, each as the DCC specification has it: zlib optional; tag
+18 optional, and may sit inside the CWT tag 61; the kid may be in the
+unprotected header when the protected one has none; only ES256 and PS256; the
+kid names the signer's certificate, not its key; the health certificate sits
+at claim -260, key 1; the signing certificate's extended key usage limits
+which certificate types it may sign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from .._codec import CBORTag, CodecError, b45decode, cbor_decode, inflate_if_zlib
+from ..algorithms import ALGORITHMS
+from ..cose import COSE_SIGN1_TAG, CWT_TAG, HEADER_ALG, HEADER_KID, CoseSign1, parse_cose_sign1
+from ..model import Fact, Status, TrustedKey
+from . import MalformedSeal, ParsedSeal
+
+PREFIX = "HC1:"
+CLAIM_ISS, CLAIM_IAT, CLAIM_EXP, CLAIM_HCERT = 1, 6, 4, -260
+MAX_PAYLOAD_CHARS = 8192
+#: The DCC allows these two only (eHN spec, section 3.3.2).
+DCC_ALGORITHMS = {ALGORITHMS["ES256"].cose: ALGORITHMS["ES256"], ALGORITHMS["PS256"].cose: ALGORITHMS["PS256"]}
+#: Extended key usage OIDs that limit a signer to certificate types; some states
+#: issued the variant with an extra ".0." arc, which verifiers accept too.
+KEY_USAGE = {
+    "t": ("1.3.6.1.4.1.1847.2021.1.1", "1.3.6.1.4.1.0.1847.2021.1.1"),
+    "v": ("1.3.6.1.4.1.1847.2021.1.2", "1.3.6.1.4.1.0.1847.2021.1.2"),
+    "r": ("1.3.6.1.4.1.1847.2021.1.3", "1.3.6.1.4.1.0.1847.2021.1.3"),
+}
+TYPE_NAMES = {"v": "vaccination", "t": "test", "r": "recovery"}
+ALLOWED_TAGS = {(), (COSE_SIGN1_TAG,), (CWT_TAG, COSE_SIGN1_TAG), (CWT_TAG,)}
+
+
+class HC1:
+    """The EU Digital COVID Certificate, prefix 'HC1:'."""
+
+    name = "HC1"
+    prefixes: tuple[str, ...] = (PREFIX,)
+
+    # ---- the steps, each usable on its own (the conformance test checks them one by one)
+    @staticmethod
+    def unprefix(payload: str) -> str:
+        if not payload.startswith(PREFIX):
+            raise MalformedSeal("the text does not start with the context identifier HC1:")
+        if len(payload) > MAX_PAYLOAD_CHARS:
+            raise MalformedSeal(f"certificate text is {len(payload)} characters, more than a QR code holds")
+        return payload[len(PREFIX) :]
+
+    @staticmethod
+    def base45(text: str) -> bytes:
+        try:
+            return b45decode(text)
+        except CodecError as exc:
+            raise MalformedSeal(f"Base45: {exc}") from None
+
+    @staticmethod
+    def decompress(data: bytes) -> tuple[bytes, bool]:
+        """The COSE bytes, and whether they were zlib-compressed (the DCC allows either)."""
+        try:
+            return inflate_if_zlib(data)
+        except CodecError as exc:
+            raise MalformedSeal(f"zlib: {exc}") from None
+
+    @staticmethod
+    def cose(data: bytes) -> CoseSign1:
+        try:
+            cose = parse_cose_sign1(data)
+        except CodecError as exc:
+            raise MalformedSeal(f"COSE: {exc}") from None
+        if cose.tags not in ALLOWED_TAGS:
+            raise MalformedSeal(f"COSE: unexpected CBOR tags {list(cose.tags)}")
+        return cose
+
+    # ---- the plug-in interface
+    def parse(self, payload: str) -> ParsedSeal:
+        cose = self.cose(self.decompress(self.base45(self.unprefix(payload)))[0])
+        # The protected kid wins; the unprotected one is a fallback the DCC
+        # allows. It is only a hint for finding the key: the signature decides.
+        kid = cose.protected.get(HEADER_KID, cose.unprotected.get(HEADER_KID))
+        if not isinstance(kid, bytes) or len(kid) != 8:
+            raise MalformedSeal("the COSE header needs a kid of 8 bytes")
+        # alg only from the protected header: an unsigned alg could be swapped.
+        alg_id = cose.protected.get(HEADER_ALG)
+        if alg_id is None:
+            raise MalformedSeal("no signature algorithm in the protected header", kid=kid)
+        algorithm = DCC_ALGORITHMS.get(alg_id) if type(alg_id) is int else None
+        if algorithm is None:
+            raise MalformedSeal(f"signature algorithm {alg_id!r} is not ES256 or PS256", kid=kid)
+
+        try:
+            claims = cbor_decode(cose.payload)
+        except CodecError as exc:
+            raise MalformedSeal(f"CWT claims: {exc}", kid=kid) from None
+        if not isinstance(claims, dict):
+            raise MalformedSeal("the COSE payload is not a CWT claims map", kid=kid)
+        issued_at = _time(claims, CLAIM_IAT, "iat", kid, needed=True)
+        expires_at = _time(claims, CLAIM_EXP, "exp", kid, needed=False)
+        iss = claims.get(CLAIM_ISS)
+        if iss is not None and not isinstance(iss, str):
+            raise MalformedSeal("iss is not text", kid=kid)
+        container = claims.get(CLAIM_HCERT)
+        hcert = container.get(1) if isinstance(container, dict) else None
+        if not isinstance(hcert, dict):
+            raise MalformedSeal("no health certificate at claim -260/1", kid=kid)
+        record = _plain(hcert)
+        kinds = [k for k in ("v", "t", "r") if record.get(k)]
+        if len(kinds) != 1:
+            raise MalformedSeal("the certificate must hold exactly one of vaccination, test or recovery", kid=kid)
+        assert issued_at is not None
+        return ParsedSeal(
+            format=self.name,
+            kid=kid,
+            algorithm=algorithm,
+            to_be_signed=cose.to_be_signed(),
+            signature=cose.signature,
+            issued_at=issued_at,
+            expires_at=expires_at,
+            issuer_state=None,  # DCC signers are certificates, not bound to a state in the bundle
+            revocation_id=None,
+            claims={"iss": iss, "iat": issued_at, "exp": expires_at, "alg": algorithm.name, "type": kinds[0]},
+            record=record,
+            facts=_facts(record, kinds[0], iss),
+        )
+
+    def key_policy(self, seal: ParsedSeal, key: TrustedKey) -> tuple[Status, str] | None:
+        kind = seal.claims.get("type")
+        if not key.certificates or kind not in KEY_USAGE:
+            return None
+        usage = _key_usage(key.certificates[0])
+        if usage is None:
+            # An extension we cannot read strictly is not evidence of
+            # permission: fail closed rather than guess what it allowed.
+            return Status.UNTRUSTED, "the signer's certificate has extensions that cannot be read (not strict DER)"
+        if not usage:  # no extended key usage at all: the signer may sign every type
+            return None
+        if not usage & set(KEY_USAGE[kind]):
+            # Signed by a real signer, but one not authorised for this type of
+            # certificate: trust in the signer does not extend to it.
+            return Status.UNTRUSTED, f"the signer is not authorised to issue {TYPE_NAMES[kind]} certificates"
+        return None
+
+    def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {k: v for k, v in record.items() if k not in ("nam", "dob")}
+
+
+@lru_cache(maxsize=256)
+def _key_usage(der: bytes) -> frozenset[str] | None:
+    """The certificate's extended key usage OIDs; empty if it has none; None if unreadable."""
+    from cryptography import x509
+
+    try:
+        certificate = x509.load_der_x509_certificate(der)
+        extension = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    except x509.ExtensionNotFound:
+        return frozenset()
+    except ValueError:
+        return None
+    return frozenset(oid.dotted_string for oid in extension.value)
+
+
+def _time(claims: Mapping[Any, Any], key: int, what: str, kid: bytes, *, needed: bool) -> dt.datetime | None:
+    value = claims.get(key)
+    if value is None:
+        if needed:
+            raise MalformedSeal(f"{what} is missing", kid=kid)
+        return None
+    if type(value) not in (int, float):
+        raise MalformedSeal(f"{what} is not a number", kid=kid)
+    try:
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise MalformedSeal(f"{what} {value} is not a representable time", kid=kid) from None
+
+
+def _plain(value: Any) -> Any:
+    """CBOR data as JSON-like data: date tags become ISO-8601 text."""
+    if isinstance(value, CBORTag):
+        if value.tag == 0 and isinstance(value.value, str):
+            return value.value
+        if value.tag == 1 and type(value.value) in (int, float):
+            moment = dt.datetime.fromtimestamp(value.value, dt.UTC)
+            return moment.isoformat().replace("+00:00", "Z")
+        return _plain(value.value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _facts(record: Mapping[str, Any], kind: str, iss: str | None) -> tuple[Fact, ...]:
+    name = record.get("nam") if isinstance(record.get("nam"), dict) else {}
+    holder = " ".join(str(name[k]) for k in ("gn", "fn") if name.get(k)) or " ".join(
+        str(name[k]) for k in ("gnt", "fnt") if name.get(k)
+    )
+    facts = [Fact("Certificate type", f"EU Digital COVID Certificate — {TYPE_NAMES[kind]}")]
+    if iss:
+        facts.append(Fact("Issuing state", iss))
+    facts += [
+        Fact("Holder", holder or "?", personal=True),
+        Fact("Date of birth", str(record.get("dob", "?")), personal=True),
+    ]
+    entries = record.get(kind)
+    entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
+    labels = {
+        "v": (("mp", "Vaccine"), ("dn", "Dose"), ("dt", "Vaccinated on"), ("co", "Country")),
+        "t": (
+            ("tt", "Test type"),
+            ("nm", "Test name"),
+            ("tr", "Result"),
+            ("sc", "Sample taken"),
+            ("tc", "Test centre"),
+            ("co", "Country"),
+        ),
+        "r": (("fr", "First positive test"), ("df", "Valid from"), ("du", "Valid until"), ("co", "Country")),
+    }[kind]
+    for key, label in labels:
+        if key not in entry:
+            continue
+        value = entry[key]
+        if kind == "v" and key == "dn":
+            value = f"{entry.get('dn')} of {entry.get('sd', '?')}"
+        elif kind == "t" and key == "tr":
+            value = {"260415000": "not detected (negative)", "260373001": "detected (positive)"}.get(str(value), value)
+        elif kind == "t" and key == "tt":
+            value = {"LP6464-4": "NAAT (PCR)", "LP217198-3": "rapid antigen"}.get(str(value), value)
+        facts.append(Fact(label, str(value)))
+    if entry.get("is"):
+        facts.append(Fact("Certificate issuer", str(entry["is"])))
+    if entry.get("ci"):
+        facts.append(Fact("Certificate id", str(entry["ci"])))
+    return tuple(facts)
