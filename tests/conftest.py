@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -15,3 +19,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if module is not None and sum(module.TALLY.values()):
         terminalreporter.write_sep("-", "EU DCC conformance: flag, cases, agreed")
         terminalreporter.write_line(module.conformance_table())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_trust_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read or change the user's installed trust list."""
+    previous = os.environ.get("SCANVERIFY_HOME")
+    os.environ["SCANVERIFY_HOME"] = str(tmp_path_factory.mktemp("scanverify-home"))
+    yield
+    if previous is None:
+        os.environ.pop("SCANVERIFY_HOME", None)
+    else:
+        os.environ["SCANVERIFY_HOME"] = previous

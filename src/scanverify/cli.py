@@ -65,12 +65,19 @@ class VerifyOptions:
     as_json: bool
     redact: bool
     quiet: bool
+    root: str | None = None
 
     def verifier(self) -> Any:
         from .trust import TrustStore
+        from .trustlist import active_store
         from .verifier import Verifier
 
-        stores = [] if self.no_default_trust else [TrustStore.default()]
+        stores = []
+        if not self.no_default_trust:
+            store, warnings = active_store(self.root)
+            for warning in warnings:
+                click.echo(f"scanverify: warning: {warning}", err=True)
+            stores.append(store)
         stores += [TrustStore.from_file(path) for path in self.trust_files]
         verifier = Verifier(trust=TrustStore.combine(stores), effort=self.effort)
         if self.at is not None:
@@ -109,6 +116,8 @@ def verification_options(command: F) -> F:
             "--redact", is_flag=True, help="Hide holder names, birth dates and raw payloads in all output (for logs)."
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line."),
+        click.option("--root", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                     help="Check installed trust lists against this root instead of the pinned one."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -124,6 +133,7 @@ def options_from(kwargs: dict[str, Any]) -> VerifyOptions:
         as_json=kwargs.pop("as_json"),
         redact=kwargs.pop("redact"),
         quiet=kwargs.pop("quiet"),
+        root=kwargs.pop("root"),
     )
 
 
@@ -415,7 +425,7 @@ def doctor() -> None:
 
     from .decode import decoder_info
     from .formats import formats
-    from .trust import TrustStore
+    from .trustlist import active_store
 
     click.echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
     click.echo("decoders:")
@@ -429,7 +439,9 @@ def doctor() -> None:
         except PackageNotFoundError:
             click.echo(f"  {package:<12} MISSING")
     click.echo("formats: " + ", ".join(f.name for f in formats()))
-    store = TrustStore.default()
+    store, warnings = active_store()
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
     specimens = sum(1 for k in store if k.specimen)
     click.echo(f"trust: {len(store)} keys ({specimens} specimen) from {', '.join(store.sources)}")
 

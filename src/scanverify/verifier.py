@@ -44,7 +44,7 @@ class Verifier:
     ['genuine']
     """
 
-    trust: TrustStore = field(default_factory=TrustStore.default)
+    trust: TrustStore = field(default_factory=lambda: _trust_in_use())
     clock: Clock = system_clock
     effort: str = "normal"
 
@@ -199,6 +199,13 @@ class Verifier:
             return _Verdict(policy[0], policy[1], key)
         specimen = " — SPECIMEN key: a test issuer, not a real document" if key.specimen else ""
         return _Verdict(Status.GENUINE, f"signature verified: sealed by {name}{specimen}", key)
+
+
+def _trust_in_use() -> TrustStore:
+    """The installed signed trust list if valid and newer, else the built-in bundle."""
+    from .trustlist import active_store
+
+    return active_store()[0]
 
 
 def _signature_ok(seal: ParsedSeal, key: TrustedKey) -> bool:

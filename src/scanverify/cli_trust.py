@@ -1,0 +1,142 @@
+"""`scanverify trust ...`: sign, check, install and show signed trust lists."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import TrustError
+
+#: A trust document that was read and checked, and refused (signature, rollback, expiry).
+EXIT_REFUSED = 4
+
+root_option = click.option(
+    "--root", "root_path", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+    help="Check against this trust root instead of the pinned one (tests, private deployments).",
+)
+
+
+def _refused(exc: TrustError) -> None:
+    click.echo(f"scanverify: refused: {exc.diagnostics()}", err=True)
+    sys.exit(EXIT_REFUSED)
+
+
+@click.group()
+def trust() -> None:
+    """Signed trust lists: sign (authority), verify, update, show."""
+
+
+@trust.command("sign")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", "key_files", required=True, multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="The trust-list signing key (PEM). Repeat for a threshold root.")
+@click.option("--type", "kind", type=click.Choice(["bundle", "root"]), default="bundle", show_default=True,
+              help="A trust bundle, or a new root (signed with the current root's key).")
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Where to write the signed file.")
+def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str) -> None:
+    """Sign a trust bundle (or a new root) for distribution."""
+    from .issuer import load_private_key
+    from .trust import TrustStore
+    from .trustlist import BUNDLE_TYPE, ROOT_TYPE, _parse_root, sign_document
+
+    data = Path(document).read_bytes()
+    if kind == "bundle":
+        bundle = json.loads(data.decode("utf-8")) if data.strip().startswith(b"{") else None
+        TrustStore.from_bundle(bundle, document)  # refuse to sign what no verifier would load
+        if not isinstance(bundle, dict) or "expires" not in bundle:
+            raise TrustError(f"{document}: a bundle to be signed needs an 'expires' time")
+    else:
+        _parse_root(data, document)
+    signed = sign_document(data, BUNDLE_TYPE if kind == "bundle" else ROOT_TYPE,
+                           [load_private_key(k) for k in key_files])
+    Path(out).write_bytes(signed)
+    click.echo(f"wrote {out}")
+
+
+@trust.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False))
+@root_option
+def verify_command(file: str, root_path: str | None) -> None:
+    """Check a signed trust list (or root) without installing it."""
+    from .trustlist import BUNDLE_TYPE, _kind_of, _read, _rotate, load_root, open_signed_bundle
+
+    data = _read(Path(file))
+    root = load_root(root_path)
+    try:
+        if _kind_of(data, file) == BUNDLE_TYPE:
+            store, bundle = open_signed_bundle(data, root, file)
+            expired = store.expires is not None and store.expires < datetime.now(timezone.utc)
+            click.echo(f"{file}: signature good; version {bundle.get('version', 0)}, {len(store)} keys, "
+                       f"expires {store.expires.isoformat() if store.expires else 'never'}"
+                       + (" (EXPIRED)" if expired else ""))
+            if expired:
+                sys.exit(EXIT_REFUSED)
+        else:
+            new = _rotate(root, data, file)
+            click.echo(f"{file}: a valid rotation to root version {new.version}")
+    except TrustError as exc:
+        from .trustlist import RefusedUpdate
+
+        if isinstance(exc, RefusedUpdate):
+            _refused(exc)
+        raise
+
+
+@trust.command("update")
+@click.argument("file", type=click.Path(dir_okay=False))
+@root_option
+def update_command(file: str, root_path: str | None) -> None:
+    """Check a signed trust list (or root) and install it for this user."""
+    from .trustlist import RefusedUpdate, _read, install
+
+    try:
+        click.echo(install(_read(Path(file)), file, root_path=root_path))
+    except RefusedUpdate as exc:
+        _refused(exc)
+
+
+@trust.command("show")
+@root_option
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+def show_command(root_path: str | None, as_json: bool) -> None:
+    """The keys in use, their bundle's version, age and source."""
+    from .trustlist import active_store, data_dir, load_root
+
+    store, warnings = active_store(root_path)
+    root = load_root(root_path)
+    now = datetime.now(timezone.utc)
+    info: dict[str, Any] = {
+        "sources": list(store.sources),
+        "versions": dict(store.versions),
+        "expires": store.expires.isoformat() if store.expires else None,
+        "stale": store.stale_at(now),
+        "root": {"version": root.version, "keys": [k.hex() for k in root.keys], "source": root.source},
+        "data_dir": str(data_dir()),
+        "keys": [k.describe() | {"alg": k.alg, "not_before": _iso(k.not_before), "not_after": _iso(k.not_after)}
+                 for k in store],
+        "revoked_seals": sorted(store.revoked_seals),
+        "warnings": warnings,
+    }
+    if as_json:
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"trust in use: {', '.join(store.sources)} (version {', '.join(map(str, store.versions.values()))})")
+    if store.expires:
+        age = "OUT OF DATE — update it" if info["stale"] else f"valid until {store.expires:%Y-%m-%d %H:%M} UTC"
+        click.echo(f"expires: {age}")
+    click.echo(f"root: version {root.version} from {root.source}")
+    for key in store:
+        flags = [f for f, on in (("SPECIMEN", key.specimen), ("REVOKED", key.revoked)) if on]
+        click.echo(f"  {key.kid_hex}  {key.iss or '--'}  {key.alg or '':<6} {key.name} {' '.join(flags)}".rstrip())
+    click.echo(f"revoked seals: {len(store.revoked_seals)}")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,187 @@
+"""Signed trust lists: signatures, rollback, expiry, root rotation, atomic install, staleness."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanverify import Status, TrustError, Verifier
+from scanverify.cli import run
+from scanverify.issuer import generate_key, write_key_files
+from scanverify.trustlist import (
+    BUNDLE_TYPE,
+    ROOT_TYPE,
+    RefusedUpdate,
+    active_store,
+    built_in_version,
+    install,
+    load_root,
+    root_document,
+    sign_document,
+)
+from specseal import Issuer, make_seal
+
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "home"
+    monkeypatch.setenv("SCANVERIFY_HOME", str(path))
+    return path
+
+
+@pytest.fixture()
+def authority(tmp_path: Path) -> dict[str, Any]:
+    """A test root: its key, and the root file a private deployment would pass with --root."""
+    key = generate_key("EdDSA")
+    root_file = tmp_path / "root.json"
+    root_file.write_bytes(root_document([key.public_key()], version=1))
+    return {"key": key, "root": str(root_file)}
+
+
+def bundle_bytes(issuer: Issuer, version: int, *, expires: datetime | None = None, **terms: Any) -> bytes:
+    bundle = issuer.bundle(**terms)
+    bundle["version"] = version
+    bundle["expires"] = (expires or NOW + timedelta(days=90)).isoformat()
+    return json.dumps(bundle).encode()
+
+
+def signed(issuer: Issuer, version: int, key: Any, **kwargs: Any) -> bytes:
+    return sign_document(bundle_bytes(issuer, version, **kwargs), BUNDLE_TYPE, [key])
+
+
+def test_update_installs_and_is_used(home: Path, authority: dict[str, Any]) -> None:
+    issuer = Issuer()
+    version = built_in_version() + 1
+    message = install(signed(issuer, version, authority["key"]), "update.json", root_path=authority["root"])
+    assert f"version {version}" in message
+    store, warnings = active_store(authority["root"])
+    assert warnings == [] and store.versions
+    result = Verifier(trust=store).verify_payload(make_seal(issuer, iat=int(NOW.timestamp())).text())
+    assert result.status is Status.GENUINE
+
+
+@pytest.mark.parametrize("delta", [0, -1])
+def test_rollback_is_refused_and_installed_set_kept(home: Path, authority: dict[str, Any], delta: int) -> None:
+    issuer = Issuer()
+    version = built_in_version() + 5
+    install(signed(issuer, version, authority["key"]), "v.json", root_path=authority["root"])
+    before = (home / "trust-bundle.signed.json").read_bytes()
+    with pytest.raises(RefusedUpdate, match="rollback"):
+        install(signed(issuer, version + delta, authority["key"]), "old.json", root_path=authority["root"])
+    assert (home / "trust-bundle.signed.json").read_bytes() == before
+
+
+def test_not_newer_than_built_in_is_refused(home: Path, authority: dict[str, Any]) -> None:
+    with pytest.raises(RefusedUpdate, match="rollback"):
+        install(signed(Issuer(), built_in_version(), authority["key"]), "x.json", root_path=authority["root"])
+    assert not (home / "trust-bundle.signed.json").exists()
+
+
+def test_expired_is_refused(home: Path, authority: dict[str, Any]) -> None:
+    data = signed(Issuer(), built_in_version() + 1, authority["key"], expires=NOW - timedelta(days=1))
+    with pytest.raises(RefusedUpdate, match="expired"):
+        install(data, "x.json", root_path=authority["root"])
+
+
+def test_bad_signatures_are_refused(home: Path, authority: dict[str, Any]) -> None:
+    issuer = Issuer()
+    good = json.loads(signed(issuer, built_in_version() + 1, authority["key"]))
+    # a changed payload
+    tampered = dict(good, payload=json.loads(json.dumps(good))["payload"][:-8] + "AAAAAAA=")
+    # signed by someone else
+    stranger = signed(issuer, built_in_version() + 1, generate_key("EdDSA"))
+    # a root-type signature presented as a bundle
+    confused = sign_document(bundle_bytes(issuer, built_in_version() + 1), ROOT_TYPE, [authority["key"]])
+    for data in (json.dumps(tampered).encode(), stranger, confused, json.dumps(dict(good, signatures=[])).encode()):
+        with pytest.raises(TrustError):
+            install(data, "bad.json", root_path=authority["root"])
+    assert not (home / "trust-bundle.signed.json").exists()
+
+
+def test_unsigned_bundle_needs_expires(home: Path, authority: dict[str, Any]) -> None:
+    issuer = Issuer()
+    data = sign_document(json.dumps(issuer.bundle() | {"version": 99}).encode(), BUNDLE_TYPE, [authority["key"]])
+    with pytest.raises(RefusedUpdate, match="expires"):
+        install(data, "x.json", root_path=authority["root"])
+
+
+def test_threshold_counts_distinct_keys(home: Path, tmp_path: Path) -> None:
+    a, b = generate_key("EdDSA"), generate_key("ES256")
+    root_file = tmp_path / "root2.json"
+    root_file.write_bytes(root_document([a.public_key(), b.public_key()], version=1, threshold=2))
+    payload = bundle_bytes(Issuer(), built_in_version() + 1)
+    with pytest.raises(RefusedUpdate, match="1 of 2"):
+        install(sign_document(payload, BUNDLE_TYPE, [a, a]), "x.json", root_path=str(root_file))
+    assert "installed" in install(sign_document(payload, BUNDLE_TYPE, [a, b]), "x.json", root_path=str(root_file))
+
+
+def test_root_rotation(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanverify.trustlist as trustlist
+
+    old = generate_key("EdDSA")
+    pinned = trustlist._parse_root(root_document([old.public_key()], version=1), "pinned for test")
+    monkeypatch.setattr(trustlist, "pinned_root", lambda: pinned)
+    new = generate_key("EdDSA")
+    new_root = root_document([new.public_key()], version=2)
+    # a new root signed by someone else, or not newer, is refused
+    with pytest.raises(RefusedUpdate):
+        install(sign_document(new_root, ROOT_TYPE, [new]), "root.json")
+    with pytest.raises(RefusedUpdate, match="rollback"):
+        install(sign_document(root_document([new.public_key()], version=1), ROOT_TYPE, [old]), "root.json")
+    assert "root version 2" in install(sign_document(new_root, ROOT_TYPE, [old]), "root.json")
+    assert load_root().version == 2
+    issuer = Issuer()
+    with pytest.raises(RefusedUpdate):  # the old root no longer signs bundles
+        install(signed(issuer, built_in_version() + 1, old), "b.json")
+    assert "installed" in install(signed(issuer, built_in_version() + 1, new), "b.json")
+
+
+def test_broken_installed_file_falls_back_to_built_in(home: Path, authority: dict[str, Any]) -> None:
+    install(signed(Issuer(), built_in_version() + 1, authority["key"]), "v.json", root_path=authority["root"])
+    (home / "trust-bundle.signed.json").write_text('{"format": "scanverify.signed.v1", "type": "trust-bundle"}')
+    store, warnings = active_store(authority["root"])
+    assert "built-in trust bundle" in store.sources
+    assert warnings and "ignored" in warnings[0]
+
+
+def test_stale_list_is_said_with_every_verdict(home: Path, authority: dict[str, Any]) -> None:
+    issuer = Issuer()
+    install(signed(issuer, built_in_version() + 1, authority["key"], expires=NOW + timedelta(days=1)), "v.json",
+            root_path=authority["root"])
+    store, _ = active_store(authority["root"])
+    later = NOW + timedelta(days=2)
+    verifier = Verifier(trust=store, clock=lambda: later)
+    genuine = verifier.verify_payload(make_seal(issuer, iat=int(later.timestamp())).text())
+    assert genuine.status is Status.GENUINE
+    assert genuine.verdict_text == "genuine, but the trust list is out of date"
+    forged = verifier.verify_payload(make_seal(issuer, iat=int(later.timestamp()), signature=bytes(64)).text())
+    assert forged.warnings and "out of date" in forged.warnings[0]
+
+
+def test_cli_trust_commands(home: Path, authority: dict[str, Any], tmp_path: Path, capsys: Any) -> None:
+    issuer = Issuer()
+    stem = tmp_path / "authority"
+    write_key_files(authority["key"], stem)
+    unsigned = tmp_path / "bundle.json"
+    unsigned.write_bytes(bundle_bytes(issuer, built_in_version() + 1))
+    out = tmp_path / "bundle.signed.json"
+    assert run(["trust", "sign", "--key", f"{stem}.key.pem", str(unsigned), "-o", str(out)]) == 0
+    assert run(["trust", "verify", "--root", authority["root"], str(out)]) == 0
+    assert run(["trust", "update", "--root", authority["root"], str(out)]) == 0
+    assert run(["trust", "update", "--root", authority["root"], str(out)]) == 4  # the same again: a rollback
+    capsys.readouterr()
+    assert run(["trust", "show", "--root", authority["root"], "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["versions"] == {str(home / "trust-bundle.signed.json"): built_in_version() + 1}
+    assert [k["kid"] for k in shown["keys"]] == [issuer.kid.hex()] and shown["stale"] is False
+    assert run(["trust", "verify", "--root", authority["root"], str(unsigned)]) == 2  # not a signed document
+    assert run(["trust", "update", str(tmp_path / "missing.json")]) == 2
+    text = make_seal(issuer, iat=int(NOW.timestamp())).text()
+    assert run(["--root", authority["root"], "--text", text]) == 0  # the installed list is used
+    capsys.readouterr()
