@@ -5,20 +5,20 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import cbor2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from specseal import Issuer, b45, make_seal
 
 from scanverify import ScanverifyError, Status, TrustStore, Verifier
 from scanverify._codec import CodecError, b45decode, cbor_decode, inflate_if_zlib
 from scanverify.cose import parse_cose_sign1
-from specseal import Issuer, b45, make_seal
 
-NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 T = int(NOW.timestamp())
 ISSUER = Issuer("ES256")
 STORE = TrustStore.from_bundle(ISSUER.bundle(), "security")
@@ -61,7 +61,9 @@ def test_kid_collision_never_lends_trust() -> None:
     # and also lists a key of theirs with that kid in a bundle they hand over.
     store = TrustStore.from_bundle(trusted.bundle(), "real") + TrustStore.from_bundle(attacker.bundle(), "other")
     seal = make_seal(attacker, iat=T, protected={1: -7, 4: trusted.kid})
-    result = Verifier(trust=TrustStore.from_bundle(trusted.bundle(), "real"), clock=lambda: NOW).verify_payload(seal.text())
+    result = Verifier(trust=TrustStore.from_bundle(trusted.bundle(), "real"), clock=lambda: NOW).verify_payload(
+        seal.text()
+    )
     assert result.status is Status.FORGED
     # The kid is only a hint: listing the attacker's key as well does not make
     # their signature stand under the trusted key's name.
@@ -97,7 +99,7 @@ def test_cbor_limits() -> None:
 
 @pytest.mark.parametrize("curve", ["ES256", "ES384", "ES512"])
 def test_ecdsa_zero_and_out_of_range(curve: str) -> None:
-    from scanverify.algorithms import ALGORITHMS, _ORDERS
+    from scanverify.algorithms import _ORDERS, ALGORITHMS
 
     issuer = Issuer(curve)
     algorithm = ALGORITHMS[curve]
@@ -108,8 +110,13 @@ def test_ecdsa_zero_and_out_of_range(curve: str) -> None:
     assert algorithm.verify(issuer.public_key, message, good)
     r, s = good[:size], good[size:]
     assert order.bit_length() == issuer.public_key.curve.key_size
-    bads = [bytes(size) + s, r + bytes(size), bytes(2 * size), order.to_bytes(size, "big") + s,
-            r + order.to_bytes(size, "big")]
+    bads = [
+        bytes(size) + s,
+        r + bytes(size),
+        bytes(2 * size),
+        order.to_bytes(size, "big") + s,
+        r + order.to_bytes(size, "big"),
+    ]
     if int.from_bytes(s, "big") + order < 256**size:  # the same s mod n, but out of range
         bads.append(r + (int.from_bytes(s, "big") + order).to_bytes(size, "big"))
     for bad in bads:
@@ -146,9 +153,15 @@ def test_fuzz_cbor(data: bytes) -> None:
 
 
 @FUZZ
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.binary(max_size=20) | st.text(max_size=20),
-                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.integers() | st.text(max_size=5), children, max_size=4),
-                    max_leaves=30))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.binary(max_size=20) | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(st.integers() | st.text(max_size=5), children, max_size=4)
+        ),
+        max_leaves=30,
+    )
+)
 def test_fuzz_cose_structures(value: Any) -> None:
     data = cbor2.dumps(cbor2.CBORTag(18, value) if isinstance(value, list) else value)
     try:
@@ -160,10 +173,16 @@ def test_fuzz_cose_structures(value: Any) -> None:
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=400), st.text(max_size=400).map(str.encode),
-                 st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers() | st.lists(st.text(max_size=5)),
-                                 max_size=6).map(lambda d: json.dumps({"format": "scanverify.trust.v1", **d}).encode()),
-                 st.text(max_size=200).map(lambda t: f"-----BEGIN PUBLIC KEY-----\n{t}\n-----END PUBLIC KEY-----\n".encode())))
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.text(max_size=400).map(str.encode),
+        st.dictionaries(
+            st.text(max_size=10), st.text(max_size=10) | st.integers() | st.lists(st.text(max_size=5)), max_size=6
+        ).map(lambda d: json.dumps({"format": "scanverify.trust.v1", **d}).encode()),
+        st.text(max_size=200).map(lambda t: f"-----BEGIN PUBLIC KEY-----\n{t}\n-----END PUBLIC KEY-----\n".encode()),
+    )
+)
 def test_fuzz_trust_files(data: bytes) -> None:
     try:
         TrustStore.from_bytes(data, "fuzz")
@@ -172,9 +191,16 @@ def test_fuzz_trust_files(data: bytes) -> None:
 
 
 @FUZZ
-@given(st.dictionaries(st.sampled_from(["format", "type", "payload", "signatures", "x"]),
-                       st.text(max_size=30) | st.lists(st.dictionaries(st.sampled_from(["kid", "sig", "alg"]), st.text(max_size=20), max_size=3), max_size=3),
-                       max_size=5))
+@given(
+    st.dictionaries(
+        st.sampled_from(["format", "type", "payload", "signatures", "x"]),
+        st.text(max_size=30)
+        | st.lists(
+            st.dictionaries(st.sampled_from(["kid", "sig", "alg"]), st.text(max_size=20), max_size=3), max_size=3
+        ),
+        max_size=5,
+    )
+)
 def test_fuzz_signed_documents(envelope: dict[str, Any]) -> None:
     from scanverify.trustlist import BUNDLE_TYPE, load_root, verify_document
 
@@ -192,7 +218,11 @@ def test_signed_document_with_forged_signature_entries() -> None:
     root = load_root()
     kid = next(iter(root.keys)).hex()
     for sig in ("", base64.b64encode(bytes(64)).decode(), base64.b64encode(b"\xff" * 64).decode(), "!!"):
-        envelope = {"format": "scanverify.signed.v1", "type": BUNDLE_TYPE, "payload": base64.b64encode(b"{}").decode(),
-                    "signatures": [{"kid": kid, "sig": sig}] * 3}
+        envelope = {
+            "format": "scanverify.signed.v1",
+            "type": BUNDLE_TYPE,
+            "payload": base64.b64encode(b"{}").decode(),
+            "signatures": [{"kid": kid, "sig": sig}] * 3,
+        }
         with pytest.raises(ScanverifyError):
             verify_document(json.dumps(envelope).encode(), root, BUNDLE_TYPE, "forged")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from specseal import Issuer, make_seal
 
 from scanverify import Status, TrustError, Verifier
 from scanverify.cli import run
@@ -23,9 +24,8 @@ from scanverify.trustlist import (
     root_document,
     sign_document,
 )
-from specseal import Issuer, make_seal
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture()
@@ -152,8 +152,11 @@ def test_broken_installed_file_falls_back_to_built_in(home: Path, authority: dic
 
 def test_stale_list_is_said_with_every_verdict(home: Path, authority: dict[str, Any]) -> None:
     issuer = Issuer()
-    install(signed(issuer, built_in_version() + 1, authority["key"], expires=NOW + timedelta(days=1)), "v.json",
-            root_path=authority["root"])
+    install(
+        signed(issuer, built_in_version() + 1, authority["key"], expires=NOW + timedelta(days=1)),
+        "v.json",
+        root_path=authority["root"],
+    )
     store, _ = active_store(authority["root"])
     later = NOW + timedelta(days=2)
     verifier = Verifier(trust=store, clock=lambda: later)

@@ -68,7 +68,7 @@ def verify_payload(
 def __getattr__(name: str) -> Any:
     # Live scanning pulls in OpenCV; load it only when asked for.
     if name == "live":
-        from .live import live
+        from .livescan import live
 
         return live
     raise AttributeError(f"module 'scanverify' has no attribute {name!r}")

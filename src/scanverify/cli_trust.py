@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,11 @@ from .errors import TrustError
 EXIT_REFUSED = 4
 
 root_option = click.option(
-    "--root", "root_path", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+    "--root",
+    "root_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
     help="Check against this trust root instead of the pinned one (tests, private deployments).",
 )
 
@@ -33,10 +37,22 @@ def trust() -> None:
 
 @trust.command("sign")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
-@click.option("--key", "key_files", required=True, multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="The trust-list signing key (PEM). Repeat for a threshold root.")
-@click.option("--type", "kind", type=click.Choice(["bundle", "root"]), default="bundle", show_default=True,
-              help="A trust bundle, or a new root (signed with the current root's key).")
+@click.option(
+    "--key",
+    "key_files",
+    required=True,
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The trust-list signing key (PEM). Repeat for a threshold root.",
+)
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["bundle", "root"]),
+    default="bundle",
+    show_default=True,
+    help="A trust bundle, or a new root (signed with the current root's key).",
+)
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Where to write the signed file.")
 def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str) -> None:
     """Sign a trust bundle (or a new root) for distribution."""
@@ -52,8 +68,9 @@ def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str)
             raise TrustError(f"{document}: a bundle to be signed needs an 'expires' time")
     else:
         _parse_root(data, document)
-    signed = sign_document(data, BUNDLE_TYPE if kind == "bundle" else ROOT_TYPE,
-                           [load_private_key(k) for k in key_files])
+    signed = sign_document(
+        data, BUNDLE_TYPE if kind == "bundle" else ROOT_TYPE, [load_private_key(k) for k in key_files]
+    )
     Path(out).write_bytes(signed)
     click.echo(f"wrote {out}")
 
@@ -70,10 +87,11 @@ def verify_command(file: str, root_path: str | None) -> None:
     try:
         if _kind_of(data, file) == BUNDLE_TYPE:
             store, bundle = open_signed_bundle(data, root, file)
-            expired = store.expires is not None and store.expires < datetime.now(timezone.utc)
-            click.echo(f"{file}: signature good; version {bundle.get('version', 0)}, {len(store)} keys, "
-                       f"expires {store.expires.isoformat() if store.expires else 'never'}"
-                       + (" (EXPIRED)" if expired else ""))
+            expired = store.expires is not None and store.expires < datetime.now(UTC)
+            click.echo(
+                f"{file}: signature good; version {bundle.get('version', 0)}, {len(store)} keys, "
+                f"expires {store.expires.isoformat() if store.expires else 'never'}" + (" (EXPIRED)" if expired else "")
+            )
             if expired:
                 sys.exit(EXIT_REFUSED)
         else:
@@ -109,7 +127,7 @@ def show_command(root_path: str | None, as_json: bool) -> None:
 
     store, warnings = active_store(root_path)
     root = load_root(root_path)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     info: dict[str, Any] = {
         "sources": list(store.sources),
         "versions": dict(store.versions),
@@ -117,8 +135,10 @@ def show_command(root_path: str | None, as_json: bool) -> None:
         "stale": store.stale_at(now),
         "root": {"version": root.version, "keys": [k.hex() for k in root.keys], "source": root.source},
         "data_dir": str(data_dir()),
-        "keys": [k.describe() | {"alg": k.alg, "not_before": _iso(k.not_before), "not_after": _iso(k.not_after)}
-                 for k in store],
+        "keys": [
+            k.describe() | {"alg": k.alg, "not_before": _iso(k.not_before), "not_after": _iso(k.not_after)}
+            for k in store
+        ],
         "revoked_seals": sorted(store.revoked_seals),
         "warnings": warnings,
     }

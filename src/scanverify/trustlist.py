@@ -26,7 +26,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -148,10 +148,19 @@ def sign_document(payload: bytes, kind: str, keys: Iterable[PrivateKey]) -> byte
         if algorithm is None:
             raise TrustError("the signing key's type is not supported")
         signature = algorithm.sign(key, _message(kind, payload))
-        signatures.append({"kid": kid_of(key.public_key()).hex(), "alg": algorithm.name,  # type: ignore[arg-type]
-                           "sig": base64.b64encode(signature).decode()})
-    envelope = {"format": SIGNED_FORMAT, "type": kind, "payload": base64.b64encode(payload).decode(),
-                "signatures": signatures}
+        signatures.append(
+            {
+                "kid": kid_of(key.public_key()).hex(),
+                "alg": algorithm.name,  # type: ignore[arg-type]
+                "sig": base64.b64encode(signature).decode(),
+            }
+        )
+    envelope = {
+        "format": SIGNED_FORMAT,
+        "type": kind,
+        "payload": base64.b64encode(payload).decode(),
+        "signatures": signatures,
+    }
     return (json.dumps(envelope, indent=1) + "\n").encode()
 
 
@@ -250,14 +259,20 @@ def active_store(root_path: str | Path | None = None, *, home: Path | None = Non
     return default, warnings
 
 
-def install(data: bytes, source: str, *, root_path: str | Path | None = None, home: Path | None = None,
-            now: datetime | None = None) -> str:
+def install(
+    data: bytes,
+    source: str,
+    *,
+    root_path: str | Path | None = None,
+    home: Path | None = None,
+    now: datetime | None = None,
+) -> str:
     """Check a signed bundle or root and install it; the installed set is untouched on refusal.
 
     Returns a one-line description of what was installed.
     """
     home = home or data_dir()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     root = load_root(root_path, home=home)
     kind = _kind_of(data, source)
     if kind == ROOT_TYPE:
@@ -273,7 +288,9 @@ def install(data: bytes, source: str, *, root_path: str | Path | None = None, ho
     if current is not None:
         floor = max(floor, current[1].get("version", 0))
     if version <= floor:
-        raise RefusedUpdate(f"{source}: version {version} is not newer than the trust list in use ({floor}): refused as a rollback")
+        raise RefusedUpdate(
+            f"{source}: version {version} is not newer than the trust list in use ({floor}): refused as a rollback"
+        )
     _atomic_write(home / INSTALLED_BUNDLE, data)
     return f"trust list version {version} installed: {len(store)} keys, expires {store.expires.isoformat() if store.expires else 'never'}"
 
@@ -308,6 +325,7 @@ def root_document(public_keys: Iterable[Any], version: int, threshold: int = 1) 
     entries = []
     for key in public_keys:
         entries.append({"spki": base64.b64encode(key_from_public(key).spki).decode(), "kid": kid_of(key).hex()})
-    return (json.dumps({"format": ROOT_FORMAT, "version": version, "threshold": threshold, "keys": entries},
-                       indent=1) + "\n").encode()
-
+    return (
+        json.dumps({"format": ROOT_FORMAT, "version": version, "threshold": threshold, "keys": entries}, indent=1)
+        + "\n"
+    ).encode()
