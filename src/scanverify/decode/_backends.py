@@ -31,6 +31,8 @@ class ZxingDecoder:
 
     def __init__(self, **options: Any) -> None:
         self.options = options
+        self.missed = 0
+        """Symbols the last call detected but could not decode: a sign the image holds more."""
 
     def info(self) -> DecoderInfo:
         try:
@@ -53,10 +55,12 @@ class ZxingDecoder:
         if "binarizer" in options:
             options["binarizer"] = getattr(zxingcpp.Binarizer, options["binarizer"])
         found = []
-        for barcode in zxingcpp.read_barcodes(gray, formats=formats, **options):
-            # return_errors stays False: a symbol whose error correction failed
-            # is never reported, so a misread can never become a payload.
+        self.missed = 0
+        for barcode in zxingcpp.read_barcodes(gray, formats=formats, return_errors=True, **options):
+            # A symbol whose error correction failed is only counted, never
+            # reported: a misread can never become a payload.
             if not barcode.valid:
+                self.missed += 1
                 continue
             p = barcode.position
             polygon = tuple(

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Decode benchmark: each decoder alone, their union, and scanverify's engine, in one run.
+
+    python3 benchmarks/make_corpus.py        # once: the labelled photo corpus
+    python3 benchmarks/decode.py [--quick] [--dcc 120]
+
+Images: benchmarks/corpus (labels.json) plus the EU DCC conformance QR images
+in ../shared/conformance/eu-dcc (IMAGE_INDEX.json names the test file whose
+PREFIX each must decode to). For each method: share of codes decoded, wrong
+payloads (a payload that is not one of the image's codes), median and 95th
+percentile time per image. Then the speed target: on the images plain
+zxing-cpp decodes in one pass, scanverify's median time over zxing-cpp's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+DCC = ROOT.parent / "shared" / "conformance" / "eu-dcc"
+
+
+def zxing_alone(gray: Any) -> set[bytes]:
+    import zxingcpp
+
+    return {bytes(b.bytes) for b in zxingcpp.read_barcodes(gray)}
+
+
+def pyzbar_alone(gray: Any) -> set[bytes]:
+    from pyzbar import pyzbar
+
+    height, width = gray.shape[:2]
+    return {bytes(s.data) for s in pyzbar.decode((gray.tobytes(), width, height), symbols=[pyzbar.ZBarSymbol.QRCODE])}
+
+
+def opencv_alone(gray: Any) -> set[bytes]:
+    import cv2
+
+    ok, texts, _, _ = cv2.QRCodeDetectorAruco().detectAndDecodeMulti(gray)
+    return {t.encode("utf-8") for t in texts if t} if ok else set()
+
+
+def engine(effort: str) -> Callable[[Any], set[bytes]]:
+    from scanverify.decode._engine import decode_gray
+
+    return lambda gray: {c.payload for c in decode_gray(gray, effort=effort)}  # type: ignore[arg-type]
+
+
+def images(quick: bool, dcc: int) -> list[tuple[str, str, set[bytes]]]:
+    found = []
+    labels_path = HERE / "corpus" / "labels.json"
+    if labels_path.exists():
+        labels = json.loads(labels_path.read_text())
+        for name, label in sorted(labels.items())[:: 4 if quick else 1]:
+            found.append((f"corpus/{name}", label["condition"], {bytes.fromhex(p) for p in label["payloads"]}))
+    else:
+        print("no corpus: run benchmarks/make_corpus.py first", file=sys.stderr)
+    if DCC.is_dir() and dcc:
+        index = json.loads((DCC / "IMAGE_INDEX.json").read_text())["images"]
+        named = sorted(
+            (img, facts["matches_json_PREFIX_of"][0])
+            for img, facts in index.items()
+            if facts.get("matches_json_PREFIX_of")
+        )
+        step = max(1, len(named) // dcc)
+        for image, json_name in named[::step][:dcc]:
+            prefix = json.loads((DCC / "dgc-testdata" / json_name).read_text())["PREFIX"]
+            found.append((f"eu-dcc/{image}", "eu-dcc", {prefix.encode()}))
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a quarter of the corpus and 30 DCC images")
+    parser.add_argument("--dcc", type=int, default=120, help="how many EU DCC conformance images")
+    parser.add_argument("--efforts", default="fast,normal,thorough")
+    args = parser.parse_args()
+    import cv2
+
+    from scanverify.decode import decoder_info, load_image
+
+    cv2.setNumThreads(1)  # one core per image, as a counter PC decodes one photo at a time
+    methods: dict[str, Callable[[Any], set[bytes]]] = {
+        "zxing-cpp": zxing_alone,
+        "pyzbar": pyzbar_alone,
+        "opencv": opencv_alone,
+    }
+    for effort in args.efforts.split(","):
+        methods[f"scanverify-{effort}"] = engine(effort)
+    corpus = images(args.quick, 30 if args.quick else args.dcc)
+    stats: dict[str, dict[str, Any]] = {m: {"found": 0, "wrong": 0, "times": []} for m in [*methods, "union-of-3"]}
+    by_condition: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    one_pass: list[tuple[float, float]] = []
+    total = 0
+    for path, condition, expected in corpus:
+        gray = load_image((HERE / path) if path.startswith("corpus/") else (DCC / "dgc-testdata" / path[7:]))
+        total += len(expected)
+        results: dict[str, set[bytes]] = {}
+        for name, method in methods.items():
+            started = time.perf_counter()
+            got = method(gray)
+            stats[name]["times"].append(time.perf_counter() - started)
+            results[name] = got
+        results["union-of-3"] = results["zxing-cpp"] | results["pyzbar"] | results["opencv"]
+        for name, got in results.items():
+            stats[name]["found"] += len(got & expected)
+            stats[name]["wrong"] += len(got - expected)
+            by_condition[condition][name][0] += len(got & expected)
+            by_condition[condition][name][1] += len(expected)
+        if expected <= results["zxing-cpp"] and "scanverify-normal" in results:
+            one_pass.append((stats["zxing-cpp"]["times"][-1], stats["scanverify-normal"]["times"][-1]))
+
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or '?'}, Python {platform.python_version()}, "
+        + ", ".join(f"{d.name} {d.version}" for d in decoder_info() if d.available)
+    )
+    print(f"{len(corpus)} images, {total} codes\n")
+    print(f"{'method':<22}{'decoded':>9}{'share':>8}{'wrong':>7}{'median ms':>11}{'p95 ms':>9}")
+    for name, s in stats.items():
+        times = sorted(s["times"]) or [0.0]
+        p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+        print(
+            f"{name:<22}{s['found']:>9}{s['found'] / max(total, 1):>8.1%}{s['wrong']:>7}"
+            f"{statistics.median(times) * 1000:>11.1f}{p95 * 1000:>9.1f}"
+            if s["times"]
+            else f"{name:<22}{s['found']:>9}{s['found'] / max(total, 1):>8.1%}{s['wrong']:>7}{'-':>11}{'-':>9}"
+        )
+    print("\nby condition (decoded / codes):")
+    names = list(stats)
+    print(f"{'condition':<13}" + "".join(f"{n.replace('scanverify-', 'sv-'):>12}" for n in names))
+    for condition, row in sorted(by_condition.items()):
+        print(f"{condition:<13}" + "".join(f"{row[n][0]:>5}/{row[n][1]:<6}" for n in names))
+    if one_pass:
+        zx = statistics.median(t for t, _ in one_pass)
+        sv = statistics.median(t for _, t in one_pass)
+        verdict = "MET" if sv <= 1.2 * zx else "NOT MET"
+        print(
+            f"\nspeed on the {len(one_pass)} images zxing-cpp decodes in one pass: zxing-cpp median "
+            f"{zx * 1000:.1f} ms, scanverify-normal median {sv * 1000:.1f} ms, ratio {sv / zx:.2f} "
+            f"(target <= 1.20: {verdict})"
+        )
+    best_single = max(stats[n]["found"] for n in ("zxing-cpp", "pyzbar", "opencv"))
+    for effort in args.efforts.split(","):
+        name = f"scanverify-{effort}"
+        print(
+            f"{name}: {stats[name]['found']} codes vs best single decoder {best_single}, "
+            f"union {stats['union-of-3']['found']}; wrong payloads {stats[name]['wrong']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
