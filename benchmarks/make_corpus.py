@@ -56,7 +56,7 @@ def payloads(rng: random.Random) -> list[bytes]:
     if kind == "url":
         return [("https://example.org/" + "".join(rng.choice(string.ascii_lowercase) for _ in range(20))).encode()]
     if kind == "utf8":
-        return ["领事认证 légalisation №{}".format(rng.randint(1, 10**6)).encode()]
+        return [f"领事认证 légalisation №{rng.randint(1, 10**6)}".encode()]
     return [bytes(rng.randrange(256) for _ in range(rng.randint(40, 160)))]
 
 

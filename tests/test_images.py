@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import segno
 from PIL import Image
+from specseal import Issuer, make_seal
 
 from scanverify import ImageError, Status, TrustStore, Verifier
 from scanverify.cli import run
-from specseal import Issuer, make_seal
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_images"
@@ -148,7 +148,7 @@ def test_exit_codes(capsys: Any, images: dict[str, Path], names: list[str], expe
 
 def test_no_code_object_and_polygon(capsys: Any, images: dict[str, Path]) -> None:
     trust = str(images["genuine"].parent / "trust.json")
-    code, objs, _ = cli_json(capsys, "--trust", trust, str(images["blank"]), str(images["genuine"]))
+    _, objs, _ = cli_json(capsys, "--trust", trust, str(images["blank"]), str(images["genuine"]))
     assert objs[0]["status"] == "no_code" and objs[0]["source"].endswith("blank.png")
     polygon = objs[1]["polygon"]
     assert len(polygon) == 4 and all(len(p) == 2 for p in polygon)

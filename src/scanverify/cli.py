@@ -116,8 +116,13 @@ def verification_options(command: F) -> F:
             "--redact", is_flag=True, help="Hide holder names, birth dates and raw payloads in all output (for logs)."
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line."),
-        click.option("--root", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-                     help="Check installed trust lists against this root instead of the pinned one."),
+        click.option(
+            "--root",
+            type=click.Path(dir_okay=False),
+            default=None,
+            metavar="FILE",
+            help="Check installed trust lists against this root instead of the pinned one.",
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -358,7 +363,7 @@ def keygen(
     click.echo(f"private key: {paths[0]} (keep it secret; mode 0600)")
     click.echo(f"public key:  {paths[1]}")
     click.echo(f"trust entry: {paths[2]}")
-    click.echo(f"kid:         {kid_of(key.public_key()).hex()}")  # type: ignore[arg-type]
+    click.echo(f"kid:         {kid_of(key.public_key()).hex()}")
 
 
 @main.command()

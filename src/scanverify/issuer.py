@@ -143,7 +143,7 @@ def sign_record(
     from .formats.cs1 import CS1, _check_record
 
     public_key = private_key.public_key()
-    algorithm = _algorithm(alg) if alg else algorithm_for_key(public_key)  # type: ignore[arg-type]
+    algorithm = _algorithm(alg) if alg else algorithm_for_key(public_key)
     if algorithm is None or not algorithm.fits(public_key):
         raise UsageError(f"algorithm {alg} does not fit this key")
     issued_at = issued_at or datetime.now(UTC)
@@ -154,7 +154,7 @@ def sign_record(
         _check_record(dict(record), b"")
     except MalformedSeal as exc:
         raise UsageError(str(exc)) from None
-    cose = sign_cose_sign1(cbor2.dumps(claims), private_key, algorithm, kid_of(public_key))  # type: ignore[arg-type]
+    cose = sign_cose_sign1(cbor2.dumps(claims), private_key, algorithm, kid_of(public_key))
     text = PREFIX + b45encode(zlib.compress(cose, 9))
     CS1().parse(text)  # refuses iss and times the format cannot carry
     return text

@@ -270,11 +270,11 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
 
     if alg is not None and not ALGORITHMS[alg].fits(key.public_key):
         raise TrustError(f"{where}: alg {alg} does not fit this key's type")
-    if "kid" in entry:
-        # A stated kid must be the computed one; a mismatch means the entry
-        # was edited by hand or is for another key, and is not used.
-        if not isinstance(entry["kid"], str) or entry["kid"].lower() != kid_of(key.public_key).hex():
-            raise TrustError(f"{where}: kid {entry['kid']!r} does not match the key (computed {key.kid_hex})")
+    # A stated kid must be the computed one; a mismatch means the entry was
+    # edited by hand or is for another key, and is not used.
+    stated = entry.get("kid")
+    if "kid" in entry and (not isinstance(stated, str) or stated.lower() != kid_of(key.public_key).hex()):
+        raise TrustError(f"{where}: kid {stated!r} does not match the key (computed {key.kid_hex})")
     return key
 
 

@@ -144,14 +144,14 @@ def sign_document(payload: bytes, kind: str, keys: Iterable[PrivateKey]) -> byte
         raise TrustError(f"unknown document type {kind!r}")
     signatures = []
     for key in keys:
-        algorithm = algorithm_for_key(key.public_key())  # type: ignore[arg-type]
+        algorithm = algorithm_for_key(key.public_key())
         if algorithm is None:
             raise TrustError("the signing key's type is not supported")
         signature = algorithm.sign(key, _message(kind, payload))
         signatures.append(
             {
                 "kid": kid_of(key.public_key()).hex(),
-                "alg": algorithm.name,  # type: ignore[arg-type]
+                "alg": algorithm.name,
                 "sig": base64.b64encode(signature).decode(),
             }
         )

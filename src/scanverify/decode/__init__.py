@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, Union, runtime_checkable
 
 if TYPE_CHECKING:
     import numpy
@@ -37,7 +37,8 @@ Effort = Literal["fast", "normal", "thorough"]
 #: (decompression bombs). 120 MP is above any phone camera's full resolution.
 DEFAULT_MAX_PIXELS = 120_000_000
 
-ImageSource = "str | os.PathLike[str] | bytes | PIL.Image.Image | numpy.ndarray"
+ImageSource: TypeAlias = Union[str, "os.PathLike[str]", bytes, "PIL.Image.Image", "numpy.ndarray"]
+"""What an image can be given as: a path, encoded bytes, a PIL image or a numpy array."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,3 @@ class Decoder(Protocol):
 
 from ._engine import decode_image, decoder_info  # noqa: E402
 from ._image import load_image  # noqa: E402
-
-if TYPE_CHECKING:
-    ImageSource = str | os.PathLike[str] | bytes | PIL.Image.Image | numpy.ndarray  # type: ignore[misc]

@@ -44,13 +44,7 @@ class ZxingDecoder:
     def decode(self, gray: numpy.ndarray) -> list[DecodedCode]:
         import zxingcpp
 
-        formats = (
-            zxingcpp.BarcodeFormat.QRCode,
-            zxingcpp.BarcodeFormat.MicroQRCode,
-            zxingcpp.BarcodeFormat.DataMatrix,
-            zxingcpp.BarcodeFormat.Aztec,
-            zxingcpp.BarcodeFormat.PDF417,
-        )
+        formats = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode,DataMatrix,Aztec,PDF417")
         options = dict(self.options)
         if "binarizer" in options:
             options["binarizer"] = getattr(zxingcpp.Binarizer, options["binarizer"])

@@ -197,7 +197,8 @@ def _plain(value: Any) -> Any:
 
 
 def _facts(record: Mapping[str, Any], kind: str, iss: str | None) -> tuple[Fact, ...]:
-    name = record.get("nam") if isinstance(record.get("nam"), dict) else {}
+    nam = record.get("nam")
+    name: dict[str, Any] = nam if isinstance(nam, dict) else {}
     holder = " ".join(str(name[k]) for k in ("gn", "fn") if name.get(k)) or " ".join(
         str(name[k]) for k in ("gnt", "fnt") if name.get(k)
     )
