@@ -207,3 +207,10 @@ def test_python_dash_m_never_prints_a_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["status"] == "malformed"
+
+
+def test_doctor_lists_decoders_and_trust(capsys: Any) -> None:
+    code, out, _ = cli(capsys, "doctor")
+    assert code == 0
+    assert "zxing-cpp" in out and "pyzbar" in out and "opencv" in out
+    assert "formats: CS1, HC1" in out and "trust:" in out

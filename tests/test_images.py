@@ -216,3 +216,25 @@ def test_samples_exist() -> None:
         "seal-and-url.jpg",
         "no-code.jpg",
     }
+
+
+def test_image_from_stdin(issuer: Issuer, tmp_path: Path) -> None:
+    (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scanverify",
+            "--json",
+            "--at",
+            "2026-11-26T12:00:00Z",
+            "--trust",
+            str(tmp_path / "trust.json"),
+            "-",
+        ],
+        input=qr_png(make_seal(issuer, iat=T).text()),
+        capture_output=True,
+        timeout=120,
+    )
+    obj = json.loads(proc.stdout)
+    assert proc.returncode == 0 and obj["source"] == "<stdin>" and obj["status"] == "genuine"

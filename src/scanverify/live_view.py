@@ -61,25 +61,25 @@ def draw_overlay(
 
 
 def _banner(image: numpy.ndarray, result: VerificationResult) -> numpy.ndarray:
-    """The last verdict, large, with its facts; drawn with a real font so names in any script show."""
+    """The last verdict, large, with its facts, in a band below the picture (never over a code);
+    drawn with a real font so that names in any script show."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
-    height, width = image.shape[:2]
+    width = image.shape[1]
     lines = [f"{fact.label}: {fact.value}" for fact in result.facts[:6]]
-    size = max(16, width // 40)
+    size = max(14, width // 50)
     font_path = next((f for f in FONTS if os.path.exists(f)), None)
     big = ImageFont.truetype(font_path, size * 2) if font_path else ImageFont.load_default()
     small = ImageFont.truetype(font_path, size) if font_path else ImageFont.load_default()
-    banner_height = int(size * 2.6 + len(lines) * size * 1.3 + 10)
-    canvas = Image.fromarray(image[:, :, ::-1].copy())
-    draw = ImageDraw.Draw(canvas, "RGBA")
-    draw.rectangle((0, height - banner_height, width, height), fill=(0, 0, 0, 170))
+    band_height = int(size * 2.8 + len(lines) * size * 1.3 + 10)
+    band = Image.new("RGB", (width, band_height), (25, 25, 25))
+    draw = ImageDraw.Draw(band)
     blue, green, red = colour_of(result.status)
-    draw.text((12, height - banner_height + 4), headline(result), font=big, fill=(red, green, blue))
+    draw.text((12, 4), headline(result), font=big, fill=(red, green, blue))
     for i, line in enumerate(lines):
-        draw.text((14, height - banner_height + size * 2.5 + i * size * 1.3), line, font=small, fill=(240, 240, 240))
-    return np.asarray(canvas)[:, :, ::-1].copy()
+        draw.text((14, size * 2.6 + i * size * 1.3), line, font=small, fill=(240, 240, 240))
+    return np.vstack([image, np.asarray(band)[:, :, ::-1]])
 
 
 def display_available() -> bool:

@@ -104,25 +104,13 @@ class TrustStore:
     @classmethod
     def from_file(cls, path: str | Path) -> TrustStore:
         """A trust bundle (.json), a PEM public key or certificate, or a DER certificate."""
-        path = Path(path)
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_TRUST_FILE_BYTES + 1)
-        except OSError as exc:
-            raise TrustError(f"{path}: cannot read trust file ({exc.strerror or exc})") from None
-        if len(data) > MAX_TRUST_FILE_BYTES:
-            raise TrustError(f"{path}: trust file is larger than {MAX_TRUST_FILE_BYTES >> 20} MiB")
-        return cls.from_bytes(data, source=str(path))
+        return cls.from_bytes(read_trust_file(path), source=str(path))
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str) -> TrustStore:
         stripped = data.lstrip()
         if stripped.startswith(b"{"):
-            try:
-                bundle = json.loads(data.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-                raise TrustError(f"{source}: not valid JSON ({exc})") from None
-            return cls.from_bundle(bundle, source=source)
+            return cls.from_bundle(parse_json(data, source), source=source)
         if b"-----BEGIN" in data:
             return cls(keys=tuple(_keys_from_pem(data, source)), sources=(source,))
         return cls(keys=(_key_from_certificate(data, source),), sources=(source,))
@@ -191,6 +179,27 @@ class TrustStore:
     def is_revoked_key(self, key: TrustedKey) -> bool:
         """A key is revoked if any source that lists it says so."""
         return key.revoked or any(k.revoked and k.spki == key.spki for k in self.keys)
+
+
+def read_trust_file(path: str | Path) -> bytes:
+    """A trust file's bytes; refused past MAX_TRUST_FILE_BYTES before it is all read."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TRUST_FILE_BYTES + 1)
+    except OSError as exc:
+        raise TrustError(f"{path}: cannot read trust file ({exc.strerror or exc})") from None
+    if len(data) > MAX_TRUST_FILE_BYTES:
+        raise TrustError(f"{path}: trust file is larger than {MAX_TRUST_FILE_BYTES >> 20} MiB")
+    return data
+
+
+def parse_json(data: bytes, source: str) -> Any:
+    """JSON from untrusted bytes, every failure a one-line TrustError."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise TrustError(f"{source}: not valid JSON ({exc})") from None
 
 
 def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from .algorithms import PrivateKey, algorithm_for_key, kid_of
 from .errors import TrustError
-from .trust import MAX_TRUST_FILE_BYTES, TrustStore, key_from_public
+from .trust import TrustStore, key_from_public, parse_json, read_trust_file
 
 __all__ = [
     "ROOT_FORMAT",
@@ -83,10 +83,7 @@ def data_dir() -> Path:
 
 # ---------------------------------------------------------------- roots
 def _parse_root(data: bytes, source: str) -> Root:
-    try:
-        root = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise TrustError(f"{source}: not valid JSON ({exc})") from None
+    root = parse_json(data, source)
     if not isinstance(root, dict) or root.get("format") != ROOT_FORMAT:
         raise TrustError(f"{source}: not a {ROOT_FORMAT} trust root")
     version, threshold, entries = root.get("version"), root.get("threshold", 1), root.get("keys")
@@ -166,10 +163,7 @@ def sign_document(payload: bytes, kind: str, keys: Iterable[PrivateKey]) -> byte
 
 def verify_document(data: bytes, root: Root, kind: str, source: str) -> bytes:
     """The signed payload bytes, if enough distinct root keys signed them; else RefusedUpdate."""
-    try:
-        envelope = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise TrustError(f"{source}: not valid JSON ({exc})") from None
+    envelope = parse_json(data, source)
     if not isinstance(envelope, dict) or envelope.get("format") != SIGNED_FORMAT:
         raise TrustError(f"{source}: not a signed trust document ({SIGNED_FORMAT})")
     if envelope.get("type") != kind:
@@ -205,23 +199,12 @@ def verify_document(data: bytes, root: Root, kind: str, source: str) -> bytes:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_TRUST_FILE_BYTES + 1)
-    except OSError as exc:
-        raise TrustError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > MAX_TRUST_FILE_BYTES:
-        raise TrustError(f"{path}: larger than {MAX_TRUST_FILE_BYTES >> 20} MiB")
-    return data
+    return read_trust_file(path)
 
 
 def open_signed_bundle(data: bytes, root: Root, source: str) -> tuple[TrustStore, dict[str, Any]]:
     """Check a signed bundle and load it; returns the store and the bundle's JSON."""
-    payload = verify_document(data, root, BUNDLE_TYPE, source)
-    try:
-        bundle = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise TrustError(f"{source}: signed bundle is not valid JSON ({exc})") from None
+    bundle = parse_json(verify_document(data, root, BUNDLE_TYPE, source), f"{source} (signed bundle)")
     if not isinstance(bundle, dict) or bundle.get("expires") is None:
         # A signed list without an end date could be replayed forever.
         raise RefusedUpdate(f"{source}: a signed bundle must say when it expires")
@@ -296,10 +279,8 @@ def install(
 
 
 def _kind_of(data: bytes, source: str) -> str:
-    try:
-        kind = json.loads(data.decode("utf-8")).get("type")
-    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, RecursionError):
-        raise TrustError(f"{source}: not a signed trust document") from None
+    document = parse_json(data, source)
+    kind = document.get("type") if isinstance(document, dict) else None
     if kind not in (BUNDLE_TYPE, ROOT_TYPE):
         raise TrustError(f"{source}: not a signed trust document")
     return str(kind)
