@@ -165,6 +165,8 @@ def test_stale_list_is_said_with_every_verdict(home: Path, authority: dict[str, 
     assert genuine.verdict_text == "genuine, but the trust list is out of date"
     forged = verifier.verify_payload(make_seal(issuer, iat=int(later.timestamp()), signature=bytes(64)).text())
     assert forged.warnings and "out of date" in forged.warnings[0]
+    malformed = verifier.verify_payload("CS1:A")
+    assert malformed.status is Status.MALFORMED and malformed.warnings
 
 
 def test_cli_trust_commands(home: Path, authority: dict[str, Any], tmp_path: Path, capsys: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import SealError, UsageError
 from .formats import MalformedSeal, ParsedSeal, find_format
@@ -101,40 +101,30 @@ class Verifier:
             shown = text if text is None or len(text) <= 80 else text[:77] + "..."
             reason = "the code holds no seal (no known prefix)" + (f": {shown}" if shown else "")
             return VerificationResult(Status.NOT_A_SEAL, reason, source, at, payload=text, code=code)
-        try:
-            seal = fmt.parse(text)
-        except MalformedSeal as exc:
-            return VerificationResult(
-                Status.MALFORMED,
-                f"malformed {fmt.name} seal: {exc}",
-                source,
-                at,
-                format=fmt.name,
-                payload=text,
-                code=code,
-                kid=exc.kid,
-            )
-        verdict = self._judge(seal, at, fmt.key_policy)
         warnings: tuple[str, ...] = ()
         if self.trust.stale_at(at):
             # An out-of-date list may still trust a key revoked since: say so
             # with every verdict rather than stay silent.
             assert self.trust.expires is not None
             warnings = (f"the trust list is out of date (expired {_fmt(self.trust.expires)}); update it",)
+        common: dict[str, Any] = {"format": fmt.name, "payload": text, "code": code, "warnings": warnings}
+        try:
+            seal = fmt.parse(text)
+        except MalformedSeal as exc:
+            reason = f"malformed {fmt.name} seal: {exc}"
+            return VerificationResult(Status.MALFORMED, reason, source, at, kid=exc.kid, **common)
+        verdict = self._judge(seal, at, fmt.key_policy)
         return VerificationResult(
             verdict.status,
             verdict.reason,
             source,
             at,
-            format=seal.format,
-            payload=text,
-            code=code,
             kid=seal.kid,
             key=verdict.key,
             claims=seal.claims,
             record=seal.record,
             facts=seal.facts,
-            warnings=warnings,
+            **common,
         )
 
     def _judge(
