@@ -152,7 +152,6 @@ class Reporter:
         self.options = options
         self.summary = Summary()
         self.out = make_console()
-        self.err = make_console(stderr=True)
 
     def report(self, results: Sequence[Any]) -> None:
         from .model import Status
@@ -168,15 +167,12 @@ class Reporter:
             elif result.status is not Status.ERROR:
                 self.out.print(render_result(shown))
             if result.status is Status.ERROR:
-                self.err.print(f"scanverify: error: {result.source}: {result.reason}", markup=False, highlight=False)
+                # Plain, not rich: an error stays one line whatever the terminal's width.
+                click.echo(f"scanverify: error: {result.source}: {result.reason}", err=True)
 
     def finish(self) -> int:
         if not self.options.quiet and self.summary.sources > 1:
-            line = self.summary.line()
-            if self.options.as_json:
-                self.err.print(line, markup=False)
-            else:
-                self.out.print(line, markup=False)
+            click.echo(self.summary.line(), err=self.options.as_json)
         return self.summary.exit_code
 
 
