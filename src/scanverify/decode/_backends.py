@@ -31,8 +31,8 @@ class ZxingDecoder:
 
     def __init__(self, **options: Any) -> None:
         self.options = options
-        self.missed = 0
-        """Symbols the last call detected but could not decode: a sign the image holds more."""
+        self.missed: list[Polygon] = []
+        """Where the last call found symbols it could not decode: the image holds more there."""
 
     def info(self) -> DecoderInfo:
         try:
@@ -49,17 +49,17 @@ class ZxingDecoder:
         if "binarizer" in options:
             options["binarizer"] = getattr(zxingcpp.Binarizer, options["binarizer"])
         found = []
-        self.missed = 0
+        self.missed = []
         for barcode in zxingcpp.read_barcodes(gray, formats=formats, return_errors=True, **options):
             # A symbol whose error correction failed is only counted, never
             # reported: a misread can never become a payload.
-            if not barcode.valid:
-                self.missed += 1
-                continue
             p = barcode.position
             polygon = tuple(
                 (float(pt.x), float(pt.y)) for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
             )
+            if not barcode.valid:
+                self.missed.append(polygon)
+                continue
             found.append(DecodedCode(bytes(barcode.bytes), barcode.format.name, polygon, self.name))
         return found
 
