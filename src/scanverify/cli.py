@@ -9,7 +9,8 @@
 
 Exit status: 0 every input holds a seal and every seal is genuine; 1 a seal
 is not genuine; 2 usage error or an unreadable input; 3 an input holds no
-seal (no code, or only codes that are not seals); 70 internal error.
+seal (no code, or only codes that are not seals); 4 a trust update was
+refused; 70 internal error.
 """
 
 from __future__ import annotations
@@ -201,6 +202,9 @@ def main() -> None:
     \b
     Exit status: 0 all seals genuine; 1 a seal is not genuine;
     2 usage error or unreadable input; 3 an input holds no seal.
+
+    The options for verifying (--json, --trust, --at, --effort, ...) are
+    listed by 'scanverify verify --help'.
     """
 
 
@@ -447,23 +451,12 @@ def doctor() -> None:
     click.echo(f"trust: {len(store)} keys ({specimens} specimen) from {', '.join(store.sources)}")
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules, added when present."""
-    try:
-        from .cli_trust import trust
-    except ImportError:
-        pass
-    else:
-        main.add_command(trust)
-    try:
-        from .cli_live import live
-    except ImportError:
-        pass
-    else:
-        main.add_command(live)
+# Added last: they use the shared options defined above.
+from .cli_live import live  # noqa: E402
+from .cli_trust import trust  # noqa: E402
 
-
-_register_optional_commands()
+main.add_command(live)
+main.add_command(trust)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
