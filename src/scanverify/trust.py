@@ -74,8 +74,9 @@ def _key_from_certificate(der: bytes, source: str, **terms: Any) -> TrustedKey:
         public_key = certificate.public_key()
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise TrustError(f"{source}: not a readable X.509 certificate ({exc})") from None
-    terms.setdefault("not_before", certificate.not_valid_before_utc)
-    terms.setdefault("not_after", certificate.not_valid_after_utc)
+    # The certificate's own validity is not made the key's time bounds: a PEM
+    # or DER certificate is "one key, active, no time bounds" (seal-format.md
+    # section 7). Formats that give it meaning (HC1) read it from the certificate.
     if not terms.get("name"):
         names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         terms["name"] = str(names[0].value) if names else certificate.subject.rfc4514_string()

@@ -134,6 +134,16 @@ class HC1:
         kind = seal.claims.get("type")
         if not key.certificates or kind not in KEY_USAGE:
             return None
+        # The signer's certificate bounds when it may sign (iat), as a key's
+        # not_before / not_after do in CS1.
+        valid_from, valid_until = _validity(key.certificates[0])
+        if seal.issued_at < valid_from:
+            return (
+                Status.NOT_YET_VALID,
+                f"signed at {seal.issued_at:%Y-%m-%d}, before the signer's certificate was valid",
+            )
+        if seal.issued_at > valid_until:
+            return Status.EXPIRED, f"signed at {seal.issued_at:%Y-%m-%d}, after the signer's certificate expired"
         usage = _key_usage(key.certificates[0])
         if usage is None:
             # An extension we cannot read strictly is not evidence of
@@ -149,6 +159,14 @@ class HC1:
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         return {k: v for k, v in record.items() if k not in ("nam", "dob")}
+
+
+@lru_cache(maxsize=256)
+def _validity(der: bytes) -> tuple[dt.datetime, dt.datetime]:
+    from cryptography import x509
+
+    certificate = x509.load_der_x509_certificate(der)  # loaded once already, when the key was trusted
+    return certificate.not_valid_before_utc, certificate.not_valid_after_utc
 
 
 @lru_cache(maxsize=256)
