@@ -121,7 +121,9 @@ class TrustStore:
         """Load a trust bundle already parsed from JSON, checking every field."""
         if not isinstance(bundle, dict):
             raise TrustError(f"{source}: a trust bundle is a JSON object")
-        if bundle.get("format") != BUNDLE_FORMAT:
+        # A bundle names its format; one that does not is read as this format
+        # (every field is still checked), one that names another is refused.
+        if bundle.get("format", BUNDLE_FORMAT) != BUNDLE_FORMAT:
             raise TrustError(f"{source}: not a {BUNDLE_FORMAT} trust bundle (format is {bundle.get('format')!r})")
         version = bundle.get("version", 0)
         if type(version) is not int or version < 0:
