@@ -7,19 +7,23 @@ Differences from CS1, each as the DCC specification has it: zlib optional; tag
 unprotected header when the protected one has none; only ES256 and PS256; the
 kid names the signer's certificate, not its key; the health certificate sits
 at claim -260, key 1; the signing certificate's extended key usage limits
-which certificate types it may sign.
+which certificate types it may sign, and its validity when it may sign.
+
+The steps (unprefix, base45, decompress, cose) are exposed one by one so the
+EU conformance suite can check each of its flags on its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from .._codec import CBORTag, CodecError, b45decode, cbor_decode, inflate_if_zlib
 from ..algorithms import ALGORITHMS
-from ..cose import COSE_SIGN1_TAG, CWT_TAG, HEADER_ALG, HEADER_KID, CoseSign1, parse_cose_sign1
+from ..cose import COSE_SIGN1_TAG, CWT_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, CoseSign1, parse_cose_sign1
 from ..model import Fact, Status, TrustedKey
 from . import MalformedSeal, ParsedSeal
 
@@ -37,6 +41,17 @@ KEY_USAGE = {
 }
 TYPE_NAMES = {"v": "vaccination", "t": "test", "r": "recovery"}
 ALLOWED_TAGS = {(), (COSE_SIGN1_TAG,), (CWT_TAG, COSE_SIGN1_TAG), (CWT_TAG,)}
+_COUNTRY = re.compile(r"[A-Z]{2}")
+#: The EU-authorised vaccines' product codes (DCC value set vaccines-covid-19-names), for the clerk.
+VACCINE_NAMES = {
+    "EU/1/20/1528": "Comirnaty (BioNTech/Pfizer)",
+    "EU/1/20/1507": "Spikevax (Moderna)",
+    "EU/1/21/1529": "Vaxzevria (AstraZeneca)",
+    "EU/1/20/1525": "Jcovden (Janssen)",
+    "EU/1/21/1618": "Nuvaxovid (Novavax)",
+}
+TEST_TYPES = {"LP6464-4": "NAAT (PCR)", "LP217198-3": "rapid antigen"}
+TEST_RESULTS = {"260415000": "not detected (negative)", "260373001": "detected (positive)"}
 
 
 class HC1:
@@ -91,6 +106,10 @@ class HC1:
         alg_id = cose.protected.get(HEADER_ALG)
         if alg_id is None:
             raise MalformedSeal("no signature algorithm in the protected header", kid=kid)
+        if HEADER_CRIT in cose.protected:
+            # RFC 9052: labels marked critical must be understood or the message
+            # refused; the DCC defines none, so any crit is one we cannot honour.
+            raise MalformedSeal("the seal marks header labels critical (crit), which the DCC does not use", kid=kid)
         algorithm = DCC_ALGORITHMS.get(alg_id) if type(alg_id) is int else None
         if algorithm is None:
             raise MalformedSeal(f"signature algorithm {alg_id!r} is not ES256 or PS256", kid=kid)
@@ -110,7 +129,7 @@ class HC1:
         hcert = container.get(1) if isinstance(container, dict) else None
         if not isinstance(hcert, dict):
             raise MalformedSeal("no health certificate at claim -260/1", kid=kid)
-        record = _plain(hcert)
+        record = _plain(hcert, kid)
         kinds = [k for k in ("v", "t", "r") if record.get(k)]
         if len(kinds) != 1:
             raise MalformedSeal("the certificate must hold exactly one of vaccination, test or recovery", kid=kid)
@@ -123,7 +142,10 @@ class HC1:
             signature=cose.signature,
             issued_at=issued_at,
             expires_at=expires_at,
-            issuer_state=None,  # DCC signers are certificates, not bound to a state in the bundle
+            # iss is optional in the DCC and not always a country code (Georgia
+            # names its ministry): only a country code can be held against a
+            # key that a trust bundle binds to one state.
+            issuer_state=iss if iss is not None and _COUNTRY.fullmatch(iss) else None,
             revocation_id=None,
             claims={"iss": iss, "iat": issued_at, "exp": expires_at, "alg": algorithm.name, "type": kinds[0]},
             record=record,
@@ -131,30 +153,55 @@ class HC1:
         )
 
     def key_policy(self, seal: ParsedSeal, key: TrustedKey) -> tuple[Status, str] | None:
+        """The signer certificate's word on this seal: which types it may sign, and when.
+
+        Called once the signature has verified. Key usage comes first, as
+        ``untrusted`` ranks before the time verdicts in seal-format.md section 6.
+        """
         kind = seal.claims.get("type")
         if not key.certificates or kind not in KEY_USAGE:
-            return None
-        # The signer's certificate bounds when it may sign (iat), as a key's
-        # not_before / not_after do in CS1.
-        valid_from, valid_until = _validity(key.certificates[0])
+            return None  # a bare public key (a bundle's spki) states no limits
+        certificate = key.certificates[0]
+        usage = extended_key_usage(certificate)
+        if usage is None:
+            # An extended key usage we cannot read is not evidence of
+            # permission: fail closed rather than guess what it allowed.
+            return Status.UNTRUSTED, "the signer's certificate has an extended key usage that cannot be read"
+        dcc_usage = usage & {oid for oids in KEY_USAGE.values() for oid in oids}
+        # With no extended key usage (or an empty one) the signer may sign every
+        # type. With one that names no DCC type at all (IS/3 in the EU suite)
+        # it may sign none: its issuer limited it to other uses.
+        if usage and not usage & set(KEY_USAGE[kind]):
+            # The signature is real, but the signer is not authorised for this
+            # type of certificate: our trust in it does not cover this seal.
+            # Not forged (nothing was altered), not malformed: untrusted, the
+            # verdict for "signed, but not by anyone trusted to sign this".
+            allowed = sorted(TYPE_NAMES[k] for k, oids in KEY_USAGE.items() if dcc_usage & set(oids))
+            scope = f"only {' and '.join(allowed)} certificates" if allowed else "no kind of COVID certificate"
+            return (
+                Status.UNTRUSTED,
+                f"the signer may issue {scope}, not this {TYPE_NAMES[kind]} certificate",
+            )
+        # The certificate's validity bounds when its key may sign (iat), not
+        # how long its seals may be checked: the same rule, and the same
+        # verdicts, as a CS1 key's not_before / not_after (seal-format.md
+        # section 6), so a clerk reads one meaning in both formats. A DCC
+        # signed before its signer existed is back-dated (not_yet_valid); one
+        # signed after the signer's end used a retired key (expired). The EU
+        # suite agrees: PL/1.3.0/6 expires after its signer and is valid.
+        valid_from, valid_until = _validity(certificate)
         if seal.issued_at < valid_from:
             return (
                 Status.NOT_YET_VALID,
-                f"signed at {seal.issued_at:%Y-%m-%d}, before the signer's certificate was valid",
+                f"signed at {seal.issued_at:%Y-%m-%d %H:%M} UTC, before the signer's certificate was valid "
+                f"(from {valid_from:%Y-%m-%d})",
             )
         if seal.issued_at > valid_until:
-            return Status.EXPIRED, f"signed at {seal.issued_at:%Y-%m-%d}, after the signer's certificate expired"
-        usage = _key_usage(key.certificates[0])
-        if usage is None:
-            # An extension we cannot read strictly is not evidence of
-            # permission: fail closed rather than guess what it allowed.
-            return Status.UNTRUSTED, "the signer's certificate has extensions that cannot be read (not strict DER)"
-        if not usage:  # no extended key usage at all: the signer may sign every type
-            return None
-        if not usage & set(KEY_USAGE[kind]):
-            # Signed by a real signer, but one not authorised for this type of
-            # certificate: trust in the signer does not extend to it.
-            return Status.UNTRUSTED, f"the signer is not authorised to issue {TYPE_NAMES[kind]} certificates"
+            return (
+                Status.EXPIRED,
+                f"signed at {seal.issued_at:%Y-%m-%d %H:%M} UTC, after the signer's certificate expired "
+                f"({valid_until:%Y-%m-%d})",
+            )
         return None
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -169,19 +216,98 @@ def _validity(der: bytes) -> tuple[dt.datetime, dt.datetime]:
     return certificate.not_valid_before_utc, certificate.not_valid_after_utc
 
 
+EKU_OID = "2.5.29.37"
+
+
 @lru_cache(maxsize=256)
-def _key_usage(der: bytes) -> frozenset[str] | None:
-    """The certificate's extended key usage OIDs; empty if it has none; None if unreadable."""
+def extended_key_usage(der: bytes) -> frozenset[str] | None:
+    """The certificate's extended key usage OIDs; empty if it has none; None if unreadable.
+
+    Read with `cryptography` first. Some states' signer certificates are not
+    strict DER (Finland's encode BasicConstraints cA=FALSE, which DER omits),
+    and `cryptography` then refuses every extension; those are read again
+    with a small DER walker that looks at the extended key usage only. That
+    trusts nothing new: the certificate comes from the trust store, not from
+    the seal, and its key is already trusted as it is.
+    """
     from cryptography import x509
 
+    certificate = x509.load_der_x509_certificate(der)
     try:
-        certificate = x509.load_der_x509_certificate(der)
         extension = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     except x509.ExtensionNotFound:
         return frozenset()
     except ValueError:
-        return None
+        return _eku_from_tbs(certificate.tbs_certificate_bytes)
     return frozenset(oid.dotted_string for oid in extension.value)
+
+
+def _eku_from_tbs(tbs: bytes) -> frozenset[str] | None:
+    """The EKU OIDs of a TBSCertificate, read leniently; None if the DER is broken."""
+    try:
+        [(tag, body)] = _tlvs(tbs)
+        if tag != 0x30:
+            return None
+        extensions = [value for tag, value in _tlvs(body) if tag == 0xA3]  # [3] EXPLICIT Extensions
+        if not extensions:
+            return frozenset()
+        [(tag, sequence)] = _tlvs(extensions[0])
+        if tag != 0x30:
+            return None
+        found: list[frozenset[str]] = []
+        for tag, extension in _tlvs(sequence):
+            fields = list(_tlvs(extension))
+            if tag != 0x30 or not fields or fields[0][0] != 0x06:
+                return None
+            if _oid(fields[0][1]) != EKU_OID:
+                continue
+            value = fields[-1]
+            if value[0] != 0x04:
+                return None
+            [(tag, purposes)] = _tlvs(value[1])
+            oids = list(_tlvs(purposes))
+            if tag != 0x30 or any(t != 0x06 for t, _ in oids):
+                return None
+            found.append(frozenset(_oid(v) for _, v in oids))
+    except (ValueError, IndexError):
+        return None
+    # Two EKU extensions contradict each other: unreadable, not merged.
+    return found[0] if len(found) == 1 else (frozenset() if not found else None)
+
+
+def _tlvs(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """The DER items (tag, contents) that fill ``data`` exactly; ValueError if they do not."""
+    pos = 0
+    while pos < len(data):
+        tag = data[pos]
+        if tag & 0x1F == 0x1F:
+            raise ValueError("multi-byte DER tag")
+        length = data[pos + 1]
+        pos += 2
+        if length & 0x80:
+            size = length & 0x7F
+            if not 0 < size <= 4:
+                raise ValueError("unsupported DER length")
+            length = int.from_bytes(data[pos : pos + size], "big")
+            pos += size
+        if pos + length > len(data):
+            raise ValueError("DER item runs past its container")
+        yield tag, data[pos : pos + length]
+        pos += length
+
+
+def _oid(body: bytes) -> str:
+    if not body or body[-1] & 0x80:
+        raise ValueError("truncated OID")
+    arcs: list[int] = []
+    value = 0
+    for byte in body:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
 
 
 def _time(claims: Mapping[Any, Any], key: int, what: str, kid: bytes, *, needed: bool) -> dt.datetime | None:
@@ -198,19 +324,32 @@ def _time(claims: Mapping[Any, Any], key: int, what: str, kid: bytes, *, needed:
         raise MalformedSeal(f"{what} {value} is not a representable time", kid=kid) from None
 
 
-def _plain(value: Any) -> Any:
-    """CBOR data as JSON-like data: date tags become ISO-8601 text."""
+def _plain(value: Any, kid: bytes) -> Any:
+    """CBOR data as JSON-like data: date tags become ISO-8601 text.
+
+    The hcert is read before its signature is checked, so every shape is
+    possible here; each that cannot be shown is malformed, never a crash.
+    """
     if isinstance(value, CBORTag):
         if value.tag == 0 and isinstance(value.value, str):
             return value.value
         if value.tag == 1 and type(value.value) in (int, float):
-            moment = dt.datetime.fromtimestamp(value.value, dt.UTC)
+            try:
+                moment = dt.datetime.fromtimestamp(value.value, dt.UTC)
+            except (OverflowError, OSError, ValueError):
+                raise MalformedSeal(f"time {value.value} in the certificate is not representable", kid=kid) from None
             return moment.isoformat().replace("+00:00", "Z")
-        return _plain(value.value)
+        return _plain(value.value, kid)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        plain: dict[str, Any] = {}
+        for key, item in value.items():
+            if str(key) in plain:
+                # 1 and "1" would become one JSON key: the record would be ambiguous.
+                raise MalformedSeal(f"the certificate has the key {str(key)!r} twice", kid=kid)
+            plain[str(key)] = _plain(item, kid)
+        return plain
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, kid) for v in value]
     return value
 
 
@@ -247,10 +386,12 @@ def _facts(record: Mapping[str, Any], kind: str, iss: str | None) -> tuple[Fact,
         value = entry[key]
         if kind == "v" and key == "dn":
             value = f"{entry.get('dn')} of {entry.get('sd', '?')}"
+        elif kind == "v" and key == "mp" and str(value) in VACCINE_NAMES:
+            value = f"{VACCINE_NAMES[str(value)]}, {value}"
         elif kind == "t" and key == "tr":
-            value = {"260415000": "not detected (negative)", "260373001": "detected (positive)"}.get(str(value), value)
+            value = TEST_RESULTS.get(str(value), value)
         elif kind == "t" and key == "tt":
-            value = {"LP6464-4": "NAAT (PCR)", "LP217198-3": "rapid antigen"}.get(str(value), value)
+            value = TEST_TYPES.get(str(value), value)
         facts.append(Fact(label, str(value)))
     if entry.get("is"):
         facts.append(Fact("Certificate issuer", str(entry["is"])))
