@@ -412,3 +412,12 @@ def test_signed_arbitrary_certificate_content_is_a_status(fuzz_signer: tuple[Iss
     result = verify(hc1(issuer, cert, hcert=hcert or {"x": 1}), cert)
     assert isinstance(result.status, Status)
     result.redacted().to_json()
+
+
+def test_key_usage_ranks_before_time_verdicts() -> None:
+    # An expired certificate from a signer not allowed to sign this type: the
+    # section 6 order puts "untrusted" before "expired".
+    es = Issuer("ES256")
+    cert = signer(es, [TEST])
+    result = verify(hc1(es, cert, iat=T - 100, exp=T - 1), cert)
+    assert result.status is Status.UNTRUSTED

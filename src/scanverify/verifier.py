@@ -157,6 +157,12 @@ class Verifier:
                 allowed[0],
             )
         name = key.name or f"key {seal.kid.hex()}"
+        # A format's own rule on the key is judged where its status ranks in
+        # section 6: "not trusted for this" right after the signature, a time
+        # rule (a certificate's validity) with the other time rules.
+        policy = key_policy(seal, key)
+        if policy is not None and policy[0] in (Status.UNTRUSTED, Status.FORGED):
+            return _Verdict(policy[0], policy[1], key)
         if self.trust.is_revoked_key(key):
             return _Verdict(
                 Status.REVOKED, f"the issuer key '{name}' has been revoked (compromised); its seals are void", key
@@ -184,7 +190,6 @@ class Verifier:
                 f"the seal was signed at {_fmt(seal.issued_at)}, after its key was retired ({_fmt(key.not_after)})",
                 key,
             )
-        policy = key_policy(seal, key)
         if policy is not None:
             return _Verdict(policy[0], policy[1], key)
         specimen = " — SPECIMEN key: a test issuer, not a real document" if key.specimen else ""
