@@ -45,8 +45,15 @@ CONDITIONS: dict[str, list[tuple[str, dict[str, object]]]] = {
     "jpeg": [("q35", {"quality": 35}), ("q15", {"quality": 15})],
     "moire": [("0.3", {"moire": 0.3}), ("0.5", {"moire": 0.5})],
     "damage": [("stamp+crease", {"stamp": True, "creases": 2})],
-    "tiny": [("12MP", {"frame": (4000, 3000), "fill": 0.35}), ("12MP-far", {"frame": (4000, 3000), "fill": 0.22})],
+    "tiny": [
+        ("12MP", {"frame": (4000, 3000), "fill": 0.35}),
+        ("12MP-far", {"frame": (4000, 3000), "fill": 0.22}),
+        ("12MP-farther", {"frame": (4000, 3000), "fill": 0.15, "focus": 0.8}),
+    ],
+    "combined": [("moderate", {"motion": 6, "focus": 1.8, "exposure": 0.5, "noise": 6.0, "glare": 0.4})],
 }
+#: Pages with one code of another symbology (zxing-cpp writes them, segno the Micro QR).
+SYMBOLOGIES = ["MicroQRCode", "DataMatrix", "Aztec", "PDF417"]
 
 
 def payloads(rng: random.Random) -> list[bytes]:
@@ -75,6 +82,23 @@ def page_with(codes: list[bytes], rng: random.Random) -> Image.Image:
     return page
 
 
+def symbology_page(symbology: str, rng: random.Random) -> tuple[Image.Image, bytes]:
+    """A page with one DataMatrix, Aztec, PDF417 or Micro QR code (a visa sticker's kind of seal)."""
+    import zxingcpp
+
+    text = "".join(rng.choice(B45) for _ in range(rng.randint(10, 30) if symbology == "MicroQRCode" else 120))
+    if symbology == "MicroQRCode":
+        buffer = io.BytesIO()
+        segno.make_micro(text[:14]).save(buffer, kind="png", scale=12, border=2)
+        code, payload = Image.open(buffer).convert("RGB"), text[:14].encode()
+    else:
+        barcode = zxingcpp.create_barcode(text, getattr(zxingcpp.BarcodeFormat, symbology))
+        code, payload = Image.fromarray(np.asarray(barcode.to_image(scale=6, add_quiet_zones=True))).convert("RGB"), text.encode()
+    page = page_with([], rng)
+    page.paste(code, (1240 - code.width - 80, 1754 - code.height - 120))
+    return page, payload
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="one image per condition and severity")
@@ -89,10 +113,15 @@ def main() -> int:
     index = 0
     jobs = [(c, s, o) for c, levels in CONDITIONS.items() for s, o in levels]
     jobs.append(("several", "3 codes", {}))
+    jobs += [("symbology", name, {"focus": 1.2}) for name in SYMBOLOGIES]
     for condition, severity, options in jobs:
         for _ in range(per):
-            codes = payloads(rng) if condition != "several" else [p for _ in range(3) for p in payloads(rng)][:3]
-            page = page_with(codes, rng)
+            if condition == "symbology":
+                page, payload = symbology_page(severity, rng)
+                codes = [payload]
+            else:
+                codes = payloads(rng) if condition != "several" else [p for _ in range(3) for p in payloads(rng)][:3]
+                page = page_with(codes, rng)
             photo = phone_photo(page, np.random.default_rng(index), **options)  # type: ignore[arg-type]
             name = f"{index:04d}-{condition}-{severity}.jpg".replace(" ", "_").replace("+", "_")
             photo.save(OUT / name, quality=92)

@@ -224,23 +224,22 @@ def test_decoder_info_lists_the_built_ins() -> None:
 
 
 def test_missing_libzbar_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
+    import ctypes.util
     import sys
 
-    real_import = builtins.__import__
+    from scanverify.decode import _backends
 
-    def no_zbar(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name.startswith("pyzbar"):
-            raise OSError("Unable to find zbar shared library")
-        return real_import(name, *args, **kwargs)
-
+    real_find = ctypes.util.find_library
+    # What a machine without libzbar0 looks like to pyzbar: the library is not found.
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "zbar" else real_find(name))
     for module in [m for m in sys.modules if m.startswith("pyzbar")]:
         monkeypatch.delitem(sys.modules, module)
-    monkeypatch.setattr(builtins, "__import__", no_zbar)
+    monkeypatch.setattr(_backends, "_IMPORT_ERRORS", {})
     _engine._available.cache_clear()
     try:
         info = {i.name: i for i in decoder_info()}["pyzbar"]
-        assert not info.available and "libzbar" in info.detail
+        assert not info.available and "libzbar not found" in info.detail and "libzbar0" in info.detail
+        assert info.version is None
         assert [c.payload for c in decode_image(qr("STILL-WORKS"))] == [b"STILL-WORKS"]
         # and with nothing found, escalation skips the missing decoder quietly
         assert decode_image(Image.new("L", (200, 200), 255)) == []
@@ -248,19 +247,119 @@ def test_missing_libzbar_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) 
         _engine._available.cache_clear()
 
 
-def test_pyzbar_finds_ascii_codes_when_present() -> None:
+def _zbar_or_skip() -> Any:
+    import ctypes.util
+    import importlib.util
+
     from scanverify.decode._backends import ZbarDecoder
 
+    if importlib.util.find_spec("pyzbar") is None:
+        pytest.skip("pyzbar is not installed")
+    if ctypes.util.find_library("zbar") is None:
+        pytest.skip("libzbar is not installed (apt-get install libzbar0)")
     decoder = ZbarDecoder()
-    if not decoder.info().available:
-        pytest.skip(f"pyzbar is not usable here: {decoder.info().detail}")
+    assert decoder.available(), decoder.detail()  # libzbar is there: it must be usable
+    return decoder
+
+
+def test_pyzbar_payloads_are_exact_bytes() -> None:
+    from scanverify.decode._backends import _zbar_binary_config
+
+    decoder = _zbar_or_skip()
     [code] = decoder.decode(np.asarray(qr("ZBAR-ASCII")))
-    assert code.payload == b"ZBAR-ASCII" and len(code.polygon) == 4
-    # a binary payload is refused rather than returned re-encoded
-    assert decoder.decode(np.asarray(qr(b"\xff\xfe\x80\x81binary", scale=5))) == []
+    assert code.payload == b"ZBAR-ASCII" and len(code.polygon) == 4 and code.decoder == "pyzbar"
+    # zbar's default text mode would turn these into UTF-8 guesses; ours must not.
+    for payload in (b"\xff\xfe\x80\x81binary", "café".encode("latin-1"), "领事认证".encode()):
+        got = [c.payload for c in decoder.decode(np.asarray(qr(payload, scale=5)))]
+        if _zbar_binary_config() is None:
+            assert got == [] or got == [payload]  # an old libzbar: only ASCII is trusted
+        else:
+            assert got == [payload]
+
+
+def test_opencv_keeps_only_payloads_it_cannot_have_transcoded() -> None:
+    from scanverify.decode._backends import OpenCVDecoder
+
+    decoder = OpenCVDecoder()
+    [code] = decoder.decode(np.asarray(qr("OPENCV-ASCII", canvas=(400, 400))))
+    assert code.payload == b"OPENCV-ASCII" and code.decoder == "opencv"
+    assert decoder.decode(np.asarray(qr("café".encode("latin-1"), canvas=(400, 400)))) == []
 
 
 def test_decoded_code_is_frozen() -> None:
     code = DecodedCode(b"x", "QRCode", ((0.0, 0.0),) * 4, "test")
     with pytest.raises(AttributeError):
         code.payload = b"y"  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- one report per code
+def test_same_code_from_two_passes_is_reported_once_with_the_better_polygon() -> None:
+    found = _engine._Found()
+    coarse = DecodedCode(b"SEAL", "QRCode", ((9.0, 9.0), (61.0, 9.0), (61.0, 61.0), (9.0, 61.0)), "pyzbar")
+    exact = DecodedCode(b"SEAL", "QRCode", ((10.0, 10.0), (60.0, 10.0), (60.0, 60.0), (10.0, 60.0)), "zxing-cpp")
+    found.add([coarse], _engine._identity, rank=2)
+    found.add([exact], _engine._identity, rank=0)
+    found.add([coarse], _engine._identity, rank=2)
+    assert found.codes() == [exact]
+    # the same payload elsewhere in the picture is a second code (two copies of a seal)
+    elsewhere = DecodedCode(b"SEAL", "QRCode", ((500.0, 10.0), (550.0, 10.0), (550.0, 60.0), (500.0, 60.0)), "x")
+    found.add([elsewhere], _engine._identity, rank=2)
+    assert len(found.codes()) == 2
+
+
+def test_two_copies_of_one_code_are_two_codes() -> None:
+    page = Image.new("L", (900, 400), 255)
+    page.paste(qr("TWICE", scale=8), (20, 40))
+    page.paste(qr("TWICE", scale=8), (500, 40))
+    codes = decode_image(page)
+    assert [c.payload for c in codes] == [b"TWICE", b"TWICE"]
+    assert codes[0].polygon[0][0] < 300 < codes[1].polygon[0][0]
+
+
+def test_polygons_from_an_enlarged_crop_are_in_source_pixels() -> None:
+    gray = np.asarray(qr("CROPPED", scale=4, canvas=(800, 600), at=(500, 300)))
+    polygon = ((500.0, 300.0), (600.0, 300.0), (600.0, 400.0), (500.0, 400.0))
+    image, back = _engine._crop(gray, polygon, None)
+    assert image.shape[0] > 200  # it was enlarged
+    [code] = _engine.ZxingDecoder().decode(image)
+    xs, ys = zip(*(back(x, y) for x, y in code.polygon), strict=True)
+    assert min(xs) >= 500 and max(xs) <= 500 + 33 * 4 and min(ys) >= 300 and max(ys) <= 300 + 33 * 4
+
+
+# ---------------------------------------------------------------- third-party decoders
+class PluginDecoder:
+    """A third-party decoder as an entry point would name it."""
+
+    name = "test-plugin"
+
+    def available(self) -> bool:
+        return True
+
+    def version(self) -> str | None:
+        return "1.0"
+
+    def decode(self, gray: Any) -> list[DecodedCode]:
+        return [DecodedCode(b"FROM-PLUGIN", "QRCode", ((1.0, 1.0), (9.0, 1.0), (9.0, 9.0), (1.0, 9.0)), self.name)]
+
+
+def test_plugins_are_used_and_a_broken_one_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    group = "scanverify.decoders"
+    plugins = [
+        metadata.EntryPoint(name="test-plugin", value="test_decode:PluginDecoder", group=group),
+        metadata.EntryPoint(name="broken", value="no_such_module_here:Decoder", group=group),
+    ]
+    monkeypatch.setattr(metadata, "entry_points", lambda **kw: plugins if kw.get("group") == group else [])
+    _engine.decoders.cache_clear()
+    _engine._available.cache_clear()
+    try:
+        info = {i.name: i for i in decoder_info()}
+        assert info["test-plugin"].available and info["test-plugin"].version == "1.0"
+        assert not info["broken"].available and "no_such_module_here" in info["broken"].detail
+        # nothing for the built-ins to read: escalation asks the plug-in
+        assert [c.payload for c in decode_image(Image.new("L", (100, 100), 255))] == [b"FROM-PLUGIN"]
+        assert decode_image(Image.new("L", (100, 100), 255), effort="fast") == []
+    finally:
+        _engine.decoders.cache_clear()
+        _engine._available.cache_clear()

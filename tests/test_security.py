@@ -23,21 +23,34 @@ T = int(NOW.timestamp())
 ISSUER = Issuer("ES256")
 STORE = TrustStore.from_bundle(ISSUER.bundle(), "security")
 VERIFIER = Verifier(trust=STORE, clock=lambda: NOW)
-FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def test_tamper_matrix_never_genuine() -> None:
-    """Every single-byte change of a genuine seal's COSE bytes, re-encoded, is never genuine."""
-    cose = make_seal(ISSUER, iat=T).cose()
-    assert VERIFIER.verify_payload("CS1:" + b45(zlib.compress(cose))).genuine
+@pytest.mark.parametrize("alg", ["ES256", "ES384", "ES512", "PS256", "EdDSA"])
+def test_tamper_matrix_never_genuine(alg: str) -> None:
+    """Every single-byte change of a genuine seal's COSE bytes (8 values per byte), re-encoded, is never genuine."""
+    issuer = ISSUER if alg == "ES256" else Issuer(alg)
+    verifier = Verifier(trust=TrustStore.from_bundle(issuer.bundle(), alg), clock=lambda: NOW)
+    cose = make_seal(issuer, iat=T).cose()
+    assert verifier.verify_payload("CS1:" + b45(zlib.compress(cose))).genuine
     statuses: dict[str, int] = {}
     for position in range(len(cose)):
-        for value in {cose[position] ^ 0x01, cose[position] ^ 0x80, (cose[position] + 1) % 256, 0x00, 0xFF}:
+        original = cose[position]
+        for value in {
+            original ^ 0x01,
+            original ^ 0x10,
+            original ^ 0x80,
+            (original + 1) % 256,
+            (original - 1) % 256,
+            0x00,
+            0x20,
+            0xFF,
+        }:
             if value == cose[position]:
                 continue
             altered = bytearray(cose)
             altered[position] = value
-            result = VERIFIER.verify_payload("CS1:" + b45(zlib.compress(bytes(altered))))
+            result = verifier.verify_payload("CS1:" + b45(zlib.compress(bytes(altered))))
             assert result.status is not Status.GENUINE, (position, value)
             statuses[result.status.value] = statuses.get(result.status.value, 0) + 1
     # the matrix reaches the signature check, not only the parser
@@ -226,3 +239,188 @@ def test_signed_document_with_forged_signature_entries() -> None:
         }
         with pytest.raises(ScanverifyError):
             verify_document(json.dumps(envelope).encode(), root, BUNDLE_TYPE, "forged")
+
+
+# ---------------------------------------------------------------- kids, bombs, DER, nesting
+def test_shared_kid_is_verified_only_by_the_right_key() -> None:
+    """Two trusted keys named by one kid: each seal stands only under the key that signed it."""
+    from dataclasses import replace
+
+    first, second, stranger = Issuer(), Issuer("EdDSA"), Issuer()
+    shared = first.kid
+    keys = [
+        replace(k, kids=frozenset({shared}))
+        for k in (TrustStore.from_bundle(i.bundle(), i.alg).keys[0] for i in (first, second))
+    ]
+    for order in (keys, keys[::-1]):
+        verifier = Verifier(trust=TrustStore(keys=tuple(order)), clock=lambda: NOW)
+        by_first = verifier.verify_payload(make_seal(first, iat=T).text())
+        by_second = verifier.verify_payload(make_seal(second, iat=T, protected={1: -8, 4: shared}).text())
+        assert by_first.genuine and by_first.key is not None and by_first.key.spki == keys[0].spki
+        assert by_second.genuine and by_second.key is not None and by_second.key.spki == keys[1].spki
+        forged = verifier.verify_payload(make_seal(stranger, iat=T, protected={1: -7, 4: shared}).text())
+        assert forged.status is Status.FORGED
+
+
+def test_ten_megabyte_bomb_is_malformed_fast_and_bounded() -> None:
+    import time
+    import tracemalloc
+
+    bomb = zlib.compress(b"\0" * 10_000_000, 9)  # about 10 KB
+    tracemalloc.start()
+    started = time.perf_counter()
+    # The whole path refuses it (here already for its length: more than a QR code holds) ...
+    result = VERIFIER.verify_payload("CS1:" + b45(bomb))
+    # ... and the inflater on its own stops at the bound, never inflating 10 MB.
+    with pytest.raises(CodecError, match="bomb"):
+        inflate_if_zlib(bomb)
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.status is Status.MALFORMED
+    assert elapsed < 1.0
+    assert peak < 1_000_000  # the 64 KiB bound plus the input, not 10 MB
+
+
+@pytest.mark.parametrize("alg", ["ES256", "ES384", "ES512"])
+def test_der_ecdsa_signature_never_verifies(alg: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from scanverify.algorithms import ALGORITHMS
+
+    issuer = Issuer(alg)
+    size = {"ES256": 32, "ES384": 48, "ES512": 66}[alg]
+    good = make_seal(issuer, iat=T)
+    parsed = parse_cose_sign1(good.cose())
+    raw = parsed.signature
+    der = encode_dss_signature(int.from_bytes(raw[:size], "big"), int.from_bytes(raw[size:], "big"))
+    assert not ALGORITHMS[alg].verify(issuer.public_key, parsed.to_be_signed(), der)
+    store = TrustStore.from_bundle(issuer.bundle(), "der")
+    result = Verifier(trust=store, clock=lambda: NOW).verify_payload(make_seal(issuer, iat=T, signature=der).text())
+    assert result.status is Status.FORGED
+
+
+def test_deep_cbor_in_a_seal_is_malformed() -> None:
+    protected = cbor2.dumps({1: -7, 4: ISSUER.kid})
+    in_claims = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, b"\x81" * 20 + b"\x00", bytes(64)]))
+    in_cose = b"\xd2\x84\x40\xa0" + b"\x81" * 20 + b"\x00" + b"\x40"  # the payload item itself 21 deep
+    for cose in (in_claims, in_cose):
+        result = VERIFIER.verify_payload("CS1:" + b45(zlib.compress(cose)))
+        assert result.status is Status.MALFORMED and "deeper" in result.reason, result.reason
+
+
+def test_duplicate_cbor_keys_in_a_seal_are_malformed() -> None:
+    seal = make_seal(ISSUER, iat=T)
+    claims = cbor2.dumps({1: "CN", 6: T, -65537: {"v": 1}})
+    # the claims map with the iss key given twice, signed properly
+    twice = b"\xa4" + claims[1:] + b"\x01\x62FR"
+    seal.payload = twice
+    result = VERIFIER.verify_payload(seal.text())
+    assert result.status is Status.MALFORMED and "twice" in result.reason
+
+
+# ---------------------------------------------------------------- JSON trust inputs: regressions
+def test_huge_json_integer_is_a_trust_error() -> None:
+    """Found in review: int() refuses over 4300 digits with a plain ValueError, which escaped."""
+    from scanverify.trustlist import BUNDLE_TYPE, load_root, verify_document
+
+    huge = b'{"format": "scanverify.trust.v1", "version": ' + b"9" * 5000 + b"}"
+    with pytest.raises(ScanverifyError, match="not valid JSON"):
+        TrustStore.from_bytes(huge, "huge")
+    with pytest.raises(ScanverifyError, match="not valid JSON"):
+        verify_document(b'{"signatures": ' + b"1" * 5000 + b"}", load_root(), BUNDLE_TYPE, "huge")
+
+
+def test_duplicate_json_keys_are_refused() -> None:
+    issuer = Issuer()
+    entry = json.dumps(issuer.entry())
+    twice = f'{{"format": "scanverify.trust.v1", "keys": [], "keys": [{entry}]}}'.encode()
+    with pytest.raises(ScanverifyError, match="twice"):
+        TrustStore.from_bytes(twice, "dup")
+
+
+def test_envelope_payload_must_be_base64_text() -> None:
+    from scanverify.trustlist import BUNDLE_TYPE, load_root, verify_document
+
+    for payload in (None, 5, ["e30="], {"a": 1}):
+        envelope = {"format": "scanverify.signed.v1", "type": BUNDLE_TYPE, "payload": payload, "signatures": []}
+        with pytest.raises(ScanverifyError, match="base64"):
+            verify_document(json.dumps(envelope).encode(), load_root(), BUNDLE_TYPE, "p")
+
+
+# ---------------------------------------------------------------- more fuzzing
+@FUZZ
+@given(st.sampled_from(["CS1:", "HC1:", "cs1:", ""]), st.text(max_size=300))
+def test_fuzz_payload_text(prefix: str, text: str) -> None:
+    result = VERIFIER.verify_payload(prefix + text)
+    assert result.status is not Status.GENUINE
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_fuzz_payload_bytes_in_base45(data: bytes) -> None:
+    for body in (data, zlib.compress(data)):
+        assert VERIFIER.verify_payload("CS1:" + b45(body)).status is not Status.GENUINE
+
+
+@FUZZ
+@given(st.binary(max_size=600))
+def test_fuzz_pem_and_der(data: bytes) -> None:
+    armoured = base64.encodebytes(data).decode()
+    for label in ("PUBLIC KEY", "CERTIFICATE"):
+        try:
+            TrustStore.from_bytes(f"-----BEGIN {label}-----\n{armoured}-----END {label}-----\n".encode(), "pem")
+        except ScanverifyError:
+            pass
+    try:
+        TrustStore.from_bytes(data, "der")  # neither JSON nor PEM: read as a DER certificate
+    except ScanverifyError:
+        pass
+
+
+def _fuzz_authority() -> tuple[Any, Any, bytes, bytes]:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from scanverify.trustlist import BUNDLE_TYPE, _parse_root, root_document, sign_document
+
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    root = _parse_root(root_document([key.public_key()], version=1), "test root")
+    bundle = ISSUER.bundle() | {"version": 7, "expires": "2030-01-01T00:00:00Z"}
+    payload = json.dumps(bundle).encode()
+    return key, root, payload, sign_document(payload, BUNDLE_TYPE, [key])
+
+
+AUTHORITY_KEY, AUTHORITY_ROOT, SIGNED_PAYLOAD, SIGNED_ENVELOPE = _fuzz_authority()
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_fuzz_signed_document_bytes(data: bytes) -> None:
+    from scanverify.trustlist import BUNDLE_TYPE, open_signed_bundle
+
+    with pytest.raises(ScanverifyError):
+        open_signed_bundle(data, AUTHORITY_ROOT, BUNDLE_TYPE)
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), min_size=1, max_size=4))
+def test_fuzz_altered_signed_bundle_never_carries_other_content(edits: list[tuple[int, int]]) -> None:
+    """Bytes of a genuine signed list changed anywhere: refused, or the very payload that was signed."""
+    from scanverify.trustlist import open_signed_bundle
+
+    data = bytearray(SIGNED_ENVELOPE)
+    for position, value in edits:
+        data[position % len(data)] = value
+    try:
+        store, bundle = open_signed_bundle(bytes(data), AUTHORITY_ROOT, "altered")
+    except ScanverifyError:
+        return
+    assert json.dumps(bundle).encode() == SIGNED_PAYLOAD
+    assert [k.spki for k in store] == [k.spki for k in STORE]
+
+
+def test_signed_bundle_fixture_is_accepted() -> None:
+    from scanverify.trustlist import open_signed_bundle
+
+    store, bundle = open_signed_bundle(SIGNED_ENVELOPE, AUTHORITY_ROOT, "good")
+    assert bundle["version"] == 7 and store.expires is not None

@@ -190,3 +190,143 @@ def test_cli_trust_commands(home: Path, authority: dict[str, Any], tmp_path: Pat
     text = make_seal(issuer, iat=int(NOW.timestamp())).text()
     assert run(["--root", authority["root"], "--text", text]) == 0  # the installed list is used
     capsys.readouterr()
+
+
+def test_private_root_rotation_is_kept_apart_and_replayed(home: Path, authority: dict[str, Any]) -> None:
+    """A --root deployment rotates too; its chain never touches the pinned root's."""
+    new = generate_key("EdDSA")
+    rotation = sign_document(root_document([new.public_key()], version=2), ROOT_TYPE, [authority["key"]])
+    assert "root version 2" in install(rotation, "r.json", root_path=authority["root"])
+    assert load_root(authority["root"]).version == 2
+    assert load_root().source == "built-in trust root"  # the pinned chain is not affected
+    issuer = Issuer()
+    with pytest.raises(RefusedUpdate):  # the retired private root signs no more
+        install(signed(issuer, built_in_version() + 1, authority["key"]), "b.json", root_path=authority["root"])
+    assert "installed" in install(signed(issuer, built_in_version() + 1, new), "b.json", root_path=authority["root"])
+
+
+def test_broken_rotation_link_ends_the_chain(home: Path, authority: dict[str, Any]) -> None:
+    new = generate_key("EdDSA")
+    install(
+        sign_document(root_document([new.public_key()], version=2), ROOT_TYPE, [authority["key"]]),
+        "r.json",
+        root_path=authority["root"],
+    )
+    (link,) = (home / "roots").rglob("root-2.signed.json")
+    # a third root dropped into the folder by hand, signed by nobody the chain trusts
+    stranger = generate_key("EdDSA")
+    (link.parent / "root-3.signed.json").write_bytes(
+        sign_document(root_document([stranger.public_key()], version=3), ROOT_TYPE, [stranger])
+    )
+    assert load_root(authority["root"]).version == 2
+
+
+def test_revoked_root_key_signs_nothing(home: Path, tmp_path: Path) -> None:
+    import base64
+
+    from scanverify.algorithms import spki_der
+
+    good, retired = generate_key("EdDSA"), generate_key("EdDSA")
+    root = json.loads(root_document([good.public_key(), retired.public_key()], version=1))
+    root["keys"][1]["status"] = "revoked"
+    root_file = tmp_path / "root-revoked.json"
+    root_file.write_text(json.dumps(root))
+    assert root["keys"][1]["spki"] == base64.b64encode(spki_der(retired.public_key())).decode()
+    with pytest.raises(RefusedUpdate):
+        install(signed(Issuer(), built_in_version() + 1, retired), "x.json", root_path=str(root_file))
+    assert "installed" in install(signed(Issuer(), built_in_version() + 1, good), "x.json", root_path=str(root_file))
+
+
+def test_failed_install_leaves_the_installed_list(
+    home: Path, authority: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    issuer = Issuer()
+    install(signed(issuer, built_in_version() + 1, authority["key"]), "v.json", root_path=authority["root"])
+    before = (home / "trust-bundle.signed.json").read_bytes()
+
+    def crash(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        install(signed(issuer, built_in_version() + 2, authority["key"]), "v2.json", root_path=authority["root"])
+    assert (home / "trust-bundle.signed.json").read_bytes() == before
+    assert not list(home.glob(".incoming-*"))  # the temporary file is cleaned up
+
+
+def test_cli_refusals_and_errors_are_one_line(
+    home: Path, authority: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    """Exit 4 for a checked and refused list, 2 for an unreadable or unusable file; one line each."""
+    issuer = Issuer()
+    cases = {
+        "stranger.json": (signed(issuer, built_in_version() + 1, generate_key("EdDSA")), 4),
+        "expired.json": (
+            signed(issuer, built_in_version() + 1, authority["key"], expires=NOW - timedelta(hours=1)),
+            4,
+        ),
+        "notjson.json": (b"\xff\xfe not json", 2),
+        "plain.json": (bundle_bytes(issuer, 9), 2),
+    }
+    for name, (data, code) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        for command in ("verify", "update"):
+            capsys.readouterr()
+            assert run(["trust", command, "--root", authority["root"], str(path)]) == code, (name, command)
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "Traceback" not in err, (name, command, err)
+    assert not (home / "trust-bundle.signed.json").exists()
+    # the authority's side: an unreadable bundle or key is a one-line usage error
+    bad = tmp_path / "bad-bundle.json"
+    bad.write_text('{"format": "scanverify.trust.v1", "version": 1, "version": 2}')
+    key = tmp_path / "k"
+    write_key_files(authority["key"], key)
+    capsys.readouterr()
+    assert run(["trust", "sign", "--key", f"{key}.key.pem", str(bad), "-o", str(tmp_path / "o.json")]) == 2
+    assert "twice" in capsys.readouterr().err
+    no_expiry = tmp_path / "no-expiry.json"
+    no_expiry.write_text(json.dumps(issuer.bundle()))
+    assert run(["trust", "sign", "--key", f"{key}.key.pem", str(no_expiry), "-o", str(tmp_path / "o.json")]) == 2
+    assert "expires" in capsys.readouterr().err
+
+
+def test_show_tells_a_broken_install_and_the_age(
+    home: Path, authority: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    install(signed(Issuer(), built_in_version() + 1, authority["key"]), "v.json", root_path=authority["root"])
+    capsys.readouterr()
+    assert run(["trust", "show", "--root", authority["root"]]) == 0
+    assert "installed: " in capsys.readouterr().out
+    (home / "trust-bundle.signed.json").write_bytes(b"garbage")
+    assert run(["trust", "show", "--root", authority["root"], "--json"]) == 0
+    captured = capsys.readouterr()
+    shown = json.loads(captured.out)
+    assert shown["sources"] == ["built-in trust bundle"] and "ignored" in shown["warnings"][0]
+
+
+def test_stale_signed_list_is_said_on_the_command_line(home: Path, authority: dict[str, Any], capsys: Any) -> None:
+    issuer = Issuer()
+    install(
+        signed(issuer, built_in_version() + 1, authority["key"], expires=NOW + timedelta(days=1)),
+        "v.json",
+        root_path=authority["root"],
+    )
+    later = NOW + timedelta(days=3)
+    text = make_seal(issuer, iat=int(later.timestamp()) - 60).text()
+    capsys.readouterr()
+    assert run(["--root", authority["root"], "--json", "--at", later.isoformat(), "--text", text]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "genuine" and "trust list is out of date" in shown["warnings"][0]
+    assert run(["--root", authority["root"], "--at", later.isoformat(), "--text", text]) == 0
+    assert "GENUINE, but the trust list is" in capsys.readouterr().out
+
+
+def test_unreadable_root_option_is_an_error(home: Path, tmp_path: Path, capsys: Any) -> None:
+    with pytest.raises(TrustError, match="cannot read"):
+        active_store(str(tmp_path / "no-such-root.json"))
+    text = make_seal(Issuer(), iat=int(NOW.timestamp())).text()
+    assert run(["--root", str(tmp_path / "no-such-root.json"), "--text", text]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

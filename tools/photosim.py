@@ -82,7 +82,8 @@ def lighting(
         distance = np.hypot(xs - sx, ys - sy) / radius
         light *= 1 - shadow * np.clip(1.2 - distance, 0, 1)
     tint = np.array([1 + warmth, 1.0, 1 - warmth], dtype=np.float32)
-    return photo.astype(np.float32) * light[..., None] * tint
+    out: Array = photo.astype(np.float32) * light[..., None] * tint
+    return out
 
 
 def glare(
@@ -100,7 +101,8 @@ def glare(
     cx, cy = at if at is not None else (rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     spot = np.exp(-(((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * (size * max(width, height)) ** 2)))
-    return photo.astype(np.float32) + 255 * strength * spot[..., None]
+    out: Array = photo.astype(np.float32) + 255 * strength * spot[..., None]
+    return out
 
 
 def motion_blur(photo: Array, *, length: int = 0, angle_deg: float = 0.0) -> Array:
@@ -109,8 +111,8 @@ def motion_blur(photo: Array, *, length: int = 0, angle_deg: float = 0.0) -> Arr
     kernel = np.zeros((length, length), np.float32)
     kernel[length // 2, :] = 1 / length
     rotation = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle_deg, 1)
-    kernel = cv2.warpAffine(kernel, rotation, (length, length))
-    return cv2.filter2D(photo.astype(np.float32), -1, kernel / max(kernel.sum(), 1e-6))
+    rotated = cv2.warpAffine(kernel, rotation, (length, length))
+    return cv2.filter2D(photo.astype(np.float32), -1, rotated / max(rotated.sum(), 1e-6))
 
 
 def focus_blur(photo: Array, *, sigma: float = 0.0) -> Array:
@@ -130,7 +132,8 @@ def moire(photo: Array, *, strength: float = 0.0, period: float = 5.0) -> Array:
     height, width = photo.shape[:2]
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     bands = np.sin(2 * np.pi * (xs * 0.93 + ys * 0.37) / period) * np.sin(2 * np.pi * ys / (period * 1.07))
-    return photo.astype(np.float32) * (1 - strength * (0.5 + 0.5 * bands))[..., None]
+    out: Array = photo.astype(np.float32) * (1 - strength * (0.5 + 0.5 * bands))[..., None]
+    return out
 
 
 def damage(page: Array, rng: np.random.Generator, *, creases: int = 0, stamp: bool = False) -> Array:
@@ -155,12 +158,21 @@ def jpeg(photo: Array, *, quality: int = 85) -> Array:
     return to_array(Image.open(io.BytesIO(buffer.getvalue())))
 
 
+PHONE_PHOTO_OPTIONS = frozenset(
+    "frame fill tilt rotate_deg curve gradient shadow glare motion focus noise exposure moire creases stamp quality".split()
+)
+
+
 def phone_photo(page: Image.Image, rng: np.random.Generator, **options: Any) -> Image.Image:
     """A moderate hand-held photo of `page`; each option overrides one effect's setting.
 
     Options: frame, fill, tilt, rotate_deg, curve, gradient, shadow, glare, motion, focus,
     noise, exposure, moire, creases, stamp, quality.
     """
+    unknown = set(options) - PHONE_PHOTO_OPTIONS
+    if unknown:
+        # A misspelt option would otherwise silently give a default photo.
+        raise TypeError(f"phone_photo() got unknown options: {', '.join(sorted(unknown))}")
     array = to_array(page)
     array = damage(array, rng, creases=options.get("creases", 0), stamp=options.get("stamp", False)).astype(np.uint8)
     if options.get("curve", 0.01):

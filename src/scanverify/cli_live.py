@@ -2,95 +2,155 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any
 
 import click
 
-from .cli import options_from, verification_options
+from .cli import EXIT_NO_SEAL, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, options_from, verification_options
+
+__all__ = ["live"]
 
 
-@click.command()
-@click.option("--camera", type=int, default=0, show_default=True, help="Camera number.")
+@click.command("live")
+@click.option("--camera", type=int, default=0, show_default=True, metavar="N", help="Camera number.")
 @click.option("--source", default=None, metavar="FILE|URL", help="A video file or stream URL instead of a camera.")
 @click.option("--headless", is_flag=True, help="No window: a terminal view (the default without a display).")
-@click.option("--once", is_flag=True, help="Stop after the first seal; exit 0 if genuine, 1 if not.")
+@click.option("--once", is_flag=True, help="Stop after the first seal; exit 0 if it is genuine, 1 if not.")
 @click.option(
     "--repeat-after",
-    type=float,
+    type=click.FloatRange(min=0),
     default=5.0,
     show_default=True,
     metavar="SECONDS",
     help="Report a seal again after it has been out of view this long.",
 )
 @verification_options
-def live(camera: int, source: str | None, headless: bool, once: bool, repeat_after: float, **kwargs: Any) -> None:
-    """Verify every seal a camera sees; each distinct seal is reported once.
+def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_after: float, **kwargs: Any) -> None:
+    """Verify every seal a camera (or video) sees; each distinct seal is reported once.
 
-    Takes the same verification options as image verification. Ends with q or
-    Esc in the window, Ctrl-C, or at the end of a video file.
+    \b
+      scanverify live                      camera 0, window if there is a display
+      scanverify live --camera 1 --once    stop at the first seal; exit 0 if genuine
+      scanverify live --source clip.mp4    a recording or stream URL, to its end
+
+    Takes the same verification options as image verification. Every frame
+    gets a fast decode; --effort is the most a frame where a code was just
+    lost gets (fast: never more). --json streams one JSON line per distinct
+    code and opens no window. Ends with q or Esc in the window, Ctrl-C, or at
+    the end of a video.
+
+    \b
+    Exit status: 0 seals seen, all genuine; 1 a seal is not genuine;
+    2 the camera or video cannot be read; 3 no seal seen.
     """
-    from .live_view import TerminalView, Window, display_available, draw_overlay
-    from .livescan import LiveStats, scan
-    from .render import Summary, render_result
+    from .livescan import CameraError, LiveStats, scan, source_name
+    from .render import Summary, make_console, render_result
 
     options = options_from(kwargs)
     verifier = options.verifier()
+    target: int | str = source if source is not None else camera
     summary = Summary()
     stats = LiveStats()
-    effort = "fast" if options.effort == "normal" else options.effort  # every frame counts: the first pass
-    window = Window() if not headless and not options.as_json and display_available() else None
+    console = make_console()
     err = click.get_text_stream("stderr")
-    last: list[Any] = [None]
+    window = None
+    if not headless and not options.as_json:
+        from .live_view import open_window
+
+        window = open_window(f"scanverify live — {source_name(target)}")
+    view: Any = None
+    if window is None and not options.as_json and sys.stdout.isatty():
+        from .live_view import TerminalView
+
+        view = TerminalView(console, stats, source_name(target))
+    last: list[Any] = []
+    first_seal: list[Any] = []
+    failure: str | None = None
 
     def on_frame(frame: Any) -> bool:
         if view is not None:
             view.tick()
         if window is None:
             return False
-        image = draw_overlay(frame.image, frame.codes, frame.results, last[0])
+        from .live_view import draw_overlay
+
+        shown = [r.redacted() for r in frame.results] if options.redact else frame.results
+        image = draw_overlay(frame.image, frame.codes, shown, last[-1] if last else None)
         return not window.show(image)
 
-    view: TerminalView | None = None
-    code = 0
+    results = scan(
+        target,
+        verifier=verifier,
+        effort=options.effort,  # type: ignore[arg-type]  # a click.Choice of the three efforts
+        repeat_after=repeat_after,
+        on_frame=on_frame,
+        stats=stats,
+    )
     try:
-        from .render import make_console
-
-        console = make_console()
-        if window is None and not options.as_json and sys.stdout.isatty():
-            view = TerminalView(console)
-            view.__enter__()
-        for result in scan(
-            source if source is not None else camera,
-            verifier=verifier,
-            effort=effort,
-            repeat_after=repeat_after,
-            on_frame=on_frame,
-            stats=stats,
-        ):
-            last[0] = result
-            summary.add([result])
-            shown = result.redacted() if options.redact else result
-            if options.as_json:
-                sys.stdout.write(json.dumps(shown.to_json(), ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-            elif view is not None:
-                view.add(shown)
-            else:
-                console.print(render_result(shown))
-            if window is not None:
-                window.set_title(f"scanverify live — {shown.verdict_text}")
-            if once and result.is_seal:
-                break
+        with contextlib.closing(results), view if view is not None else contextlib.nullcontext():
+            for result in results:
+                shown = result.redacted() if options.redact else result
+                last.append(shown)
+                del last[:-1]
+                summary.add([result])
+                if options.as_json:
+                    sys.stdout.write(json.dumps(shown.to_json(), ensure_ascii=False) + "\n")
+                    sys.stdout.flush()
+                elif view is not None:
+                    view.add(shown)
+                else:
+                    console.print(render_result(shown))
+                if window is not None:
+                    window.set_title(f"scanverify live — {shown.verdict_text}")
+                if result.is_seal and not first_seal:
+                    first_seal.append(result)
+                    if once:
+                        break
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C is how a camera run ends: say what was seen
+    except CameraError as exc:
+        failure = exc.diagnostics()
     finally:
-        if view is not None:
-            view.__exit__(None, None, None)
         if window is not None:
             window.destroy()
-    code = summary.exit_code if summary.sources else 3
-    if not options.quiet:
-        err.write(f"{summary.line()} ({stats.frames_decoded} frames decoded, {stats.frames_dropped} dropped)\n")
-    sys.exit(code)
+    if failure is not None:
+        # Plain, not rich: one line whatever the terminal's width.
+        click.echo(f"scanverify: error: {failure}", err=True)
+    if not options.quiet and (failure is None or summary.sources):
+        err.write(_closing_line(summary, stats) + "\n")
+    if failure is not None:
+        sys.exit(EXIT_USAGE)
+    if once and first_seal:
+        sys.exit(EXIT_OK if first_seal[0].genuine else EXIT_REJECTED)
+    sys.exit(_exit_code(summary))
+
+
+# Named with its type: cli.py imports this module while cli.py itself is being
+# read (a cycle), and mypy cannot infer a decorated function's type through it.
+live: click.Command = _live
+
+
+def _exit_code(summary: Any) -> int:
+    """0 seals seen and all genuine; 1 one is not; 3 no seal seen. Codes that are not seals
+    (a URL printed on the same page) are shown but do not change it."""
+    if summary.rejected:
+        return EXIT_REJECTED
+    if summary.counts and any(status.is_seal_verdict for status in summary.counts):
+        return EXIT_OK
+    return EXIT_NO_SEAL
+
+
+def _closing_line(summary: Any, stats: Any) -> str:
+    from .model import Status
+
+    parts = [f"{summary.counts[Status.GENUINE]} genuine", f"{summary.rejected} rejected"]
+    if summary.counts[Status.NOT_A_SEAL]:
+        parts.append(f"{summary.counts[Status.NOT_A_SEAL]} not a seal")
+    frames = f"{stats.frames_decoded} frames decoded"
+    if stats.frames_dropped:
+        frames += f", {stats.frames_dropped} skipped to keep up"
+    noun = "code" if summary.sources == 1 else "codes"
+    return f"live: {summary.sources} distinct {noun} seen: {', '.join(parts)} ({frames})"

@@ -57,21 +57,25 @@ def trust() -> None:
 def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str) -> None:
     """Sign a trust bundle (or a new root) for distribution."""
     from .issuer import load_private_key
-    from .trust import TrustStore
+    from .trust import TrustStore, parse_json, read_trust_file
     from .trustlist import BUNDLE_TYPE, ROOT_TYPE, _parse_root, sign_document
 
-    data = Path(document).read_bytes()
+    # The exact bytes read are the bytes signed: nothing is re-serialised.
+    data = read_trust_file(document)
     if kind == "bundle":
-        bundle = json.loads(data.decode("utf-8")) if data.strip().startswith(b"{") else None
+        bundle = parse_json(data, document)
         TrustStore.from_bundle(bundle, document)  # refuse to sign what no verifier would load
-        if not isinstance(bundle, dict) or "expires" not in bundle:
+        if bundle.get("expires") is None:
             raise TrustError(f"{document}: a bundle to be signed needs an 'expires' time")
     else:
         _parse_root(data, document)
     signed = sign_document(
         data, BUNDLE_TYPE if kind == "bundle" else ROOT_TYPE, [load_private_key(k) for k in key_files]
     )
-    Path(out).write_bytes(signed)
+    try:
+        Path(out).write_bytes(signed)
+    except OSError as exc:
+        raise TrustError(f"{out}: cannot write ({exc.strerror or exc})") from None
     click.echo(f"wrote {out}")
 
 
@@ -93,7 +97,10 @@ def verify_command(file: str, root_path: str | None) -> None:
                 f"expires {store.expires.isoformat() if store.expires else 'never'}" + (" (EXPIRED)" if expired else "")
             )
             if expired:
-                sys.exit(EXIT_REFUSED)
+                from .trustlist import RefusedUpdate
+
+                assert store.expires is not None
+                raise RefusedUpdate(f"{file}: this trust list expired at {store.expires.isoformat()}")
         else:
             new = _rotate(root, data, file)
             click.echo(f"{file}: a valid rotation to root version {new.version}")
@@ -128,9 +135,12 @@ def show_command(root_path: str | None, as_json: bool) -> None:
     store, warnings = active_store(root_path)
     root = load_root(root_path)
     now = datetime.now(UTC)
+    installed_at = _installed_at(store.sources)
     info: dict[str, Any] = {
         "sources": list(store.sources),
         "versions": dict(store.versions),
+        "installed_at": installed_at.isoformat() if installed_at else None,
+        "age_days": (now - installed_at).days if installed_at else None,
         "expires": store.expires.isoformat() if store.expires else None,
         "stale": store.stale_at(now),
         "root": {"version": root.version, "keys": [k.hex() for k in root.keys], "source": root.source},
@@ -148,6 +158,8 @@ def show_command(root_path: str | None, as_json: bool) -> None:
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"trust in use: {', '.join(store.sources)} (version {', '.join(map(str, store.versions.values()))})")
+    if installed_at:
+        click.echo(f"installed: {installed_at:%Y-%m-%d %H:%M} UTC ({info['age_days']} days ago)")
     if store.expires:
         age = "OUT OF DATE — update it" if info["stale"] else f"valid until {store.expires:%Y-%m-%d %H:%M} UTC"
         click.echo(f"expires: {age}")
@@ -160,3 +172,16 @@ def show_command(root_path: str | None, as_json: bool) -> None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def _installed_at(sources: tuple[str, ...]) -> datetime | None:
+    """When the installed signed list in use was written (None for the built-in one)."""
+    from .trustlist import INSTALLED_BUNDLE
+
+    for source in sources:
+        if source.endswith(INSTALLED_BUNDLE):
+            try:
+                return datetime.fromtimestamp(Path(source).stat().st_mtime, UTC)
+            except OSError:
+                return None
+    return None

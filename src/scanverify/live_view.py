@@ -39,7 +39,7 @@ def draw_overlay(
     frame: numpy.ndarray, codes: list[DecodedCode], results: list[VerificationResult], last: VerificationResult | None
 ) -> numpy.ndarray:
     """The frame with each code outlined in its verdict's colour AND labelled with the verdict word,
-    and the last verdict written large at the bottom with what the seal certifies."""
+    and below it a band with the last verdict, large, and what that seal certifies."""
     import cv2
     import numpy as np
 
@@ -55,37 +55,77 @@ def draw_overlay(
         top = max(0, y - height - 12)
         cv2.rectangle(out, (x, top), (x + width + 10, top + height + 12), colour, thickness=-1)
         cv2.putText(out, label, (x + 5, top + height + 5), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 2)
-    if last is not None:
-        out = _banner(out, last)
-    return out
+    return _banner(out, last)
 
 
-def _banner(image: numpy.ndarray, result: VerificationResult) -> numpy.ndarray:
-    """The last verdict, large, with its facts, in a band below the picture (never over a code);
-    drawn with a real font so that names in any script show."""
+#: Rows of facts in the band (two columns); its height is fixed so the window does not jump.
+BANNER_ROWS = 6
+
+
+def _banner(image: numpy.ndarray, result: VerificationResult | None) -> numpy.ndarray:
+    """The picture with a band below it (never over a code) for the last verdict."""
+    import numpy as np
+
+    width = image.shape[1]
+    cached = _BANDS.get(width)
+    if cached is None or cached[0] is not result:
+        # The band changes only with the verdict: drawn once, not at every frame.
+        cached = _BANDS[width] = (result, _band(width, result))
+    return np.vstack([image, cached[1]])
+
+
+_BANDS: dict[int, tuple[VerificationResult | None, numpy.ndarray]] = {}
+
+
+def _band(width: int, result: VerificationResult | None) -> numpy.ndarray:
+    """The last verdict, large, with what the seal certifies in two columns; drawn with a
+    real font so that names in any script show."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
-    width = image.shape[1]
-    lines = [f"{fact.label}: {fact.value}" for fact in result.facts[:6]]
-    size = max(14, width // 50)
+    size = max(14, width // 60)
     font_path = next((f for f in FONTS if os.path.exists(f)), None)
     big = ImageFont.truetype(font_path, size * 2) if font_path else ImageFont.load_default()
     small = ImageFont.truetype(font_path, size) if font_path else ImageFont.load_default()
-    band_height = int(size * 2.8 + len(lines) * size * 1.3 + 10)
+    band_height = int(size * 2.8 + BANNER_ROWS * size * 1.3 + 10)
     band = Image.new("RGB", (width, band_height), (25, 25, 25))
     draw = ImageDraw.Draw(band)
-    blue, green, red = colour_of(result.status)
-    draw.text((12, 4), headline(result), font=big, fill=(red, green, blue))
-    for i, line in enumerate(lines):
-        draw.text((14, size * 2.6 + i * size * 1.3), line, font=small, fill=(240, 240, 240))
-    return np.vstack([image, np.asarray(band)[:, :, ::-1]])
+    if result is None:
+        draw.text((12, 4), "Hold the seal (QR code) in front of the camera", font=small, fill=(200, 200, 200))
+    else:
+        blue, green, red = colour_of(result.status)
+        draw.text((12, 4), headline(result), font=big, fill=(red, green, blue))
+        if result.genuine:
+            lines = [f"{fact.label}: {fact.value}" for fact in result.facts]
+            columns = 2
+        else:
+            lines = [result.reason]  # not genuine: why, not what a seal that cannot be trusted says
+            columns = 1
+        column = (width - 24) // columns
+        for i, line in enumerate(lines[: BANNER_ROWS * columns]):
+            x = 14 + (i // BANNER_ROWS) * column
+            y = size * 2.6 + (i % BANNER_ROWS) * size * 1.3
+            draw.text((x, y), _fit(line, small, column - 12), font=small, fill=(240, 240, 240))
+    return np.ascontiguousarray(np.asarray(band)[:, :, ::-1])
+
+
+def _fit(text: str, font: Any, width: float) -> str:
+    """The text, cut with an ellipsis to fit in `width` pixels."""
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def display_available() -> bool:
-    """A window can be opened: tkinter is present and (on X11 systems) a display is set."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        return False
+    """A display is there to open a window on (always on Windows and macOS; X11 or Wayland elsewhere)."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def tk_available() -> bool:
     try:
         import tkinter  # noqa: F401
 
@@ -95,8 +135,40 @@ def display_available() -> bool:
     return True
 
 
-class Window:
-    """A preview window (Tk: part of Python, so no GUI build of OpenCV is needed)."""
+def opencv_has_gui() -> bool:
+    """Whether this OpenCV build can open windows: opencv-python can, opencv-python-headless
+    (scanverify's dependency) cannot."""
+    import re
+
+    import cv2
+
+    match = re.search(r"^\s*GUI:\s*(\S+)", cv2.getBuildInformation(), re.MULTILINE)
+    return match is not None and match.group(1).upper() != "NONE"
+
+
+def open_window(title: str = "scanverify live") -> TkWindow | CvWindow | None:
+    """A preview window, or None when none can be opened here (then the terminal view is used).
+
+    Tk (part of most Pythons) is tried first, as it needs no GUI build of
+    OpenCV; then OpenCV's own windows, present with the opencv-python wheel.
+    """
+    if not display_available():
+        return None
+    if tk_available():
+        try:
+            return TkWindow(title)
+        except Exception:  # tkinter.TclError: the display refused us
+            pass
+    if opencv_has_gui():
+        try:
+            return CvWindow(title)
+        except Exception:
+            pass
+    return None
+
+
+class TkWindow:
+    """A preview window drawn with Tk. q or Esc (or closing it) ends the scan."""
 
     def __init__(self, title: str = "scanverify live") -> None:
         import tkinter
@@ -136,14 +208,52 @@ class Window:
             pass
 
 
-class TerminalView:
-    """A live terminal table of the latest verdicts (rich), for headless use."""
+class CvWindow:
+    """A preview window drawn by OpenCV's HighGUI (needs opencv-python, not -headless)."""
 
-    def __init__(self, console: Any) -> None:
+    def __init__(self, title: str = "scanverify live") -> None:
+        import cv2
+
+        self.name = title
+        cv2.namedWindow(self.name, cv2.WINDOW_NORMAL)
+        self.shown = 0
+
+    def show(self, image: numpy.ndarray, max_side: int = 1280) -> bool:
+        import cv2
+
+        cv2.imshow(self.name, image)
+        key = cv2.waitKey(1) & 0xFF
+        self.shown += 1
+        if key in (ord("q"), 27):
+            return False
+        return cv2.getWindowProperty(self.name, cv2.WND_PROP_VISIBLE) >= 1
+
+    def set_title(self, text: str) -> None:
+        import cv2
+
+        cv2.setWindowTitle(self.name, text)
+
+    def destroy(self) -> None:
+        import cv2
+
+        try:
+            cv2.destroyWindow(self.name)
+            cv2.waitKey(1)
+        except Exception:
+            pass
+
+
+class TerminalView:
+    """A live terminal view (rich) for headless use: the last verdict in full, then a table
+    of the latest ones, and how many frames have been looked at."""
+
+    def __init__(self, console: Any, stats: Any = None, source: str = "") -> None:
         from rich.live import Live
 
         self.latest: deque[VerificationResult] = deque(maxlen=8)
         self.frames = 0
+        self.stats = stats
+        self.source = source
         self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
 
     def __enter__(self) -> TerminalView:
@@ -169,7 +279,9 @@ class TerminalView:
 
         from .render import render_result
 
-        table = Table(title=f"scanverify live — {self.frames} frames", expand=False)
+        rate = f", {self.stats.decoded_per_second:.0f}/s" if self.stats is not None and self.frames else ""
+        title = f"scanverify live {self.source} — {self.frames} frames{rate}; Ctrl-C ends"
+        table = Table(title=title, expand=False)
         table.add_column("verdict", no_wrap=True)
         table.add_column("seal")
         table.add_column("why")
@@ -179,4 +291,6 @@ class TerminalView:
         parts: list[Any] = [table]
         if self.latest:
             parts.insert(0, render_result(self.latest[0]))
+        else:
+            parts.insert(0, Text("Hold the seal (QR code) in front of the camera.", style="dim"))
         return Group(*parts)

@@ -10,42 +10,72 @@ a one-frame mailbox: a camera's newest frame replaces any frame not yet
 decoded, so decoding never falls behind the picture and nothing queues up.
 A video file is read losslessly instead (the reader waits for the decoder),
 so every frame of a recording is looked at and runs are repeatable.
+
+(The module is ``livescan``, not ``live``: a submodule named ``live`` would,
+once imported, replace the function ``scanverify.live`` on the package.)
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import ScanverifyError
+from .errors import ScanverifyError, UsageError
 from .model import VerificationResult
 
 if TYPE_CHECKING:
     import numpy
 
-    from .decode import DecodedCode
+    from .decode import DecodedCode, Effort
     from .verifier import Verifier
 
-__all__ = ["CameraError", "LiveStats", "live", "scan"]
+__all__ = ["CameraError", "Capture", "Frame", "LiveStats", "Mailbox", "live", "open_capture", "scan"]
 
 #: A payload seen again after this many seconds out of view is reported again.
 REPEAT_AFTER = 5.0
 #: A camera that gives no frame for this long is taken as gone.
 CAMERA_SILENCE = 3.0
+#: Escalation (a harder decode of a frame whose fast pass read nothing) runs
+#: at most this often, in seconds of stream time: shortly after a code was
+#: read (it is probably still there, blurred or tilted) ...
+ESCALATE_AFTER_LOSS = 0.25
+#: ... and otherwise now and then, for codes the fast pass never reads.
+ESCALATE_IDLE = 1.0
+#: A code read this recently (stream seconds) makes an empty frame "likely to hold one".
+RECENT = 0.5
+#: Frames per second assumed for a recording that does not say.
+DEFAULT_FPS = 30.0
+
+Decode = Callable[["numpy.ndarray", "Effort"], "list[DecodedCode]"]
 
 
 class CameraError(ScanverifyError):
     """A camera or stream that cannot be opened, or that stopped giving frames."""
 
 
+class Capture(Protocol):
+    """What frames are read from: a cv2.VideoCapture, or anything with these two methods."""
+
+    def read(self) -> tuple[bool, Any]: ...
+
+    def release(self) -> None: ...
+
+
 @dataclass
 class LiveStats:
+    """Counters of a run, for the closing line and the benchmark."""
+
     frames_read: int = 0
     frames_decoded: int = 0
     frames_dropped: int = 0
+    """Frames replaced in the mailbox by a newer one before they were decoded."""
+    frames_escalated: int = 0
+    """Frames decoded a second time, harder, because the fast pass read nothing."""
     seals: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -55,7 +85,12 @@ class LiveStats:
 
 
 class Mailbox:
-    """Holds at most one frame: the newest. `put` never blocks unless lossless."""
+    """Holds at most one frame: the newest.
+
+    Not lossless (a camera): `put` never blocks, and replaces a frame not yet
+    taken (counted in `dropped`). Lossless (a file): `put` waits until the
+    frame before was taken, so every frame is decoded, at decoding speed.
+    """
 
     def __init__(self, lossless: bool) -> None:
         self.lossless = lossless
@@ -96,51 +131,94 @@ class Mailbox:
         return self._closed
 
 
-def open_capture(source: int | str) -> tuple[Any, bool]:
-    """An opened cv2.VideoCapture and whether it is a file (read losslessly)."""
-    import os
+def source_name(source: int | str | Capture) -> str:
+    """How a source is named in verdicts and messages: 'camera 0', the path or URL."""
+    if isinstance(source, int) or (isinstance(source, str) and source.isdigit()):
+        return f"camera {source}"
+    return source if isinstance(source, str) else f"<{type(source).__name__}>"
 
+
+def open_capture(source: int | str) -> tuple[Capture, bool]:
+    """An opened cv2.VideoCapture, and whether it runs in real time (camera, stream, device)
+    rather than being a recording read at decoding speed.
+
+    Raises CameraError when it cannot be opened.
+    """
     import cv2
 
-    is_file = isinstance(source, str) and os.path.exists(source)
-    if isinstance(source, str) and not is_file and "://" not in source and not source.isdigit():
-        raise CameraError(f"{source}: no such video file")
+    _quiet_opencv(cv2)
+    name = source_name(source)
     target: int | str = int(source) if isinstance(source, str) and source.isdigit() else source
+    realtime = True
+    if isinstance(target, str) and "://" not in target:
+        try:
+            mode = os.stat(target).st_mode
+        except OSError:
+            raise CameraError(f"{name}: no such video file") from None
+        # /dev/video0 is a camera, not a recording, though it is a path.
+        realtime = stat.S_ISCHR(mode)
     capture = cv2.VideoCapture(target)
     if not capture.isOpened():
-        what = f"camera {target}" if isinstance(target, int) else str(target)
-        raise CameraError(f"{what}: cannot be opened (no such camera, in use, or not a video OpenCV can read)")
-    return capture, is_file
+        capture.release()
+        if isinstance(target, int):
+            raise CameraError(f"{name}: cannot be opened (no such camera, or in use by another program)")
+        raise CameraError(f"{name}: cannot be opened (not a video or stream OpenCV can read)")
+    return capture, realtime
+
+
+def _quiet_opencv(cv2: Any) -> None:
+    # OpenCV's own warnings ("can't open camera by index") would break the
+    # one-line error, and scanverify says what went wrong itself. Errors
+    # still show. (OpenCV's log level is process-wide.)
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging is not None:
+        logging.setLogLevel(logging.LOG_LEVEL_ERROR)
 
 
 def _reader(
-    capture: Any, is_file: bool, mailbox: Mailbox, stats: LiveStats, errors: list[str], stop: threading.Event
+    capture: Capture, realtime: bool, mailbox: Mailbox, stats: LiveStats, errors: list[str], stop: threading.Event
 ) -> None:
-    import cv2
-
+    """The capture thread: read frames until the end, a stop, or a silent camera."""
+    fps = _fps(capture)
     silent_since: float | None = None
     try:
         while not stop.is_set():
             ok, frame = capture.read()
             if not ok or frame is None or getattr(frame, "size", 0) == 0:
-                if is_file:
-                    return  # end of the recording
+                if not realtime:
+                    return  # the end of the recording
                 silent_since = silent_since or time.monotonic()
                 if time.monotonic() - silent_since > CAMERA_SILENCE:
-                    errors.append("the camera stopped giving frames (unplugged or in use by another program)")
+                    errors.append(
+                        f"no picture for {CAMERA_SILENCE:g} seconds (unplugged, or in use by another program)"
+                    )
                     return
                 time.sleep(0.01)
                 continue
             silent_since = None
+            # A recording's own clock (frame number / fps) keeps dedupe and
+            # escalation repeatable whatever the machine's speed; a camera's
+            # is the wall clock.
+            stamp = time.monotonic() if realtime else stats.frames_read / fps
             stats.frames_read += 1
-            # A file's own clock (position in the video) keeps dedupe
-            # repeatable; a camera's is the wall clock.
-            stamp = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if is_file else time.monotonic()
             mailbox.put(frame, stamp)
     except Exception as exc:
         errors.append(f"reading frames failed: {exc}")
     finally:
         mailbox.close()
+
+
+def _fps(capture: Capture) -> float:
+    get = getattr(capture, "get", None)
+    if get is None:
+        return DEFAULT_FPS
+    try:
+        import cv2
+
+        fps = float(get(cv2.CAP_PROP_FPS))
+    except Exception:
+        return DEFAULT_FPS
+    return fps if 1.0 <= fps <= 1000.0 else DEFAULT_FPS
 
 
 @dataclass
@@ -150,79 +228,145 @@ class Frame:
     image: numpy.ndarray
     codes: list[DecodedCode]
     results: list[VerificationResult]
+    """The verdict for each code (given when the seal was first seen), in the order of `codes`."""
     timestamp: float
+    """Seconds: the recording's time for a file, the monotonic clock for a camera."""
+
+
+def _default_decode(gray: numpy.ndarray, effort: Effort) -> list[DecodedCode]:
+    from .decode import decode_image
+
+    return decode_image(gray, effort=effort)
+
+
+class _Escalation:
+    """When to decode a frame harder than the fast pass.
+
+    The fast pass (one zxing-cpp pass) reads most frames of a steady code.
+    A frame it reads nothing in gets the caller's effort when a code was read
+    a moment ago (it is likely still there, moving or tilting), or else now
+    and then: at most once per ESCALATE_AFTER_LOSS / ESCALATE_IDLE seconds of
+    stream time, so a camera keeps its frame rate and a recording's run time
+    stays bounded.
+    """
+
+    def __init__(self, effort: Effort) -> None:
+        self.effort = effort
+        self.last_read = -1e9
+        self.last_escalated = -1e9
+
+    def wanted(self, stamp: float) -> bool:
+        if self.effort == "fast":
+            return False
+        since = stamp - self.last_escalated
+        if stamp - self.last_read <= RECENT:
+            return since >= ESCALATE_AFTER_LOSS
+        return since >= ESCALATE_IDLE
+
+    def escalated(self, stamp: float) -> None:
+        self.last_escalated = stamp
 
 
 def scan(
-    source: int | str = 0,
+    source: int | str | Capture = 0,
     *,
     verifier: Verifier | None = None,
-    effort: str = "fast",
+    effort: Effort | None = None,
     repeat_after: float = REPEAT_AFTER,
+    realtime: bool | None = None,
     on_frame: Callable[[Frame], bool | None] | None = None,
     stats: LiveStats | None = None,
-) -> Iterator[VerificationResult]:
+    decode: Decode | None = None,
+) -> Generator[VerificationResult, None, None]:
     """Yield a verdict for each distinct code seen: once while it stays in view, and again
     only after it has been out of view for `repeat_after` seconds.
 
-    `on_frame` is called with every decoded frame (for a preview); returning True stops.
-    Raises CameraError when the source cannot be opened or a camera goes away.
+    `source`: a camera number, a video file, a stream URL, or an opened capture
+    (anything with ``read()`` and ``release()``). `effort`: the most effort a
+    frame gets (default: the verifier's); every frame first gets a fast pass.
+    `realtime`: drop frames the decoder has no time for (default: yes for a
+    camera, stream or opened capture, no for a file). `on_frame` is called
+    with every decoded frame (for a preview); returning True stops.
+
+    Raises CameraError when the source cannot be opened or a camera goes
+    away. The camera is released when the iteration ends, however it ends.
     """
     import cv2
 
-    from .decode._engine import decode_gray
     from .verifier import Verifier as _Verifier
 
-    verifier = verifier or _Verifier()
-    stats = stats or LiveStats()
-    capture, is_file = open_capture(source)
-    mailbox = Mailbox(lossless=is_file)
+    verifier = verifier if verifier is not None else _Verifier()
+    most: str = effort if effort is not None else verifier.effort
+    if most not in ("fast", "normal", "thorough"):
+        raise UsageError(f"effort must be fast, normal or thorough, not {most!r}")
+    escalation = _Escalation(most)  # type: ignore[arg-type]
+    decode = decode if decode is not None else _default_decode
+    stats = stats if stats is not None else LiveStats()
+    name = source_name(source)
+    if isinstance(source, (int, str)):
+        capture, natural = open_capture(source)
+    else:
+        capture, natural = source, True
+    realtime = natural if realtime is None else realtime
+    mailbox = Mailbox(lossless=not realtime)
     errors: list[str] = []
     stop = threading.Event()
-    reader = threading.Thread(target=_reader, args=(capture, is_file, mailbox, stats, errors, stop), daemon=True)
-    reader.start()
+    reader = threading.Thread(
+        target=_reader, args=(capture, realtime, mailbox, stats, errors, stop), name="scanverify-capture", daemon=True
+    )
     last_seen: dict[bytes, float] = {}
     verdicts: dict[bytes, VerificationResult] = {}
     try:
+        reader.start()
         while True:
             item = mailbox.get(timeout=0.5)
             if item is None:
                 if mailbox.closed:
                     break
                 continue
-            frame, stamp = item
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-            codes = decode_gray(gray, effort=effort)  # type: ignore[arg-type]
+            image, stamp = item
+            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+            codes = decode(gray, "fast")
+            if not codes and escalation.wanted(stamp):
+                escalation.escalated(stamp)
+                stats.frames_escalated += 1
+                codes = decode(gray, escalation.effort)
             stats.frames_decoded += 1
+            if codes:
+                escalation.last_read = stamp
             fresh = []
             for code in codes:
                 previous = last_seen.get(code.payload)
                 last_seen[code.payload] = stamp
                 if previous is None or stamp - previous > repeat_after:
                     fresh.append(code)
-            results = verifier.verify_codes(fresh, source=_name(source)) if fresh else []
+            results = verifier.verify_codes(fresh, source=name) if fresh else []
             verdicts.update((code.payload, result) for code, result in zip(fresh, results, strict=True))
             if on_frame is not None:
                 shown = [verdicts[code.payload] for code in codes]
-                if on_frame(Frame(frame, codes, shown, stamp)):
+                if on_frame(Frame(image, codes, shown, stamp)):
                     return
             for result in results:
                 stats.seals += result.is_seal
                 yield result
         if errors:
-            raise CameraError(errors[0])
+            raise CameraError(f"{name}: {errors[0]}")
     finally:
         stop.set()
         mailbox.close()
         stats.frames_dropped = mailbox.dropped
-        reader.join(timeout=2)
-        capture.release()
+        if reader.is_alive():
+            reader.join(timeout=2)
+        capture.release()  # a camera's read() returns within a frame, so the reader is done
 
 
-def live(source: int | str = 0, *, verifier: Verifier | None = None, **options: Any) -> Iterator[VerificationResult]:
-    """The library's live iterator: ``for result in scanverify.live(0): ...``."""
+def live(
+    source: int | str | Capture = 0, *, verifier: Verifier | None = None, **options: Any
+) -> Generator[VerificationResult, None, None]:
+    """The library's live iterator: ``for result in scanverify.live(0): ...``.
+
+    Yields a VerificationResult for each distinct code seen; stop whenever
+    you like (break, or close the iterator) and the camera is released. The
+    options are :func:`scan`'s.
+    """
     return scan(source, verifier=verifier, **options)
-
-
-def _name(source: int | str) -> str:
-    return f"camera {source}" if isinstance(source, int) or str(source).isdigit() else str(source)

@@ -198,11 +198,27 @@ def read_trust_file(path: str | Path) -> bytes:
 
 
 def parse_json(data: bytes, source: str) -> Any:
-    """JSON from untrusted bytes, every failure a one-line TrustError."""
+    """JSON from untrusted bytes, every failure a one-line TrustError.
+
+    A key given twice in one object is refused: parsers disagree on which one
+    counts, so a list reviewed with one tool could be read otherwise here.
+    """
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+    # ValueError too: an integer of over 4300 digits is refused by int() with a
+    # plain ValueError, not a JSONDecodeError (found in review, see
+    # tests/test_security.py::test_huge_json_integer_is_a_trust_error).
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise TrustError(f"{source}: not valid JSON ({exc})") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
 
 
 def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:
@@ -282,11 +298,13 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
 
     if alg is not None and not ALGORITHMS[alg].fits(key.public_key):
         raise TrustError(f"{where}: alg {alg} does not fit this key's type")
-    # A stated kid must be the computed one; a mismatch means the entry was
-    # edited by hand or is for another key, and is not used.
+    # A stated kid must be a computed one (the key's, or with x5c the EU DCC
+    # kid of the certificate); a mismatch means the entry was edited by hand
+    # or is for another key, and is not used.
     stated = entry.get("kid")
-    if "kid" in entry and (not isinstance(stated, str) or stated.lower() != kid_of(key.public_key).hex()):
-        raise TrustError(f"{where}: kid {stated!r} does not match the key (computed {key.kid_hex})")
+    if "kid" in entry and (not isinstance(stated, str) or stated.lower() not in {k.hex() for k in key.kids}):
+        computed = " or ".join(sorted(k.hex() for k in key.kids))
+        raise TrustError(f"{where}: kid {stated!r} does not match the key (computed {computed})")
     return key
 
 

@@ -14,13 +14,16 @@ canonical form: checking re-encoded JSON is how such schemes get broken).
 The root (``data/trust_root.json``, or ``--root FILE``) lists the keys that
 may sign bundles and how many of them must (threshold). A new root is taken
 only when it is signed by the current one, with a higher version; the chain
-of accepted roots is kept beside the installed bundle.
+of accepted roots is kept beside the installed bundle, in a folder named after
+the root it starts from (so a private deployment's ``--root`` chain and the
+pinned root's chain never mix), and replayed link by link at every start.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import tempfile
@@ -95,7 +98,11 @@ def _parse_root(data: bytes, source: str) -> Root:
     for i, entry in enumerate(entries):
         where = f"{source}, root key {i + 1}"
         store = TrustStore.from_bundle({"format": "scanverify.trust.v1", "keys": [entry]}, where)
+        if store.keys[0].revoked:
+            continue  # a root may list a retired key as revoked: it signs nothing
         keys[kid_of(store.keys[0].public_key)] = store.keys[0].public_key
+    if not keys:
+        raise TrustError(f"{source}: every key of this root is revoked")
     if type(threshold) is not int or not 1 <= threshold <= len(keys):
         raise TrustError(f"{source}: threshold must be between 1 and the number of distinct keys ({len(keys)})")
     return Root(version, keys, threshold, source)
@@ -109,14 +116,24 @@ def pinned_root() -> Root:
 def load_root(path: str | Path | None = None, *, home: Path | None = None) -> Root:
     """The root in force: --root FILE if given, else the pinned one, then the rotations installed after it."""
     root = _parse_root(_read(Path(path)), str(path)) if path is not None else pinned_root()
-    folder = (home or data_dir()) / "roots"
-    if path is None and folder.is_dir():
+    folder = _chain_dir(root, home)
+    if folder.is_dir():
         for candidate in sorted(folder.glob("root-*.signed.json"), key=_version_of):
             try:
                 root = _rotate(root, _read(candidate), str(candidate))
             except TrustError:
                 break  # a broken link ends the chain; later roots cannot be trusted
     return root
+
+
+def _chain_dir(start: Root, home: Path | None) -> Path:
+    """Where the rotations that start from root ``start`` are kept.
+
+    Named after the starting root's keys, so that rotations made for a private
+    ``--root`` and for the pinned root never overwrite or break each other.
+    """
+    anchor = hashlib.sha256(b"".join(sorted(start.keys))).hexdigest()[:16]
+    return (home or data_dir()) / "roots" / anchor
 
 
 def _version_of(path: Path) -> int:
@@ -168,10 +185,13 @@ def verify_document(data: bytes, root: Root, kind: str, source: str) -> bytes:
         raise TrustError(f"{source}: not a signed trust document ({SIGNED_FORMAT})")
     if envelope.get("type") != kind:
         raise RefusedUpdate(f"{source}: is a {envelope.get('type')!r} document, not a {kind}")
+    encoded = envelope.get("payload")
     try:
-        payload = base64.b64decode(str(envelope.get("payload")), validate=True)
+        if not isinstance(encoded, str):
+            raise ValueError
+        payload = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise TrustError(f"{source}: payload is not valid base64") from None
+        raise TrustError(f"{source}: payload is not valid base64 text") from None
     signatures = envelope.get("signatures")
     if not isinstance(signatures, list):
         raise TrustError(f"{source}: signatures must be a list")
@@ -180,9 +200,12 @@ def verify_document(data: bytes, root: Root, kind: str, source: str) -> bytes:
     for entry in signatures:
         if not isinstance(entry, dict):
             continue
+        kid_text, sig_text = entry.get("kid"), entry.get("sig")
+        if not (isinstance(kid_text, str) and isinstance(sig_text, str)):
+            continue
         try:
-            kid = bytes.fromhex(str(entry.get("kid")))
-            signature = base64.b64decode(str(entry.get("sig")), validate=True)
+            kid = bytes.fromhex(kid_text)
+            signature = base64.b64decode(sig_text, validate=True)
         except (binascii.Error, ValueError):
             continue
         key = root.keys.get(kid)
@@ -231,8 +254,11 @@ def active_store(root_path: str | Path | None = None, *, home: Path | None = Non
     """
     default = TrustStore.default()
     warnings: list[str] = []
+    # A --root the user named and that cannot be read is their error to hear
+    # about (TrustError), not a reason to fall back quietly.
+    root = load_root(root_path, home=home) if root_path is not None else None
     try:
-        found = installed(home, load_root(root_path, home=home))
+        found = installed(home, root or load_root(home=home))
     except TrustError as exc:
         return default, [f"installed trust list ignored: {exc.diagnostics()}"]
     if found is not None:
@@ -260,7 +286,8 @@ def install(
     kind = _kind_of(data, source)
     if kind == ROOT_TYPE:
         new = _rotate(root, data, source)
-        _atomic_write(home / "roots" / f"root-{new.version}.signed.json", data)
+        start = _parse_root(_read(Path(root_path)), str(root_path)) if root_path is not None else pinned_root()
+        _atomic_write(_chain_dir(start, home) / f"root-{new.version}.signed.json", data)
         return f"trust root version {new.version} installed ({len(new.keys)} keys, threshold {new.threshold})"
     store, bundle = open_signed_bundle(data, root, source)
     version = bundle.get("version", 0)

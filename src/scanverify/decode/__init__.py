@@ -65,20 +65,31 @@ class DecodedCode:
 
 @dataclass(frozen=True)
 class DecoderInfo:
+    """What ``scanverify doctor`` says about one decoder."""
+
     name: str
     available: bool
     version: str | None
     detail: str
-    """Why a decoder is unavailable, in words that say how to fix it."""
+    """Why a decoder is unavailable, in words that say how to fix it ('' when available)."""
 
 
 @runtime_checkable
 class Decoder(Protocol):
-    """A decoding back end. ``decode`` takes an upright 8-bit grayscale image."""
+    """A decoding back end, built in or registered under ``scanverify.decoders``.
+
+    The entry point names a class (called with no arguments) or an instance.
+    ``decode`` gets an upright 8-bit grayscale array and returns only codes
+    whose error correction succeeded, with their exact bytes and polygons in
+    that array's pixels. A decoder may also have ``detail() -> str`` saying
+    why it is unavailable.
+    """
 
     name: str
 
-    def info(self) -> DecoderInfo: ...
+    def available(self) -> bool: ...
+
+    def version(self) -> str | None: ...
 
     def decode(self, gray: numpy.ndarray) -> list[DecodedCode]: ...
 

@@ -2,35 +2,46 @@
 
 Most photos decode in the first zxing-cpp pass, and then nothing else runs, so
 the common case costs what zxing-cpp alone costs. Only when that pass finds
-nothing does the engine try other decoders and other views of the image, each
-view's polygons mapped back to the upright image's coordinates.
+nothing, or saw a symbol it could not read, does the engine try other
+decoders and other views of the image (crops, scales, binarisations), each
+view's polygons mapped back to the upright image's coordinates. The steps and
+their order come from benchmarks/decode.py; benchmarks/README.md has what each
+one earned.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from . import DecodedCode, Decoder, DecoderInfo, Effort
-from ._backends import BUILT_IN, ZxingDecoder
+from . import DEFAULT_MAX_PIXELS, DecodedCode, Decoder, DecoderInfo, Effort
+from ._backends import BUILT_IN, Polygon, ZxingDecoder
 from ._image import load_image
 
 if TYPE_CHECKING:
     import numpy
 
-#: Seconds of escalation allowed after the first pass, by effort.
-BUDGET: dict[str, float] = {"fast": 0.0, "normal": 1.0, "thorough": 6.0}
-#: Views are made no larger than this (long side, pixels): beyond it decoders
-#: only get slower, and a code still large enough to read survives the scaling.
+    from . import ImageSource
+
+#: Seconds of escalation allowed after the first pass, by effort. A step that
+#: has started is finished, so a call can overrun by one step.
+BUDGET: dict[str, float] = {"fast": 0.0, "normal": 1.0, "thorough": 5.0}
+#: Whole-image views are made no larger than this (long side, pixels): beyond
+#: it decoders only get slower, and a code big enough to read survives.
 WORKING_SIDE = 2400
+#: Crops are enlarged until their long side is about this many pixels.
+CROP_SIDE = 800
 
-View = tuple["numpy.ndarray", Callable[[float, float], tuple[float, float]]]
+Back = Callable[[float, float], tuple[float, float]]
+View = tuple["numpy.ndarray", Back]
 
 
+# ---------------------------------------------------------------- decoders
 @cache
 def decoders() -> tuple[Decoder, ...]:
     """Built-in decoders, then those registered under ``scanverify.decoders``."""
@@ -40,75 +51,185 @@ def decoders() -> tuple[Decoder, ...]:
     for entry_point in entry_points(group="scanverify.decoders"):
         try:
             plugin = entry_point.load()
-            found.append(plugin() if isinstance(plugin, type) else plugin)
-        except Exception:
-            continue
+            decoder = plugin() if isinstance(plugin, type) else plugin
+            if not isinstance(decoder, Decoder):
+                raise TypeError("it lacks name, available(), version() or decode()")
+        except Exception as exc:
+            # A broken plug-in is shown by `scanverify doctor`, never fatal.
+            decoder = _Broken(entry_point.name, f"plug-in {entry_point.value} failed to load: {exc}")
+        found.append(decoder)
     return tuple(found)
 
 
+class _Broken:
+    """Stands in for a plug-in that could not be loaded."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+
+    def available(self) -> bool:
+        return False
+
+    def version(self) -> str | None:
+        return None
+
+    def detail(self) -> str:
+        return self.reason
+
+    def decode(self, gray: numpy.ndarray) -> list[DecodedCode]:
+        return []
+
+
 def decoder_info() -> list[DecoderInfo]:
-    return [decoder.info() for decoder in decoders()]
+    """Every decoder, whether it can be used, its version, and if not, why."""
+    infos = []
+    for decoder in decoders():
+        try:
+            available = bool(decoder.available())
+            version = decoder.version() if available else None
+            detail = "" if available else str(getattr(decoder, "detail", lambda: "not available")())
+        except Exception as exc:
+            available, version, detail = False, None, f"failed to report ({exc})"
+        infos.append(DecoderInfo(decoder.name, available, version, detail))
+    return infos
 
 
 @cache
 def _available(name: str) -> Decoder | None:
     decoder = next((d for d in decoders() if d.name == name), None)
-    return decoder if decoder is not None and decoder.info().available else None
+    try:
+        return decoder if decoder is not None and decoder.available() else None
+    except Exception:
+        return None
 
 
-def decode_image(source: Any, *, effort: Effort = "normal", max_pixels: int | None = None) -> list[DecodedCode]:
-    """Every code in the image, each once, with exact payload bytes."""
+def _plugins() -> list[Decoder]:
+    return [d for d in decoders() if d not in BUILT_IN and _available(d.name) is d]
+
+
+# ---------------------------------------------------------------- the engine
+def decode_image(
+    source: ImageSource, *, effort: Effort = "normal", max_pixels: int = DEFAULT_MAX_PIXELS
+) -> list[DecodedCode]:
+    """Every code in the image, each once, with exact payload bytes, in reading order."""
+    _check_effort(effort)
+    return decode_gray(load_image(source, max_pixels=max_pixels), effort=effort)
+
+
+def _check_effort(effort: str) -> None:
     if effort not in BUDGET:
         raise UsageError(f"effort must be fast, normal or thorough, not {effort!r}")
-    gray = load_image(source, max_pixels=max_pixels)
-    return decode_gray(gray, effort=effort)
 
 
-def decode_gray(gray: numpy.ndarray, *, effort: Effort = "normal") -> list[DecodedCode]:
+def decode_gray(
+    gray: numpy.ndarray, *, effort: Effort = "normal", trace: list[tuple[str, int, float]] | None = None
+) -> list[DecodedCode]:
+    """:func:`decode_image` for an upright 8-bit grayscale array (live video frames).
+
+    `trace`, if given, receives (step name, new codes, seconds) for every
+    escalation step run: benchmarks/decode.py reports what each step earned.
+    """
+    _check_effort(effort)
     found = _Found()
-    first = ZxingDecoder() if _available("zxing-cpp") is not None else None
-    missed: list[tuple[tuple[float, float], ...]] = []
-    if first is not None:
-        found.add(first.decode(gray), _identity)
-        missed = first.missed
+    zxing = _available("zxing-cpp")
+    missed: list[Polygon] = []
+    if isinstance(zxing, ZxingDecoder):
+        codes, missed = zxing.scan(gray)
+        found.add(codes, _identity, rank=0)
     # Escalate only when the first pass found nothing, or saw symbols it could
     # not read: the common photo costs one zxing-cpp pass and nothing more.
-    if (found and not missed) or BUDGET[effort] == 0:
+    if BUDGET[effort] == 0 or (found and not missed):
         return found.codes()
-    wanted = len(found) + max(len(missed), 1)
     deadline = time.monotonic() + BUDGET[effort]
-    for decoder, view in [*_crops(gray, missed), *_escalation(gray, effort)]:
-        if time.monotonic() > deadline:
+    views = _Views(gray)
+    for step in [*_crop_steps(missed), *steps(effort)]:
+        if found.enough(missed) or time.monotonic() > deadline:
             break
-        image, back = view()
-        found.add(decoder.decode(image), back)
-        if len(found) >= wanted and effort != "thorough":
-            break
+        decoder = _available(step.decoder) if step.decoder != "plug-ins" else None
+        if decoder is None and step.decoder != "plug-ins":
+            continue
+        started, before = time.monotonic(), len(found.entries)
+        image, back = step.view(views)
+        if step.decoder == "plug-ins":
+            for plugin in _plugins():
+                found.add(_guarded(plugin, image), back, rank=step.rank)
+        elif isinstance(decoder, ZxingDecoder):
+            found.add(decoder.scan(image, **step.options)[0], back, rank=step.rank)
+        elif decoder is not None:
+            found.add(decoder.decode(image), back, rank=step.rank)
+        if trace is not None:
+            trace.append((step.name, len(found.entries) - before, time.monotonic() - started))
     return found.codes()
 
 
+def _guarded(decoder: Decoder, image: numpy.ndarray) -> list[DecodedCode]:
+    try:
+        return list(decoder.decode(image))
+    except Exception:
+        # A third-party decoder's failure costs its results, not the scan.
+        return []
+
+
+@dataclass(frozen=True)
+class Step:
+    """One escalation pass: a decoder run on a view of the image."""
+
+    name: str
+    decoder: str
+    view: Callable[[_Views], View]
+    rank: int = 2
+    """Polygon quality (lower is better) when the same code is found twice."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Extra zxing-cpp read options (binarizer, ...)."""
+
+
 class _Found:
-    """Codes found so far, each payload once (the first pass's polygon is kept)."""
+    """Codes found so far: one per (symbology, payload) and place, best polygon kept."""
 
     def __init__(self) -> None:
-        self.by_key: dict[tuple[str, bytes], DecodedCode] = {}
+        self.entries: list[tuple[int, DecodedCode]] = []
 
-    def add(self, codes: list[DecodedCode], back: Callable[[float, float], tuple[float, float]]) -> None:
+    def add(self, codes: list[DecodedCode], back: Back, *, rank: int) -> None:
         for code in codes:
-            key = (code.symbology, code.payload)
-            if key not in self.by_key:
-                polygon = tuple(back(x, y) for x, y in code.polygon)
-                self.by_key[key] = replace(code, polygon=polygon)
+            polygon = tuple(back(x, y) for x, y in code.polygon)
+            mapped = replace(code, polygon=polygon)
+            for i, (old_rank, old) in enumerate(self.entries):
+                if (old.symbology, old.payload) == (code.symbology, code.payload) and _overlap(old.polygon, polygon):
+                    if rank < old_rank:
+                        self.entries[i] = (rank, mapped)
+                    break
+            else:
+                self.entries.append((rank, mapped))
+
+    def enough(self, missed: list[Polygon]) -> bool:
+        """True when something was found and every symbol seen but not read has been read since."""
+        if not self.entries:
+            return False
+        return all(any(_overlap(seen, code.polygon) for _, code in self.entries) for seen in missed)
 
     def __bool__(self) -> bool:
-        return bool(self.by_key)
-
-    def __len__(self) -> int:
-        return len(self.by_key)
+        return bool(self.entries)
 
     def codes(self) -> list[DecodedCode]:
-        # Reading order: top to bottom, then left to right, so output is stable.
-        return sorted(self.by_key.values(), key=lambda c: (round(_top(c) / 50), _left(c)))
+        # Reading order: top to bottom in bands, then left to right, so the
+        # output is stable whichever pass found which code.
+        codes = [code for _, code in self.entries]
+        return sorted(codes, key=lambda c: (round(_top(c) / 50), _left(c)))
+
+
+def _box(polygon: Polygon) -> tuple[float, float, float, float]:
+    xs, ys = [x for x, _ in polygon], [y for _, y in polygon]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _overlap(a: Polygon, b: Polygon) -> bool:
+    """Whether two outlines cover some of the same place (bounding boxes, with slack)."""
+    if not a or not b:
+        return True
+    ax0, ay0, ax1, ay1 = _box(a)
+    bx0, by0, bx1, by1 = _box(b)
+    slack = 0.1 * max(ax1 - ax0, ay1 - ay0, bx1 - bx0, by1 - by0, 1.0)
+    return ax0 - slack <= bx1 and bx0 - slack <= ax1 and ay0 - slack <= by1 and by0 - slack <= ay1
 
 
 def _top(code: DecodedCode) -> float:
@@ -124,17 +245,34 @@ def _identity(x: float, y: float) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------- views of the image
+class _Views:
+    """Views of one image, each made once per call and shared between steps."""
+
+    def __init__(self, gray: numpy.ndarray) -> None:
+        self.gray = gray
+        self.side = max(gray.shape[:2])
+        self._cache: dict[str, View] = {}
+
+    def get(self, key: str, make: Callable[[], View]) -> View:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def working(self) -> View:
+        if self.side <= WORKING_SIDE:
+            return self.gray, _identity
+        return self.get("working", lambda: _scaled(self.gray, WORKING_SIDE / self.side))
+
+    def scaled(self, factor: float) -> View:
+        return self.get(f"scaled{factor}", lambda: _scaled(self.gray, factor))
+
+
 def _scaled(gray: numpy.ndarray, factor: float) -> View:
     import cv2
 
     interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
     image = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interpolation)
     return image, lambda x, y: (x / factor, y / factor)
-
-
-def _working(gray: numpy.ndarray) -> View:
-    side = max(gray.shape[:2])
-    return _scaled(gray, WORKING_SIDE / side) if side > WORKING_SIDE else (gray, _identity)
 
 
 def _then(view: View, transform: Callable[[numpy.ndarray], numpy.ndarray]) -> View:
@@ -152,6 +290,7 @@ def _clahe(image: numpy.ndarray) -> numpy.ndarray:
 def _sharpen(image: numpy.ndarray) -> numpy.ndarray:
     import cv2
 
+    # Unsharp mask: restores module edges softened by focus or motion blur.
     blurred = cv2.GaussianBlur(image, (0, 0), 2.0)
     return cv2.addWeighted(image, 1.8, blurred, -0.8, 0)
 
@@ -170,9 +309,9 @@ def _adaptive(block: int, offset: int = 5) -> Callable[[numpy.ndarray], numpy.nd
 def _deglare(image: numpy.ndarray) -> numpy.ndarray:
     import cv2
 
-    # Glare is a broad bright blob: divide by the background light (estimated
+    # Glare and shadow are broad: divide by the background light (estimated
     # on a small copy: a wide blur at full size costs a second) so the
-    # modules under it regain their contrast.
+    # modules under them regain their contrast.
     small = cv2.resize(image, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
     background = cv2.GaussianBlur(small, (0, 0), max(small.shape[:2]) / 30)
     background = cv2.resize(background, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
@@ -185,16 +324,18 @@ def _mirrored(view: View) -> View:
     return image[:, ::-1].copy(), lambda x, y: back(width - x, y)
 
 
-def _crop(gray: numpy.ndarray, polygon: tuple[tuple[float, float], ...], transform: Callable[..., Any] | None) -> View:
-    """The region around a symbol the first pass saw but could not read, enlarged."""
+def _crop(gray: numpy.ndarray, polygon: Polygon, transform: Callable[..., Any] | None) -> View:
+    """The region around `polygon` with a margin, enlarged to about CROP_SIDE pixels."""
     import cv2
 
-    xs, ys = [x for x, _ in polygon], [y for _, y in polygon]
-    margin = 0.2 * max(max(xs) - min(xs), max(ys) - min(ys), 20)
-    left, top = max(0, int(min(xs) - margin)), max(0, int(min(ys) - margin))
-    right, bottom = min(gray.shape[1], int(max(xs) + margin)), min(gray.shape[0], int(max(ys) + margin))
+    x0, y0, x1, y1 = _box(polygon)
+    margin = 0.25 * max(x1 - x0, y1 - y0, 20)
+    left, top = max(0, math.floor(x0 - margin)), max(0, math.floor(y0 - margin))
+    right, bottom = min(gray.shape[1], math.ceil(x1 + margin)), min(gray.shape[0], math.ceil(y1 + margin))
     crop = gray[top:bottom, left:right]
-    factor = min(4.0, max(1.0, 800 / max(crop.shape[:2] or (1,))))
+    if crop.size == 0:
+        return crop, _identity
+    factor = min(4.0, max(1.0, CROP_SIDE / max(crop.shape[:2])))
     if factor > 1:
         crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
     if transform is not None:
@@ -202,52 +343,52 @@ def _crop(gray: numpy.ndarray, polygon: tuple[tuple[float, float], ...], transfo
     return crop, lambda x, y: (x / factor + left, y / factor + top)
 
 
-def _crops(
-    gray: numpy.ndarray, missed: list[tuple[tuple[float, float], ...]]
-) -> Iterator[tuple[Decoder, Callable[[], View]]]:
+def _crop_steps(missed: list[Polygon]) -> Iterator[Step]:
     """Crops around each symbol seen but not read: cheap, and aimed where the code is."""
-    zxing = _available("zxing-cpp")
-    if zxing is None:
-        return
     for polygon in missed[:4]:
-        for transform in (None, _adaptive(31), _sharpen):
-            yield zxing, lambda p=polygon, t=transform: _crop(gray, p, t)  # type: ignore[misc]
+        for label, transform in (("", None), (" adaptive", _adaptive(31)), (" sharpened", _sharpen)):
+            yield Step(
+                f"zxing crop{label}",
+                "zxing-cpp",
+                lambda v, p=polygon, t=transform: _crop(v.gray, p, t),  # type: ignore[misc]
+                rank=1,
+            )
 
 
-def _escalation(gray: numpy.ndarray, effort: Effort) -> Iterator[tuple[Decoder, Callable[[], View]]]:
-    """The further passes, cheapest and most productive first (see benchmarks/README.md)."""
-    zxing = _available("zxing-cpp")
-    zbar = _available("pyzbar")
-    opencv = _available("opencv")
-    pure = ZxingDecoder(binarizer="GlobalHistogram") if zxing is not None else None
-    side = max(gray.shape[:2])
+def steps(effort: Effort) -> list[Step]:
+    """The whole-image passes for `effort`, in order (chosen by benchmarks/decode.py)."""
 
-    def working() -> View:
-        return _working(gray)
+    def upscaled(v: _Views) -> View:
+        # Small images are enlarged for tiny codes; large ones sharpened instead.
+        return v.scaled(1.5) if v.side <= 2700 else (_sharpen(v.gray), _identity)
 
-    # Ordered by codes recovered per second on benchmarks/corpus (see
-    # benchmarks/README.md): local thresholding first, then upscaling.
-    steps: list[tuple[Decoder | None, Callable[[], View]]] = [
-        (zxing, lambda: _then(working(), _adaptive(31))),
-        (pure, working),
-        (zxing, lambda: _scaled(gray, 1.5) if side <= 2700 else (_sharpen(gray), _identity)),
-        (zxing, lambda: _then(working(), _adaptive(15))),
-        (zxing, lambda: _then(working(), _sharpen)),
-        (zbar, working),
-        (opencv, working),
-        (zxing, lambda: _then(working(), _deglare)),
-        (zxing, lambda: _mirrored(working())),
+    normal = [
+        Step("zxing adaptive-31", "zxing-cpp", lambda v: _then(v.working(), _adaptive(31))),
+        Step("zxing global-histogram", "zxing-cpp", _Views.working, options={"binarizer": "GlobalHistogram"}),
+        Step("zxing upscale-1.5", "zxing-cpp", upscaled),
+        Step("zxing adaptive-15", "zxing-cpp", lambda v: _then(v.working(), _adaptive(15))),
+        Step("zxing sharpen", "zxing-cpp", lambda v: _then(v.working(), _sharpen)),
+        Step("pyzbar", "pyzbar", _Views.working),
+        Step("opencv", "opencv", _Views.working),
+        Step("zxing deglare", "zxing-cpp", lambda v: _then(v.working(), _deglare)),
+        Step("zxing mirror", "zxing-cpp", lambda v: _mirrored(v.working())),
+        Step("plug-ins", "plug-ins", _Views.working),
     ]
-    if effort == "thorough":
-        steps += [
-            (zxing, lambda: _then(_scaled(gray, 1.5) if side <= 2700 else working(), _adaptive(31))),
-            (zxing, lambda: _then(working(), _adaptive(51, 3))),
-            (zxing, lambda: _scaled(gray, 2.0) if side <= 2000 else _scaled(gray, 0.5)),
-            (zxing, lambda: _then(working(), _clahe)),
-            (zbar, lambda: _then(working(), _sharpen)),
-            (opencv, lambda: _then(working(), _clahe)),
-            (zxing, lambda: _mirrored(_then(working(), _adaptive(31)))),
-        ]
-    for decoder, view in steps:
-        if decoder is not None:
-            yield decoder, view
+    if effort != "thorough":
+        return normal
+    return [
+        *normal,
+        Step(
+            "zxing upscale adaptive-31",
+            "zxing-cpp",
+            lambda v: _then(v.scaled(1.5) if v.side <= 2700 else v.working(), _adaptive(31)),
+        ),
+        Step("zxing adaptive-51", "zxing-cpp", lambda v: _then(v.working(), _adaptive(51, 3))),
+        Step(
+            "zxing scale 2 or 0.5", "zxing-cpp", lambda v: v.scaled(2.0) if v.side <= 2000 else v.scaled(0.5)
+        ),
+        Step("zxing clahe", "zxing-cpp", lambda v: _then(v.working(), _clahe)),
+        Step("pyzbar sharpen", "pyzbar", lambda v: _then(v.working(), _sharpen)),
+        Step("opencv clahe", "opencv", lambda v: _then(v.working(), _clahe)),
+        Step("zxing mirror adaptive-31", "zxing-cpp", lambda v: _mirrored(_then(v.working(), _adaptive(31)))),
+    ]

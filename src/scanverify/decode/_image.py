@@ -8,24 +8,29 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ImageError
+from ..errors import ImageError, UsageError
+from . import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
     import numpy
 
+    from . import ImageSource
 
-def load_image(source: Any, *, max_pixels: int | None = None) -> numpy.ndarray:
+
+def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> numpy.ndarray:
     """An upright (EXIF-rotated) 8-bit grayscale array from a path, bytes, PIL image or array.
 
-    Raises ImageError for a missing, unreadable, corrupt or too-large image.
-    The file is opened read-only and never changed.
+    Arrays are taken as gray (H, W), RGB (H, W, 3) or RGBA (H, W, 4); floats
+    in 0..1 are scaled. Raises ImageError for a missing, unreadable, corrupt
+    or too-large image; the size is checked on the header, before any pixel
+    is decoded. The file is opened read-only and never changed.
     """
     import numpy as np
     from PIL import Image
 
-    from . import DEFAULT_MAX_PIXELS
-
-    limit = DEFAULT_MAX_PIXELS if max_pixels is None else max_pixels
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels <= 0:
+        raise UsageError(f"max_pixels must be a positive whole number, not {max_pixels!r}")
+    limit = max_pixels
     name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
 
     if isinstance(source, np.ndarray):
@@ -65,9 +70,16 @@ def _open(stream: Any, name: str, limit: int) -> Any:
         except UnidentifiedImageError:
             raise ImageError(f"{name}: not an image file (cannot identify the image format)") from None
         except Image.DecompressionBombError as exc:
+            # Pillow refuses above twice its own limit, whatever ours is; say
+            # whose limit it was, with the size its message gives.
             pixels = re.search(r"\((\d+) pixels\)", str(exc))
-            size = f"{int(pixels.group(1)) / 1e6:g} megapixels, " if pixels else ""
-            raise ImageError(f"{name}: image is {size}above the limit of {limit / 1e6:g} megapixels") from None
+            size = f"{int(pixels.group(1)) / 1e6:g} megapixels" if pixels else "too large"
+            whose = (
+                f"the limit of {limit / 1e6:g} megapixels"
+                if not pixels or int(pixels.group(1)) > limit
+                else "Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS)"
+            )
+            raise ImageError(f"{name}: image is {size}, above {whose}") from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageError(f"{name}: cannot read the image ({exc})") from None
     _check_size(image.size, name, limit)
@@ -86,29 +98,43 @@ def _to_gray(image: Any, name: str) -> numpy.ndarray:
     import numpy as np
     from PIL import Image, ImageOps
 
-    previous = Image.MAX_IMAGE_PIXELS
     try:
-        # The size was checked against our own limit above.
-        Image.MAX_IMAGE_PIXELS = None
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)  # an animated GIF or multi-page TIFF: its first frame
         image.load()
         # Phones store the picture sideways and say so in EXIF: turn it upright
-        # so polygons are where a person sees the code.
-        upright = ImageOps.exif_transpose(image) or image
-        if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
-            # Transparent pixels are shown on white by every viewer; do the same.
-            rgba = upright.convert("RGBA")
+        # so polygons are where a person sees the code. exif_transpose copies
+        # the image even when there is nothing to turn, so ask first.
+        if _orientation(image) not in (None, 1):
+            image = ImageOps.exif_transpose(image) or image
+        if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (image.mode == "P" and "transparency" in image.info):
+            # Transparent pixels are shown on white by every viewer; do the same
+            # (a QR drawn on a transparent background is black on black otherwise).
+            rgba = image.convert("RGBA")
             background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            upright = Image.alpha_composite(background, rgba)
-        gray = np.asarray(upright.convert("L"), dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+            image = Image.alpha_composite(background, rgba)
+        if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+            # 16-bit and float scans: convert("L") would clip them, so stretch.
+            wide = np.asarray(image, dtype=np.float64)
+            span = float(wide.max() - wide.min()) or 1.0
+            gray = ((wide - wide.min()) * (255.0 / span)).round().astype(np.uint8)
+        else:
+            gray = np.asarray(image.convert("L"), dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError) as exc:
         raise ImageError(f"{name}: the image data is corrupt or truncated ({exc})") from None
     except MemoryError:
         raise ImageError(f"{name}: not enough memory to decode this image") from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = previous
     return np.ascontiguousarray(gray)
+
+
+def _orientation(image: Any) -> int | None:
+    try:
+        value = image.getexif().get(0x0112)
+    except Exception:
+        # An unreadable EXIF block is common in edited photos; the pixels are
+        # still good, so read them as stored rather than refuse the image.
+        return None
+    return value if isinstance(value, int) else None
 
 
 def _from_array(array: numpy.ndarray, name: str, limit: int) -> numpy.ndarray:

@@ -1,0 +1,49 @@
+"""Bombs at the command line: a huge image header or an inflating payload ends fast, in one line."""
+
+from __future__ import annotations
+
+import resource
+import struct
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from specseal import b45
+
+from scanverify.cli import run
+
+
+def _png(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 100_000))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_image_bomb_is_refused_at_the_cli(tmp_path: Path, capsys: Any) -> None:
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png(60_000, 60_000))  # 3.6 gigapixels declared in 500 bytes
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    code = run(["verify", str(bomb)])
+    elapsed = time.perf_counter() - started
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    err = capsys.readouterr().err
+    assert code == 2 and "megapixels" in err and err.count("\n") == 1
+    assert elapsed < 5 and grown_kib < 200_000  # never decoded: no 3.6 GB buffer
+
+
+def test_payload_bomb_is_malformed_at_the_cli(capsys: Any) -> None:
+    text = "CS1:" + b45(zlib.compress(b"\0" * 3_000_000, 9))  # fits a QR code's length, inflates to 3 MB
+    started = time.perf_counter()
+    code = run(["--json", "--text", text])
+    assert time.perf_counter() - started < 5
+    out = capsys.readouterr().out
+    assert code == 1 and '"status": "malformed"' in out and "bomb" in out
