@@ -214,3 +214,11 @@ def test_doctor_lists_decoders_and_trust(capsys: Any) -> None:
     assert code == 0
     assert "zxing-cpp" in out and "pyzbar" in out and "opencv" in out
     assert "formats: CS1, HC1" in out and "trust:" in out
+
+
+def test_claims_of_a_seal_that_did_not_verify_are_marked(capsys: Any, issuer: Issuer, bundle: str) -> None:
+    seal = make_seal(issuer, iat=T, signature=bytes(64)).text()
+    code, out, _ = cli(capsys, "--at", AT, "--trust", bundle, "--text", seal)
+    assert code == 1 and "NOT VERIFIED" in out and "2021-BJ-0012345" in out
+    code, out, _ = cli(capsys, "--at", AT, "--trust", bundle, "--text", make_seal(issuer, iat=T).text())
+    assert code == 0 and "NOT VERIFIED" not in out

@@ -140,6 +140,14 @@ def test_same_seal_again_after_a_pause_is_reported_again(seals: dict[str, str], 
     assert len(results) == 2  # back after 7 s away: again; after 0.5 s away: not again
 
 
+def test_seal_that_stays_in_view_longer_than_repeat_after_is_reported_once(
+    seals: dict[str, str], issuer: Issuer, tmp_path: Path
+) -> None:
+    path = write_video(tmp_path / "long.avi", [(seals["genuine"], 90)], size=(320, 240), fps=10)  # 9 s
+    results = list(scan(str(path), verifier=verifier_for(issuer), repeat_after=2.0, effort="fast"))
+    assert len(results) == 1
+
+
 def test_library_iterator_stops_when_asked_and_releases(video: Path, issuer: Issuer) -> None:
     import scanverify
 
@@ -198,6 +206,23 @@ class FakeCamera:
         self.released = True
 
 
+class BlankCamera(FakeCamera):
+    """Opens, then gives empty frames only (a driver that has no picture)."""
+
+    def read(self) -> tuple[bool, Any]:
+        return True, np.empty((0, 0, 3), np.uint8)
+
+
+def test_camera_that_gives_only_empty_frames_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanverify.livescan as livescan
+
+    monkeypatch.setattr(livescan, "CAMERA_SILENCE", 0.2)
+    camera = BlankCamera(frames=0)
+    with pytest.raises(CameraError, match=r"no picture for 0\.2 seconds"):
+        list(scan(camera, verifier=Verifier(trust=TrustStore())))
+    assert camera.released
+
+
 def test_camera_that_disappears_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import scanverify.livescan as livescan
 
@@ -230,8 +255,9 @@ def test_newest_frame_is_decoded_and_old_ones_dropped_with_a_slow_decoder(monkey
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
     assert len(decoded) < 200 < stats.frames_read  # the decoder saw a fraction of the frames ...
     assert stats.frames_dropped >= stats.frames_read - len(decoded) - 1  # ... the rest were dropped
-    # ... and each frame it got was the newest when it was taken (one frame of slack for the race).
-    assert all(read - 1 - number <= 2 for number, read in decoded[1:])
+    # ... and each frame it got was the newest when it was taken (a few frames of slack for
+    # thread scheduling; a queue would lag by hundreds).
+    assert all(read - 1 - number <= 5 for number, read in decoded[1:])
 
 
 def test_mailbox_keeps_only_the_newest_frame() -> None:
@@ -574,6 +600,9 @@ def test_ctrl_c_ends_with_a_summary(tmp_path: Path, seals: dict[str, str], trust
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+        # A shell's background job starts with Ctrl-C ignored, and Python keeps that: give
+        # the child the default, so the test means the same however pytest was started.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()  # the seal's verdict: the run is under way

@@ -39,6 +39,7 @@ __all__ = [
     "VerificationResult",
     "Verifier",
     "__version__",
+    "live",
     "verify_image",
     "verify_payload",
 ]

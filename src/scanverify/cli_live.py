@@ -37,10 +37,10 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
       scanverify live --source clip.mp4    a recording or stream URL, to its end
 
     Takes the same verification options as image verification. Every frame
-    gets a fast decode; --effort is the most a frame where a code was just
-    lost gets (fast: never more). --json streams one JSON line per distinct
-    code and opens no window. Ends with q or Esc in the window, Ctrl-C, or at
-    the end of a video.
+    gets a fast decode; a frame in which a code was just lost (and, once a
+    second, any frame) is decoded again at up to --effort (fast: never).
+    --json streams one JSON line per distinct code and opens no window. Ends
+    with q or Esc in the window, Ctrl-C, or at the end of a video.
 
     \b
     Exit status: 0 seals seen, all genuine; 1 a seal is not genuine;

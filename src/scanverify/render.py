@@ -57,6 +57,10 @@ def render_result(result: VerificationResult) -> RenderableType:
         body.add_row(Text("Warning", style="bold yellow"), escape(warning))
     if result.format:
         body.add_row("Format", result.format)
+    if result.facts and not result.genuine:
+        # What a seal that did not verify says is the forger's word: shown,
+        # so the clerk can see what it pretends to be, but marked as such.
+        body.add_row(Text("NOT VERIFIED", style="bold red"), "what this seal claims — do not rely on it:")
     for fact in result.facts:
         body.add_row(escape(fact.label), escape(fact.value))
     if result.status is Status.NOT_A_SEAL and result.payload:
