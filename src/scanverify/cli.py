@@ -409,7 +409,7 @@ def _read_record(path: str) -> dict[str, Any]:
         record = json.loads(text)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also a 5000-digit number
         raise UsageError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(record, dict):
         raise UsageError(f"{path}: the record must be a JSON object")

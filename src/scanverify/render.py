@@ -40,6 +40,7 @@ def headline(result: VerificationResult) -> str:
 
 def render_result(result: VerificationResult) -> RenderableType:
     """A panel: the verdict, the reason, then what the seal certifies."""
+    from rich.console import Group
     from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
@@ -49,7 +50,6 @@ def render_result(result: VerificationResult) -> RenderableType:
     body = Table.grid(padding=(0, 2))
     body.add_column(style="bold", no_wrap=True)
     body.add_column(overflow="fold")
-    body.add_row(Text(headline(result), style=colour), "")
     if result.genuine and result.specimen:
         body.add_row(Text("SPECIMEN", style="bold black on yellow"), "test issuer — this is not a real document")
     body.add_row("Why", escape(result.reason))
@@ -66,7 +66,10 @@ def render_result(result: VerificationResult) -> RenderableType:
     if result.status is Status.NOT_A_SEAL and result.payload:
         body.add_row("Content", escape(result.payload[:300]))
     title = escape(result.source)
-    return Panel(body, title=title, title_align="left", border_style=colour, expand=False)
+    # The verdict wraps rather than being cut: "genuine, but the trust list is
+    # out of date" must be read whole on a narrow terminal.
+    verdict = Text(headline(result), style=colour, overflow="fold")
+    return Panel(Group(verdict, body), title=title, title_align="left", border_style=colour, expand=False)
 
 
 class Summary:

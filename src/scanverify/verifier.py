@@ -198,9 +198,16 @@ class Verifier:
 
 def _trust_in_use() -> TrustStore:
     """The installed signed trust list if valid and newer, else the built-in bundle."""
+    import warnings
+
     from .trustlist import active_store
 
-    return active_store()[0]
+    store, problems = active_store()
+    for problem in problems:
+        # A library has no stderr of its own: a broken installed list that
+        # fell back to the built-in one must still be heard.
+        warnings.warn(f"scanverify: {problem}", RuntimeWarning, stacklevel=3)
+    return store
 
 
 def _signature_ok(seal: ParsedSeal, key: TrustedKey) -> bool:
