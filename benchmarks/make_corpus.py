@@ -78,7 +78,7 @@ def page_with(codes: list[bytes], rng: random.Random) -> Image.Image:
         buffer = io.BytesIO()
         qr.save(buffer, kind="png", scale=10, border=4)
         side = 380 if len(codes) == 1 else 300
-        page.paste(Image.open(buffer).convert("RGB").resize((side, side), Image.NEAREST), (x, y))
+        page.paste(Image.open(buffer).convert("RGB").resize((side, side), Image.Resampling.NEAREST), (x, y))
     return page
 
 
@@ -122,7 +122,7 @@ def main() -> int:
             else:
                 codes = payloads(rng) if condition != "several" else [p for _ in range(3) for p in payloads(rng)][:3]
                 page = page_with(codes, rng)
-            photo = phone_photo(page, np.random.default_rng(index), **options)  # type: ignore[arg-type]
+            photo = phone_photo(page, np.random.default_rng(index), **options)
             name = f"{index:04d}-{condition}-{severity}.jpg".replace(" ", "_").replace("+", "_")
             photo.save(OUT / name, quality=92)
             labels[name] = {"condition": condition, "severity": severity, "payloads": [p.hex() for p in codes]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -363,3 +364,25 @@ def test_plugins_are_used_and_a_broken_one_is_reported(monkeypatch: pytest.Monke
     finally:
         _engine.decoders.cache_clear()
         _engine._available.cache_clear()
+
+
+def test_weak_symbologies_from_escalation_need_two_passes_to_agree() -> None:
+    # Regression: a PDF417 at 14% error correction misread under one
+    # escalation pass (benchmarks/corpus 0118) and the wrong bytes came out.
+    box = ((10.0, 10.0), (300.0, 10.0), (300.0, 90.0), (10.0, 90.0))
+    code = DecodedCode(b"PDF-PAYLOAD", "PDF417", box, "zxing-cpp")
+    found = _engine._Found()
+    found.add([code], _engine._identity, rank=2, step="zxing clahe")
+    found.add([code], _engine._identity, rank=2, step="zxing clahe")  # the same pass again proves nothing
+    assert found.codes() == []
+    found.add([replace(code, payload=b"OTHER")], _engine._identity, rank=2, step="zxing sharpen")
+    assert found.codes() == []
+    found.add([code], _engine._identity, rank=2, step="zxing sharpen")
+    assert found.codes() == [code]
+    first = _engine._Found()
+    first.add([code], _engine._identity, rank=0)
+    assert first.codes() == [code]
+    qr_code = replace(code, symbology="QRCode")
+    found = _engine._Found()
+    found.add([qr_code], _engine._identity, rank=2, step="zxing clahe")
+    assert found.codes() == [qr_code]

@@ -159,8 +159,11 @@ def jpeg(photo: Array, *, quality: int = 85) -> Array:
 
 
 PHONE_PHOTO_OPTIONS = frozenset(
-    "frame fill tilt rotate_deg curve gradient shadow glare motion focus noise exposure moire creases stamp quality".split()
-)
+    {
+        "frame", "fill", "tilt", "rotate_deg", "curve", "gradient", "shadow", "glare",
+        "motion", "focus", "noise", "exposure", "moire", "creases", "stamp", "quality",
+    }
+)  # fmt: skip
 
 
 def phone_photo(page: Image.Image, rng: np.random.Generator, **options: Any) -> Image.Image:
