@@ -150,3 +150,21 @@ def make_seal(
     if exp is not None:
         claims[4] = exp
     return SealParts(issuer=issuer, claims=claims, **parts)
+
+
+def certificate_builder(issuer: Issuer, common_name: str, start: Any, days: int) -> Any:
+    """A self-signed X.509 certificate builder for the issuer's key (sign it with .sign)."""
+    import datetime as dt
+
+    from cryptography import x509
+
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name)])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(issuer.public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+    )

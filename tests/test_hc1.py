@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from specseal import Issuer, b45, raw_sign
+from specseal import Issuer, b45, certificate_builder, raw_sign
 
 from scanverify import Status, TrustStore, Verifier
 
@@ -50,16 +50,7 @@ def signer(
     raw_extensions: tuple[tuple[str, bytes], ...] = (),
 ) -> bytes:
     """A self-signed DSC; raw_extensions are added as DER bytes, unchecked (for non-strict DER)."""
-    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "DSC test")])
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(issuer.public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=days))
-    )
+    builder = certificate_builder(issuer, "DSC test", start, days)
     if eku is not None:
         builder = builder.add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier(o) for o in eku]), critical=False)
     for oid, value in raw_extensions:

@@ -41,6 +41,18 @@ def qr_png(text: str, path: Path | None = None, *, with_url: bool = False) -> by
     return out.getvalue()
 
 
+def run_json(trust: Path, *inputs: str, stdin: bytes | None = None) -> tuple[int, list[dict[str, Any]], str]:
+    """`python -m scanverify --json` at the tests' clock, as a user runs it: exit code, objects, stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "scanverify", "--json", "--at", "2026-11-26T12:00:00Z", "--trust", str(trust), *inputs],
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+    )
+    objects = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    return proc.returncode, objects, proc.stderr.decode("utf-8", "replace")
+
+
 @pytest.fixture(scope="module")
 def issuer() -> Issuer:
     return Issuer("ES256")
@@ -166,27 +178,11 @@ def test_directory_many_images_in_order(issuer: Issuer, tmp_path: Path) -> None:
         expected.append("forged" if forged else "genuine")
     (folder / "notes.txt").write_text("not an image, skipped in a directory")
     (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scanverify",
-            "--json",
-            "--at",
-            "2026-11-26T12:00:00Z",
-            "--trust",
-            str(tmp_path / "trust.json"),
-            str(folder),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    objs = [json.loads(line) for line in proc.stdout.splitlines()]
+    code, objs, err = run_json(tmp_path / "trust.json", str(folder))
     assert [Path(o["source"]).name for o in objs] == [f"{i:02d}.png" for i in range(7)]
     assert [o["status"] for o in objs] == expected
-    assert proc.returncode == 1
-    assert "7 inputs: 6 genuine, 1 rejected, 0 no code" in proc.stderr
+    assert code == 1
+    assert "7 inputs: 6 genuine, 1 rejected, 0 no code" in err
 
 
 def test_missing_file_is_exit_2(capsys: Any) -> None:
@@ -220,21 +216,5 @@ def test_samples_exist() -> None:
 
 def test_image_from_stdin(issuer: Issuer, tmp_path: Path) -> None:
     (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scanverify",
-            "--json",
-            "--at",
-            "2026-11-26T12:00:00Z",
-            "--trust",
-            str(tmp_path / "trust.json"),
-            "-",
-        ],
-        input=qr_png(make_seal(issuer, iat=T).text()),
-        capture_output=True,
-        timeout=120,
-    )
-    obj = json.loads(proc.stdout)
-    assert proc.returncode == 0 and obj["source"] == "<stdin>" and obj["status"] == "genuine"
+    code, [obj], _ = run_json(tmp_path / "trust.json", "-", stdin=qr_png(make_seal(issuer, iat=T).text()))
+    assert code == 0 and obj["source"] == "<stdin>" and obj["status"] == "genuine"

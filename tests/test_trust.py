@@ -12,7 +12,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from specseal import Issuer, make_seal
+from specseal import Issuer, certificate_builder, make_seal
 
 from scanverify import Status, TrustError, TrustStore, Verifier
 
@@ -22,18 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def certificate(issuer: Issuer, *, days: int = 365) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Consular Seal Signer 1")])
     start = NOW - dt.timedelta(days=30)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(issuer.public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=days))
-        .sign(issuer.private_key, hashes.SHA256())
-    )
+    return certificate_builder(issuer, "Consular Seal Signer 1", start, days).sign(issuer.private_key, hashes.SHA256())
 
 
 def verify(store: TrustStore, text: str) -> Any:
