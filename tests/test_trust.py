@@ -164,3 +164,19 @@ def test_built_in_bundle_holds_public_keys_only() -> None:
     assert len(store) == len(bundle["keys"])
     assert len(store) >= 1
     assert all(key.specimen for key in store), "the built-in bundle holds only the sample issuer today"
+
+
+@pytest.mark.parametrize("value", [["ES256"], {"alg": "ES256"}, 7, True])
+def test_alg_of_the_wrong_json_type_is_refused_not_a_crash(issuer: Issuer, value: Any) -> None:
+    # Regression: the atheris target `bundle` found that a list here raised TypeError.
+    with pytest.raises(TrustError, match="unknown alg"):
+        TrustStore.from_bundle(issuer.bundle(alg=value), "fuzzed")
+
+
+def test_fuzz_finding_bundle_alg_list() -> None:
+    text = (
+        '{"keys": [{"spki": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEq2HyvBZqq6zERLWEJl0SqxkHyCOcbZMDcOXOwRu76x4zAts4'
+        'GuV156r3P2O4JD9MRZj8kKKTl5j6aH/IgQ2i5Q==", "alg": [{"spki": "x"}], "kid": ""}]}'
+    )
+    with pytest.raises(TrustError):
+        TrustStore.from_bytes(text.encode(), "fuzzed")

@@ -264,7 +264,9 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
         raise TrustError(f"{where}: iss must be an ISO 3166-1 alpha-2 code like 'CN'")
     terms["iss"] = iss
     alg = entry.get("alg")
-    if alg is not None and alg not in ALGORITHMS:
+    # isinstance first: a list or object here is unhashable, and must be a
+    # TrustError, not a crash (found by benchmarks/fuzz, target bundle).
+    if alg is not None and (not isinstance(alg, str) or alg not in ALGORITHMS):
         raise TrustError(f"{where}: unknown alg {alg!r} (known: {', '.join(ALGORITHMS)})")
     terms["alg"] = alg
     for bound in ("not_before", "not_after"):
