@@ -244,7 +244,10 @@ def _payloads(texts: Sequence[str]) -> Iterator[tuple[str, str]]:
         if text != "-":
             yield "<text>", text
             continue
-        stdin = click.get_text_stream("stdin", errors="replace")
+        stdin = sys.stdin
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            # Bytes that are not UTF-8 become U+FFFD (then not_a_seal), never a crash.
+            stdin.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
         for number, line in enumerate(stdin, 1):
             # A keyboard-wedge scanner ends each code with Enter; blank lines are
             # not codes. Only the line ending is cut: a space is a Base45 digit.

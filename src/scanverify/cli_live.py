@@ -55,7 +55,7 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
     summary = Summary()
     stats = LiveStats()
     console = make_console()
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     window = None
     if not headless and not options.as_json:
         from .live_view import open_window
