@@ -19,7 +19,7 @@ from ..algorithms import Algorithm
 from ..errors import ScanverifyError
 from ..model import Fact, Status, TrustedKey
 
-__all__ = ["MalformedSeal", "ParsedSeal", "SealFormat", "find_format", "format_named", "formats"]
+__all__ = ["MalformedSeal", "ParsedSeal", "SealFormat", "cwt_claims", "find_format", "format_named", "formats"]
 
 
 class MalformedSeal(ScanverifyError):
@@ -88,6 +88,19 @@ def formats() -> tuple[SealFormat, ...]:
         plugin = entry_point.load()
         found.append(plugin() if isinstance(plugin, type) else plugin)
     return tuple(found)
+
+
+def cwt_claims(payload: bytes, kid: bytes | None) -> dict[Any, Any]:
+    """The CWT claims map in a COSE payload, strictly decoded (shared by the COSE formats)."""
+    from .._codec import CodecError, cbor_decode
+
+    try:
+        claims = cbor_decode(payload)
+    except CodecError as exc:
+        raise MalformedSeal(f"CWT claims: {exc}", kid=kid) from None
+    if not isinstance(claims, dict):
+        raise MalformedSeal("the COSE payload is not a CWT claims map", kid=kid)
+    return claims
 
 
 def format_named(name: str) -> SealFormat | None:

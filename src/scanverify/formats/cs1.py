@@ -11,7 +11,7 @@ from .._codec import CodecError, b45decode, inflate_if_zlib
 from ..algorithms import BY_COSE
 from ..cose import COSE_SIGN1_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, parse_cose_sign1
 from ..model import Fact, Status, TrustedKey
-from . import MalformedSeal, ParsedSeal
+from . import MalformedSeal, ParsedSeal, cwt_claims
 
 PREFIX = "CS1:"
 CLAIM_ISS, CLAIM_IAT, CLAIM_EXP, CLAIM_RECORD = 1, 6, 4, -65537
@@ -70,7 +70,7 @@ class CS1:
             # swapped by anyone, so CS1 forbids them outright.
             raise MalformedSeal("alg or kid in the unprotected header", kid=kid)
 
-        claims = _decode_claims(cose.payload, kid)
+        claims = cwt_claims(cose.payload, kid)
         iss = _need(claims, CLAIM_ISS, str, "iss (issuing state)", kid)
         if not _COUNTRY.fullmatch(iss):
             raise MalformedSeal(f"iss {iss!r} is not an ISO 3166-1 alpha-2 code", kid=kid)
@@ -102,18 +102,6 @@ class CS1:
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         doc = {k: v for k, v in record.get("doc", {}).items() if k != "hn"}
         return {**record, "doc": doc}
-
-
-def _decode_claims(payload: bytes, kid: bytes) -> dict[Any, Any]:
-    from .._codec import cbor_decode
-
-    try:
-        claims = cbor_decode(payload)
-    except CodecError as exc:
-        raise MalformedSeal(f"CWT claims: {exc}", kid=kid) from None
-    if not isinstance(claims, dict):
-        raise MalformedSeal("the COSE payload is not a CWT claims map", kid=kid)
-    return claims
 
 
 def _need(mapping: Mapping[Any, Any], key: Any, kind: type, what: str, kid: bytes | None) -> Any:

@@ -21,11 +21,11 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from .._codec import CBORTag, CodecError, b45decode, cbor_decode, inflate_if_zlib
+from .._codec import CBORTag, CodecError, b45decode, inflate_if_zlib
 from ..algorithms import ALGORITHMS
 from ..cose import COSE_SIGN1_TAG, CWT_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, CoseSign1, parse_cose_sign1
 from ..model import Fact, Status, TrustedKey
-from . import MalformedSeal, ParsedSeal
+from . import MalformedSeal, ParsedSeal, cwt_claims
 
 PREFIX = "HC1:"
 CLAIM_ISS, CLAIM_IAT, CLAIM_EXP, CLAIM_HCERT = 1, 6, 4, -260
@@ -114,12 +114,7 @@ class HC1:
         if algorithm is None:
             raise MalformedSeal(f"signature algorithm {alg_id!r} is not ES256 or PS256", kid=kid)
 
-        try:
-            claims = cbor_decode(cose.payload)
-        except CodecError as exc:
-            raise MalformedSeal(f"CWT claims: {exc}", kid=kid) from None
-        if not isinstance(claims, dict):
-            raise MalformedSeal("the COSE payload is not a CWT claims map", kid=kid)
+        claims = cwt_claims(cose.payload, kid)
         issued_at = _time(claims, CLAIM_IAT, "iat", kid, needed=True)
         expires_at = _time(claims, CLAIM_EXP, "exp", kid, needed=False)
         iss = claims.get(CLAIM_ISS)
