@@ -330,3 +330,28 @@ def test_unreadable_root_option_is_an_error(home: Path, tmp_path: Path, capsys: 
     text = make_seal(Issuer(), iat=int(NOW.timestamp())).text()
     assert run(["--root", str(tmp_path / "no-such-root.json"), "--text", text]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_racing_updates_leave_the_newest_installed(home: Path, authority: dict[str, Any]) -> None:
+    import threading
+
+    issuer = Issuer()
+    base = built_in_version()
+    documents = {v: signed(issuer, base + v, authority["key"]) for v in range(1, 9)}
+    outcomes: list[str] = []
+
+    def update(version: int) -> None:
+        try:
+            install(documents[version], f"v{version}.json", root_path=authority["root"])
+            outcomes.append(f"installed {version}")
+        except RefusedUpdate:
+            outcomes.append(f"refused {version}")
+
+    threads = [threading.Thread(target=update, args=(v,)) for v in (3, 8, 1, 6, 2, 7, 5, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store, _ = active_store(authority["root"])
+    assert list(store.versions.values()) == [base + 8]  # never a lower version over a higher one
+    assert "installed 8" in outcomes and len(outcomes) == 8

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -281,6 +282,29 @@ def install(
     Returns a one-line description of what was installed.
     """
     home = home or data_dir()
+    with _install_lock(home):
+        return _install(data, source, root_path=root_path, home=home, now=now)
+
+
+@contextlib.contextmanager
+def _install_lock(home: Path) -> Iterator[None]:
+    """One install at a time: two racing updates must not both pass the
+    version check and leave the lower one installed (a rollback)."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".install.lock", "a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: os.replace keeps each write whole; no lock
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _install(data: bytes, source: str, *, root_path: str | Path | None, home: Path, now: datetime | None) -> str:
     now = now or datetime.now(UTC)
     root = load_root(root_path, home=home)
     kind = _kind_of(data, source)
