@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Fact", "Status", "TrustedKey", "VerificationResult"]
 
+#: How every verdict made with an expired trust list begins its warning.
+STALE_TRUST = "the trust list is out of date"
+
 
 class Status(StrEnum):
     """One verdict per code. The values are seal-format.md section 6's words."""
@@ -134,16 +137,20 @@ class VerificationResult:
     @property
     def verdict_text(self) -> str:
         """The status as a clerk reads it; a specimen key is always named."""
-        text = self.status.value.replace("_", " ")
+        return self.qualified(self.status.value.replace("_", " "))
+
+    def qualified(self, word: str, specimen: str = " (SPECIMEN)") -> str:
+        """``word`` (this verdict, in some view's words) with what must be said beside a
+        genuine verdict: a specimen key, a stale trust list. Every view says it through here."""
         if self.genuine and self.specimen:
-            text += " (SPECIMEN)"
+            word += specimen
         if self.genuine and self.trust_stale:
-            text += ", but the trust list is out of date"
-        return text
+            word += ", but the trust list is out of date"
+        return word
 
     @property
     def trust_stale(self) -> bool:
-        return any("trust list is out of date" in w for w in self.warnings)
+        return any(w.startswith(STALE_TRUST) for w in self.warnings)
 
     def redacted(self) -> VerificationResult:
         """A copy without personal data (holder name, birth date) and without the payload

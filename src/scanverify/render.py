@@ -31,11 +31,7 @@ STYLE: dict[Status, tuple[str, str, str]] = {
 
 def headline(result: VerificationResult) -> str:
     symbol, word, _ = STYLE[result.status]
-    if result.genuine and result.specimen:
-        word += " — SPECIMEN"
-    if result.genuine and result.trust_stale:
-        word += ", but the trust list is out of date"
-    return f"{symbol} {word}"
+    return f"{symbol} {result.qualified(word, specimen=' — SPECIMEN')}"
 
 
 def render_result(result: VerificationResult) -> RenderableType:

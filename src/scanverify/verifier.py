@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import SealError, UsageError
 from .formats import MalformedSeal, ParsedSeal, find_format
-from .model import Status, TrustedKey, VerificationResult
+from .model import STALE_TRUST, Status, TrustedKey, VerificationResult
 from .trust import TrustStore
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class Verifier:
             # An out-of-date list may still trust a key revoked since: say so
             # with every verdict rather than stay silent.
             assert self.trust.expires is not None
-            warnings = (f"the trust list is out of date (expired {_fmt(self.trust.expires)}); update it",)
+            warnings = (f"{STALE_TRUST} (expired {_fmt(self.trust.expires)}); update it",)
         common: dict[str, Any] = {"format": fmt.name, "payload": text, "code": code, "warnings": warnings}
         try:
             seal = fmt.parse(text)
