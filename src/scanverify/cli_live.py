@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .cli import EXIT_NO_SEAL, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, options_from, verification_options
+from .cli import EXIT_USAGE, options_from, verification_options
 
 __all__ = ["live"]
 
@@ -52,7 +52,7 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
     options = options_from(kwargs)
     verifier = options.verifier()
     target: int | str = source if source is not None else camera
-    summary = Summary()
+    seen: list[Any] = []
     stats = LiveStats()
     console = make_console()
     err = sys.stderr
@@ -67,7 +67,6 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
 
         view = TerminalView(console, stats, source_name(target))
     last: list[Any] = []
-    first_seal: list[Any] = []
     failure: str | None = None
 
     def on_frame(frame: Any) -> bool:
@@ -95,7 +94,7 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
                 shown = result.redacted() if options.redact else result
                 last.append(shown)
                 del last[:-1]
-                summary.add([result])
+                seen.append(result)
                 if options.as_json:
                     sys.stdout.write(json.dumps(shown.to_json(), ensure_ascii=False) + "\n")
                     sys.stdout.flush()
@@ -105,10 +104,8 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
                     console.print(render_result(shown))
                 if window is not None:
                     window.set_title(f"scanverify live — {shown.verdict_text}")
-                if result.is_seal and not first_seal:
-                    first_seal.append(result)
-                    if once:
-                        break
+                if once and result.is_seal:
+                    break
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a camera run ends: say what was seen
     except CameraError as exc:
@@ -119,13 +116,14 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
     if failure is not None:
         # Plain, not rich: one line whatever the terminal's width.
         click.echo(f"scanverify: error: {failure}", err=True)
-    if not options.quiet and (failure is None or summary.sources):
-        err.write(_closing_line(summary, stats) + "\n")
-    if failure is not None:
-        sys.exit(EXIT_USAGE)
-    if once and first_seal:
-        sys.exit(EXIT_OK if first_seal[0].genuine else EXIT_REJECTED)
-    sys.exit(_exit_code(summary))
+    # The whole run is one input: 0 seals seen and all genuine, 1 one is not,
+    # 3 no seal seen; codes that are not seals (a URL on the page) are shown but
+    # do not change it. With --once the run ends at its first seal.
+    summary = Summary()
+    summary.add(seen)
+    if not options.quiet and (failure is None or seen):
+        err.write(_closing_line(summary, len(seen), stats) + "\n")
+    sys.exit(EXIT_USAGE if failure is not None else summary.exit_code)
 
 
 # Named with its type: cli.py imports this module while cli.py itself is being
@@ -133,17 +131,7 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
 live: click.Command = _live
 
 
-def _exit_code(summary: Any) -> int:
-    """0 seals seen and all genuine; 1 one is not; 3 no seal seen. Codes that are not seals
-    (a URL printed on the same page) are shown but do not change it."""
-    if summary.rejected:
-        return EXIT_REJECTED
-    if summary.counts and any(status.is_seal_verdict for status in summary.counts):
-        return EXIT_OK
-    return EXIT_NO_SEAL
-
-
-def _closing_line(summary: Any, stats: Any) -> str:
+def _closing_line(summary: Any, codes: int, stats: Any) -> str:
     from .model import Status
 
     parts = [f"{summary.counts[Status.GENUINE]} genuine", f"{summary.rejected} rejected"]
@@ -152,5 +140,5 @@ def _closing_line(summary: Any, stats: Any) -> str:
     frames = f"{stats.frames_decoded} frames decoded"
     if stats.frames_dropped:
         frames += f", {stats.frames_dropped} skipped to keep up"
-    noun = "code" if summary.sources == 1 else "codes"
-    return f"live: {summary.sources} distinct {noun} seen: {', '.join(parts)} ({frames})"
+    noun = "code" if codes == 1 else "codes"
+    return f"live: {codes} distinct {noun} seen: {', '.join(parts)} ({frames})"
