@@ -291,3 +291,44 @@ def test_a_state_bound_key_does_not_sign_for_another_state() -> None:
     verifier = Verifier(trust=TrustStore.from_bundle(issuer.bundle(iss="FR"), "b"), clock=lambda: NOW)
     result = verifier.verify_payload(make_seal(issuer, iat=T).text())  # specseal seals say iss CN
     assert (result.status, result.cause, result.signature_valid) == (Status.UNTRUSTED, Cause.WRONG_STATE, None)
+
+
+def test_live_assembles_chunks_seen_over_several_frames(plugins: list[FakeEntryPoint], toy_key: Any) -> None:
+    import numpy as np
+
+    from scanverify.livescan import scan
+
+    plugins.append(FakeEntryPoint("toy", "tests:Toy", Toy))
+    parts = chunks(toy_key, b"a card shown one code at a time", 3)
+    # One chunk in view per frame, the first one twice, then all of them together.
+    per_frame = [[parts[0]], [parts[0]], [parts[1]], [parts[2]], parts]
+
+    class Frames:
+        def __init__(self) -> None:
+            self.left = len(per_frame)
+
+        def read(self) -> tuple[bool, Any]:
+            if not self.left:
+                return False, None
+            self.left -= 1
+            return True, np.full((8, 8), len(per_frame) - self.left - 1, dtype=np.uint8)
+
+        def release(self) -> None:
+            pass
+
+    def decode(gray: Any, effort: str) -> list[DecodedCode]:
+        return [code(p) for p in per_frame[int(gray[0, 0])]]
+
+    shown: list[int] = []
+    results = list(
+        scan(
+            Frames(),
+            verifier=Verifier(trust=toy_trust(toy_key), clock=lambda: NOW),
+            realtime=False,
+            decode=decode,
+            on_frame=lambda frame: shown.append(len(frame.codes)) and None,
+        )
+    )
+    assert [(r.format, r.status) for r in results] == [("TOY", Status.GENUINE)]
+    # Chunks waiting for the rest have no verdict to show; once whole, every chunk in view shows it.
+    assert shown == [0, 0, 0, 1, 3]
