@@ -28,14 +28,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Any, ClassVar, Literal
 
 from .errors import TrustError, UsageError
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
-
-    PublicKey: TypeAlias = "CertificatePublicKeyTypes | PurePythonECKey"
 
 __all__ = [
     "EKU_OID",
@@ -149,7 +144,9 @@ class PurePythonECKey:
 
         if not isinstance(signature_algorithm, ec.ECDSA):
             raise InvalidSignature("only ECDSA")
-        name = signature_algorithm.algorithm.name
+        name = getattr(signature_algorithm.algorithm, "name", "")
+        if name not in _HASHES:
+            raise InvalidSignature("unsupported hash")
         try:
             # sigdecode_der range-checks r and s; the hash is truncated to the
             # order's length as ECDSA (and cryptography) do.
@@ -174,8 +171,10 @@ class PurePythonECKey:
 # --------------------------------------------------------------------------- keys
 
 
-def load_public_key(spki_der: bytes) -> PublicKey:
+def load_public_key(spki_der: bytes) -> Any:
     """A DER SubjectPublicKeyInfo as a key that can verify; TrustError if it cannot be used.
+
+    The key is a `cryptography` public key, or a :class:`PurePythonECKey`.
 
     `cryptography` first. Where it refuses: RSA and RSA-PSS rebuilt from n and
     e; EC on a named curve it lacks wrapped as :class:`PurePythonECKey`; EC
@@ -186,9 +185,7 @@ def load_public_key(spki_der: bytes) -> PublicKey:
 
     try:
         return load_der_public_key(spki_der)
-    except (ValueError, TypeError):
-        pass  # unsupported algorithm or curve, or encoding cryptography will not take
-    except Exception:  # noqa: BLE001 - cryptography may raise its own types on odd input
+    except Exception:  # unsupported algorithm, curve or encoding (cryptography's own types too): read below
         pass
     try:
         from asn1crypto import keys
@@ -201,7 +198,7 @@ def load_public_key(spki_der: bytes) -> PublicKey:
             return _ec_key(info, spki_der)
     except TrustError:
         raise
-    except Exception as error:  # noqa: BLE001 - asn1crypto raises many types on broken DER
+    except Exception as error:  # asn1crypto raises many types on broken DER
         raise TrustError(f"the public key cannot be read ({type(error).__name__})") from None
     raise TrustError(f"public keys of type {algorithm} are not supported")
 
@@ -237,7 +234,7 @@ def _ec_from_point(curve: _Curve, point: bytes, spki: bytes) -> Any:
     if not curve.native:
         try:
             return PurePythonECKey(curve.name, point, spki)
-        except Exception:  # noqa: BLE001 - ecdsa raises several types for a point off the curve
+        except Exception:  # ecdsa raises several types for a point off the curve
             raise TrustError(f"the {curve.name} public key is not a point on its curve") from None
     classes: dict[str, type[ec.EllipticCurve]] = {
         "secp224r1": ec.SECP224R1,
@@ -347,7 +344,7 @@ def _scheme(oid: str, parameters: bytes | None, digest: str | None = None) -> _S
             if pss["trailer_field"].native not in (1, "trailer_field_bc") or hash_name not in _HASHES:
                 return None
             return _Scheme("pss", hash_name, int(pss["salt_length"].native))
-        except Exception:  # noqa: BLE001 - broken parameters: not a scheme we can check
+        except Exception:  # broken parameters: not a scheme we can check
             return None
     return None
 
@@ -360,9 +357,12 @@ def _verify(public_key: Any, scheme: _Scheme | None, signature: bytes, data: byt
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-    algorithm = {"sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[
-        scheme.hash_name
-    ]()
+    algorithm = {
+        "sha224": hashes.SHA224(),
+        "sha256": hashes.SHA256(),
+        "sha384": hashes.SHA384(),
+        "sha512": hashes.SHA512(),
+    }[scheme.hash_name]
     try:
         if scheme.kind == "ecdsa":
             if not isinstance(public_key, ec.EllipticCurvePublicKey | PurePythonECKey):
@@ -461,6 +461,13 @@ class Certificate:
     def valid_at(self, moment: dt.datetime) -> bool:
         return self.not_before <= moment <= self.not_after
 
+    @property
+    def display_name(self) -> str:
+        """A short name for messages: "CN (C)", else the whole subject."""
+        if self.common_name:
+            return f"{self.common_name} ({self.country})" if self.country else self.common_name
+        return self.subject_text
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Certificate) and other.der == self.der
 
@@ -496,7 +503,7 @@ def load_certificate(der: bytes) -> Certificate:
         return _certificate(der)
     except TrustError:
         raise
-    except Exception as error:  # noqa: BLE001 - asn1crypto parses lazily and raises many types on broken DER
+    except Exception as error:  # asn1crypto parses lazily and raises many types on broken DER
         raise TrustError(f"the certificate cannot be read ({type(error).__name__})") from None
 
 
@@ -748,7 +755,7 @@ def load_crl(data: bytes) -> Crl:
         return _crl(data)
     except TrustError:
         raise
-    except Exception as error:  # noqa: BLE001 - asn1crypto parses lazily and raises many types on broken DER
+    except Exception as error:  # asn1crypto parses lazily and raises many types on broken DER
         raise TrustError(f"the CRL cannot be read ({type(error).__name__})") from None
 
 
@@ -856,16 +863,16 @@ def chain(
         if not candidate.is_ca or (candidate.key_usage is not None and "key_cert_sign" not in candidate.key_usage):
             # A CA certificate must say it is one: otherwise any end-entity
             # certificate given as trust could mint signers.
-            reasons.append(f"the certificate of {candidate.subject_text} is not a CA certificate")
+            reasons.append(f"the certificate of {candidate.display_name} is not a CA certificate")
         elif candidate.unhandled_critical:
-            reasons.append(f"the CA certificate of {candidate.subject_text} has a critical extension not understood")
+            reasons.append(f"the CA certificate of {candidate.display_name} has a critical extension not understood")
         elif not candidate.valid_at(at):
             reasons.append(
-                f"the CA certificate of {candidate.subject_text} is valid only "
+                f"the CA certificate of {candidate.display_name} is valid only "
                 f"{candidate.not_before:%Y-%m-%d} to {candidate.not_after:%Y-%m-%d}"
             )
         elif not verify_signed_by(signer, candidate):
-            reasons.append(f"the signer certificate's signature is not by {candidate.subject_text}")
+            reasons.append(f"the signer certificate's signature is not by {candidate.display_name}")
         else:
             anchor = candidate
             break
@@ -893,17 +900,17 @@ def chain(
         if not crl_signed_by(crl, anchor):
             # A CRL that names this CA but is not signed by it says nothing:
             # trusting it could revoke (or fail to revoke) at an attacker's word.
-            warnings.append(f"a CRL naming {anchor.subject_text} is not signed by it and was ignored")
+            warnings.append(f"a CRL naming {anchor.display_name} is not signed by it and was ignored")
             continue
         if crl.next_update is not None and crl.next_update < at:
-            warnings.append(f"the CRL of {anchor.subject_text} is out of date (next update {crl.next_update:%Y-%m-%d})")
+            warnings.append(f"the CRL of {anchor.display_name} is out of date (next update {crl.next_update:%Y-%m-%d})")
         entry = crl.entry(signer.serial)
         if entry is not None:
             when = f" on {entry.revoked_at:%Y-%m-%d}" if entry.revoked_at else ""
             return ChainResult(
                 False,
                 ChainFailure.REVOKED,
-                f"the signer certificate (serial {signer.serial:X}) was revoked{when} by {anchor.subject_text}",
+                f"the signer certificate (serial {signer.serial:X}) was revoked{when} by {anchor.display_name}",
                 tuple(warnings),
                 anchor,
             )
@@ -912,3 +919,236 @@ def chain(
 
 def _fail(failure: ChainFailure, reason: str, *, anchor: Certificate | None = None) -> ChainResult:
     return ChainResult(False, failure, reason, (), anchor)
+
+
+# --------------------------------------------------------------------------- ICAO master lists
+
+
+@dataclass(frozen=True)
+class MasterList:
+    """An ICAO CSCA master list whose CMS signature verified (Doc 9303-12, section 9)."""
+
+    certificates: tuple[Certificate, ...]  # the CSCA certificates it lists
+    signer: Certificate  # the master list signer certificate
+    signer_issuer: Certificate  # the CSCA in the list (or a given one) that certified the signer
+    signing_time: dt.datetime | None
+    warnings: tuple[str, ...]  # e.g. listed certificates that could not be read and were left out
+
+
+def load_master_list(data: bytes, *, trusted_issuers: Sequence[Certificate] = ()) -> MasterList:
+    """Read an ICAO CSCA master list and check its signature; TrustError with one line if it fails.
+
+    Checks: CMS SignedData of content type id-icao-cscaMasterList; one signer,
+    found among the certificates the CMS carries; signed attributes whose
+    content type and message digest match the content; the signature over them
+    by the signer's key; the signer valid at its signing time; and the signer
+    certified by a CSCA, as Doc 9303-12 has it. That CSCA is taken from
+    ``trusted_issuers`` when given (the publishing state's CSCA, trusted on its
+    own), else from the list itself. The latter only proves the list is
+    intact and self-consistent: whoever trusts the file trusts its publisher.
+    """
+    if len(data) > _MAX_INPUT:
+        raise TrustError("the master list is too large")
+    try:
+        return _master_list(data, trusted_issuers)
+    except TrustError:
+        raise
+    except Exception as error:  # asn1crypto parses lazily and raises many types on broken DER
+        raise TrustError(f"the master list cannot be read ({type(error).__name__})") from None
+
+
+def _master_list(data: bytes, trusted_issuers: Sequence[Certificate]) -> MasterList:
+    from asn1crypto import cms
+
+    content_info = cms.ContentInfo.load(data, strict=True)
+    if content_info["content_type"].native != "signed_data":
+        raise TrustError("not an ICAO master list (not CMS signed data)")
+    signed = content_info["content"]
+    encapsulated = signed["encap_content_info"]
+    if encapsulated["content_type"].dotted != _MASTER_LIST_OID:
+        raise TrustError("not an ICAO master list (CMS content of another type)")
+    content = bytes(encapsulated["content"])  # the octets, even if BER-chunked
+    if len(signed["signer_infos"]) != 1:
+        raise TrustError("an ICAO master list must have exactly one signer")
+    signer_info = signed["signer_infos"][0]
+    carried = [load_certificate(bytes(c.chosen.dump())) for c in signed["certificates"] if c.name == "certificate"]
+    signer = _cms_signer(signer_info["sid"], carried)
+    digest_name = signer_info["digest_algorithm"]["algorithm"].native
+    if digest_name not in _HASHES:
+        raise TrustError(f"the master list's digest algorithm {digest_name} is not supported")
+    attributes = signer_info["signed_attrs"]
+    if not attributes:
+        raise TrustError("the master list's signature has no signed attributes")  # required by Doc 9303-12
+    values = {a["type"].native: a["values"] for a in attributes}
+    if [v.dotted for v in values.get("content_type", [])] != [_MASTER_LIST_OID]:
+        raise TrustError("the master list's signed content type does not match its content")
+    digests = [bytes(v.native) for v in values.get("message_digest", [])]
+    if digests != [hashlib.new(digest_name, content).digest()]:
+        raise TrustError("the master list's content does not match its signed digest (altered)")
+    algorithm = signer_info["signature_algorithm"]
+    scheme = _scheme(algorithm["algorithm"].dotted, _params(algorithm), digest_name)
+    if scheme is not None and scheme.hash_name != digest_name and algorithm["algorithm"].dotted != _RSA_PSS:
+        scheme = None  # the signature hashes something else than the digest covers
+    # The signature covers the DER of the attributes as a SET OF (tag 0x31),
+    # not as the [0] IMPLICIT field they are written in (RFC 5652 5.4).
+    signed_bytes = b"\x31" + bytes(attributes.dump())[1:]
+    if not _verify(signer.public_key, scheme, bytes(signer_info["signature"].native), signed_bytes):
+        raise TrustError("the master list's signature does not verify")
+    signing_times = [v.native for v in values.get("signing_time", [])]
+    signing_time = _utc(signing_times[0]) if len(signing_times) == 1 else None
+    if signing_time is not None and not signer.valid_at(signing_time):
+        raise TrustError(f"the master list was signed on {signing_time:%Y-%m-%d}, outside its signer's validity")
+
+    listed: list[Certificate] = []
+    warnings: list[str] = []
+    parsed = _master_list_type().load(content, strict=True)
+    for item in parsed["cert_list"]:
+        try:
+            listed.append(load_certificate(bytes(item.dump())))
+        except TrustError as error:
+            # One unreadable CSCA (an unsupported curve, say) should not cost the
+            # other few hundred; it is left out, and said.
+            warnings.append(f"a certificate in the master list was left out: {error}")
+    issuers = list(trusted_issuers) or listed
+    issuer = next(
+        (
+            c
+            for c in issuers
+            if names_match(signer, c) and _key_ids_fit(signer.authority_key_id, c) and c.is_ca and verify_signed_by(signer, c)
+        ),
+        None,
+    )
+    if issuer is None:
+        where = "the given CSCA certificates" if trusted_issuers else "the list"
+        raise TrustError(f"the master list signer {signer.display_name} is not certified by any CSCA in {where}")
+    return MasterList(tuple(listed), signer, issuer, signing_time, tuple(warnings))
+
+
+@lru_cache(maxsize=1)
+def _master_list_type() -> Any:
+    """The asn1crypto type of CscaMasterList (Doc 9303-12): version, certList SET OF Certificate."""
+    from asn1crypto import core
+    from asn1crypto import x509 as ax
+
+    class SetOfCertificates(core.SetOf):  # type: ignore[misc]
+        _child_spec = ax.Certificate
+
+    class CscaMasterList(core.Sequence):  # type: ignore[misc]
+        _fields: ClassVar = [("version", core.Integer), ("cert_list", SetOfCertificates)]
+
+    return CscaMasterList
+
+
+def _cms_signer(sid: Any, carried: Sequence[Certificate]) -> Certificate:
+    if sid.name == "subject_key_identifier":
+        key_id = bytes(sid.chosen.native)
+        found = [c for c in carried if c.subject_key_id == key_id]
+    else:
+        serial = int(sid.chosen["serial_number"].native)
+        issuer_key = sid.chosen["issuer"].hashable
+        found = [c for c in carried if c.serial == serial and c._issuer_key == issuer_key]
+    if not found:
+        raise TrustError("the master list does not carry its signer's certificate")
+    return found[0]
+
+
+# --------------------------------------------------------------------------- trust sources
+
+
+@dataclass(frozen=True)
+class TrustMaterial:
+    """What a trust file gave, before it becomes TrustStore entries.
+
+    Mapping onto the seam's TrustStore (issue 10, SEAM.md):
+    - ``anchors`` (CA certificates: basicConstraints cA) -> TrustedKey role
+      ANCHOR for the chained formats (VDS, VDS-NC, 2D-Doc): they certify
+      signers, never sign seals themselves;
+    - ``certificates`` (non-CA) -> role CERTIFICATE: a signer trusted only
+      if :func:`chain` reaches an anchor;
+    - for HC1 every certificate given stays a DSC trusted as given (role
+      SIGNER scoped to HC1), as today;
+    - ``crls`` -> TrustStore.crls; ``warnings`` -> shown with the verdict.
+    """
+
+    source: str
+    anchors: tuple[Certificate, ...] = ()
+    certificates: tuple[Certificate, ...] = ()
+    crls: tuple[Crl, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _split(certificates: Iterable[Certificate]) -> tuple[tuple[Certificate, ...], tuple[Certificate, ...]]:
+    listed = list(dict.fromkeys(certificates))  # the same certificate twice is one entry
+    return tuple(c for c in listed if c.is_ca), tuple(c for c in listed if not c.is_ca)
+
+
+class CrlSource:
+    """A DER or PEM certificate revocation list given as trust input."""
+
+    name = "CRL"
+
+    def sniff(self, data: bytes) -> bool:
+        if b"-----BEGIN X509 CRL-----" in data[:4096]:
+            return True
+        if data[:1] != b"\x30":
+            return False
+        try:
+            load_crl(data)
+        except TrustError:
+            return False
+        return True
+
+    def load(self, data: bytes, source: str) -> TrustMaterial:
+        try:
+            return TrustMaterial(source, crls=(load_crl(data),))
+        except TrustError as error:
+            raise TrustError(f"{source}: {error}") from None
+
+
+class MasterListSource:
+    """An ICAO CSCA master list (CMS): its signature is checked, its CSCAs become anchors."""
+
+    name = "ICAO master list"
+    _SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")  # OID 1.2.840.113549.1.7.2
+    _MASTER_LIST = bytes.fromhex("0606678108010102")  # OID 2.23.136.1.1.2
+
+    def sniff(self, data: bytes) -> bool:
+        return data[:1] == b"\x30" and self._SIGNED_DATA in data[:32] and self._MASTER_LIST in data[:160]
+
+    def load(self, data: bytes, source: str) -> TrustMaterial:
+        try:
+            master_list = load_master_list(data)
+        except TrustError as error:
+            raise TrustError(f"{source}: {error}") from None
+        # Every CSCA of the list is an anchor. A master list also holds link
+        # certificates (a new CSCA key certified by the old one): they are CA
+        # certificates too, and each certifies signers only with its own key.
+        anchors, others = _split(master_list.certificates)
+        warnings = list(master_list.warnings)
+        if others:
+            warnings.append(f"{len(others)} certificates in the master list are not CA certificates and were left out")
+        return TrustMaterial(source, anchors=anchors, warnings=tuple(warnings))
+
+
+class CertificateSource:
+    """X.509 certificates (one DER, or a PEM file of any number): CAs become anchors, others signers to chain."""
+
+    name = "X.509 certificates"
+
+    def sniff(self, data: bytes) -> bool:
+        if b"-----BEGIN CERTIFICATE-----" in data[:1 << 20]:
+            return True
+        if data[:1] != b"\x30":
+            return False
+        try:
+            load_certificate(data)
+        except TrustError:
+            return False
+        return True
+
+    def load(self, data: bytes, source: str) -> TrustMaterial:
+        try:
+            anchors, certificates = _split(load_certificates(data))
+        except TrustError as error:
+            raise TrustError(f"{source}: {error}") from None
+        return TrustMaterial(source, anchors=anchors, certificates=certificates)
