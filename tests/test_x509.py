@@ -447,3 +447,27 @@ def test_a_flipped_byte_in_a_real_certificate_never_crashes_or_verifies(position
     except TrustError:
         return
     assert not x509.chain(changed, [csca], [], NOW).ok or changed.tbs == cert(APO / "AU_BSC_DFAT_serial18AD.der").tbs
+
+
+def test_a_ca_certificate_or_one_without_digital_signature_may_not_sign() -> None:
+    ca_key, ca = make_ca()
+    key = ec.generate_private_key(ec.SECP256R1())
+    for extension in (cx.BasicConstraints(ca=True, path_length=None), _key_usage(key_cert_sign=True)):
+        builder = (
+            cx.CertificateBuilder()
+            .subject_name(_name("BSC"))
+            .issuer_name(cx.Name.from_rfc4514_string("CN=Throwaway CSCA,C=UT"))
+            .public_key(key.public_key())
+            .serial_number(7)
+            .not_valid_before(NOW - dt.timedelta(days=1))
+            .not_valid_after(NOW + dt.timedelta(days=30))
+            .add_extension(extension, critical=True)
+        )
+        signer = x509.load_certificate(builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+        result = x509.chain(signer, [ca], [], NOW)
+        assert (result.ok, result.failure, result.anchor) == (False, x509.ChainFailure.KEY_USAGE, ca), extension
+
+
+def _key_usage(**allowed: bool) -> cx.KeyUsage:
+    names = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]
+    return cx.KeyUsage(**{n: allowed.get(n, False) for n in names})

@@ -528,7 +528,8 @@ def _certificate(der: bytes) -> Certificate:
     )
     key_usage = cert.key_usage_value
     subject, issuer = bytes(cert.subject.dump()), bytes(cert.issuer.dump())
-    certificate = Certificate(
+    signature = bytes(cert["signature_value"].native)
+    return Certificate(
         der=der,
         subject=subject,
         issuer=issuer,
@@ -547,17 +548,15 @@ def _certificate(der: bytes) -> Certificate:
         tbs=tbs_bytes,
         signature_algorithm=outer["algorithm"].dotted,
         signature_parameters=_params(outer),
-        signature=bytes(cert["signature_value"].native),
+        signature=signature,
         spki=spki,
         public_key=public_key,
         unhandled_critical=critical,
-        self_signed=False,
+        self_signed=cert.subject.hashable == cert.issuer.hashable
+        and _verify(public_key, _scheme(outer["algorithm"].dotted, _params(outer)), signature, tbs_bytes),
         _subject_key=cert.subject.hashable,
         _issuer_key=cert.issuer.hashable,
     )
-    if cert.subject.hashable == cert.issuer.hashable and verify_signed_by(certificate, certificate):
-        object.__setattr__(certificate, "self_signed", True)  # set once, before anyone sees it
-    return certificate
 
 
 def load_certificates(data: bytes) -> list[Certificate]:
@@ -884,6 +883,12 @@ def chain(
             f"the signer certificate has a critical extension not understood ({', '.join(signer.unhandled_critical)})",
             anchor=anchor,
         )
+    if signer.is_ca:
+        # A CA certifies signers and never signs seals itself (issue 10): a
+        # CSCA's key on a seal means a misuse, or a CA given where a signer was.
+        return _fail(ChainFailure.KEY_USAGE, "the signer certificate is a CA certificate, which may not sign seals", anchor=anchor)
+    if signer.key_usage is not None and "digital_signature" not in signer.key_usage:
+        return _fail(ChainFailure.KEY_USAGE, "the signer certificate's key usage does not allow signing", anchor=anchor)
     if required_eku is not None:
         # Strict on purpose: a format that requires a purpose (VDS-NC BSC)
         # needs it named; no extension, or anyExtendedKeyUsage, is not enough.
