@@ -471,3 +471,40 @@ def test_a_ca_certificate_or_one_without_digital_signature_may_not_sign() -> Non
 def _key_usage(**allowed: bool) -> cx.KeyUsage:
     names = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]
     return cx.KeyUsage(**{n: allowed.get(n, False) for n in names})
+
+
+@pytest.mark.parametrize(
+    ("scope", "accepted"),
+    [
+        ({"only_contains_user_certs": True}, True),
+        ({"only_contains_ca_certs": True}, False),
+        ({"indirect_crl": True}, False),
+        ({"only_some_reasons": frozenset({cx.ReasonFlags.key_compromise})}, False),
+    ],
+)
+def test_partial_and_indirect_crls_are_refused(scope: dict[str, Any], accepted: bool) -> None:
+    ca_key, _ = make_ca()
+    arguments: dict[str, Any] = {
+        "full_name": None,
+        "relative_name": None,
+        "only_contains_user_certs": False,
+        "only_contains_ca_certs": False,
+        "only_some_reasons": None,
+        "indirect_crl": False,
+        "only_contains_attribute_certs": False,
+        **scope,
+    }
+    crl = (
+        cx.CertificateRevocationListBuilder()
+        .issuer_name(cx.Name.from_rfc4514_string("CN=Throwaway CSCA,C=UT"))
+        .last_update(NOW - dt.timedelta(days=1))
+        .next_update(NOW + dt.timedelta(days=1))
+        .add_extension(cx.IssuingDistributionPoint(**arguments), critical=True)
+        .sign(ca_key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
+    )
+    if accepted:
+        assert x509.load_crl(crl).revoked == ()
+    else:
+        with pytest.raises(TrustError, match="partial and indirect CRLs"):
+            x509.load_crl(crl)

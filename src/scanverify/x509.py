@@ -514,8 +514,8 @@ def _certificate(der: bytes) -> Certificate:
     tbs = cert["tbs_certificate"]
     outer, inner = cert["signature_algorithm"], tbs["signature"]
     # RFC 5280 4.1.1.2: both must be the same algorithm, else what was signed
-    # is not what the signature claims. (NULL vs absent parameters aside.)
-    if outer["algorithm"].dotted != inner["algorithm"].dotted or _params(outer) not in (_params(inner), None):
+    # is not what the signature claims. (_params reads NULL and absent alike.)
+    if outer["algorithm"].dotted != inner["algorithm"].dotted or _params(outer) != _params(inner):
         raise TrustError("the certificate's two signature algorithm fields differ")
     spki = bytes(tbs["subject_public_key_info"].dump())
     public_key = load_public_key(spki)
@@ -764,14 +764,25 @@ def _crl(der: bytes) -> Crl:
     certificate_list = crl.CertificateList.load(der, strict=True)
     tbs = certificate_list["tbs_cert_list"]
     outer, inner = certificate_list["signature_algorithm"], tbs["signature"]
-    if outer["algorithm"].dotted != inner["algorithm"].dotted or _params(outer) not in (_params(inner), None):
+    if outer["algorithm"].dotted != inner["algorithm"].dotted or _params(outer) != _params(inner):
         raise TrustError("the CRL's two signature algorithm fields differ")
     for extension in tbs["crl_extensions"]:
-        # An indirect or partial CRL (issuingDistributionPoint) or a delta CRL
-        # does not list every revoked certificate of its CA: reading it as a
-        # full CRL would clear certificates it does not cover. Refused.
-        if extension["extn_id"].dotted in ("2.5.29.28", "2.5.29.27"):
-            raise TrustError("partial, indirect and delta CRLs are not supported")
+        if extension["extn_id"].dotted == "2.5.29.27":
+            # A delta CRL lists only the changes since a base CRL: alone it
+            # would clear every certificate revoked before. Refused.
+            raise TrustError("delta CRLs are not supported")
+        if extension["extn_id"].dotted == "2.5.29.28":
+            # issuingDistributionPoint: a CRL for one distribution point of
+            # end-entity certificates is complete for the signers we check; one
+            # for some reasons only, for CA or attribute certificates, or for
+            # another issuer's certificates (indirect) is not. Refused.
+            scope = extension["extn_value"].parsed
+            if any(
+                scope[flag].native
+                for flag in ("only_contains_ca_certs", "only_some_reasons", "indirect_crl", "only_contains_attribute_certs")
+            ):
+                raise TrustError("partial and indirect CRLs are not supported")
+            continue
         if extension["critical"].native and extension["extn_id"].dotted not in ("2.5.29.20", "2.5.29.35"):
             raise TrustError(f"the CRL has a critical extension {extension['extn_id'].dotted} that is not understood")
     revoked = tuple(
@@ -984,6 +995,9 @@ def _master_list(data: bytes, trusted_issuers: Sequence[Certificate]) -> MasterL
     attributes = signer_info["signed_attrs"]
     if not attributes:
         raise TrustError("the master list's signature has no signed attributes")  # required by Doc 9303-12
+    types = [a["type"].dotted for a in attributes]
+    if len(types) != len(set(types)):
+        raise TrustError("the master list's signed attributes repeat a type")  # RFC 5652 11: each at most once
     values = {a["type"].native: a["values"] for a in attributes}
     if [v.dotted for v in values.get("content_type", [])] != [_MASTER_LIST_OID]:
         raise TrustError("the master list's signed content type does not match its content")
