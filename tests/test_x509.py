@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from scanverify import x509
 from scanverify.errors import TrustError
+from scanverify.model import Role
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 NC = SHARED / "icao-vds-nc"
@@ -418,11 +419,37 @@ def test_trust_sources_sniff_their_own_files_only() -> None:
         cx.load_der_x509_certificate(files[n]).public_bytes(serialization.Encoding.PEM) for n in ("csca", "bsc")
     )
     loaded = sources["cert"].load(pem, "au.pem")
-    assert [c.common_name for c in loaded.anchors] == ["Passport Country Signing Authority"]
-    assert [c.common_name for c in loaded.certificates] == ["DFAT"]
-    assert len(sources["crl"].load(files["crl"], "au.crl").crls) == 1
+    assert [(k.name, k.role) for k in loaded.keys] == [
+        ("Passport Country Signing Authority", Role.ANCHOR),
+        ("DFAT", Role.CERTIFICATE),
+    ]
+    assert loaded.anchors("VDS-NC")[0].certificates == (files["csca"],)
+    crls = sources["crl"].load(files["crl"], "au.crl").crls
+    assert [c.der for c in crls] == [files["crl"]]
+    pem_crl = b"-----BEGIN X509 CRL-----\n" + base64.encodebytes(files["crl"]) + b"-----END X509 CRL-----\n"
+    assert sources["crl"].sniff(pem_crl) and sources["crl"].load(pem_crl, "au.pem").crls == tuple(crls)
     with pytest.raises(TrustError, match=r"^au\.crl: "):
         sources["crl"].load(files["crl"][:-1], "au.crl")
+    # A certificate cryptography refuses (brainpoolP224r1) is trust all the same.
+    dets32 = (TSENGER / "src" / "commonTest" / "resources" / "sealgen_DETS32.crt").read_bytes()
+    [entry] = sources["cert"].load(dets32, "dets32.crt").keys
+    assert (entry.role, type(entry.public_key)) == (Role.CERTIFICATE, x509.PurePythonECKey)
+    assert entry.spki == x509.load_certificate(dets32).spki
+
+
+def test_master_list_source_gives_icao_anchors() -> None:
+    store = x509.MasterListSource().load((KURZ_NC / "DE_ML_2025-08-14-07-41-09.ml").read_bytes(), "de.ml")
+    assert len(store.keys) > 500 and store.sources == ("de.ml",)
+    # Seven real CSCAs (BE, CM, IT, LU, PT, TR) carry basicConstraints cA=FALSE: not anchors.
+    assert store.warnings == ("de.ml: 7 certificates in the master list say they are no CA and were left out",)
+    assert all(k.role is Role.ANCHOR for k in store.keys)
+    assert store.anchors("VDS-NC") == store.keys and store.anchors("HC1") == ()  # CSCAs certify ICAO seals only
+    au = (APO / "AU_CSCA_Passport_Country_Signing_Authority_serial16F2.der").read_bytes()
+    assert any(k.certificates == (au,) for k in store.anchors("VDS-NC"))
+    broken = bytearray((KURZ_NC / "DE_ML_2025-08-14-07-41-09.ml").read_bytes())
+    broken[len(broken) // 2] ^= 1
+    with pytest.raises(TrustError, match=r"^de\.ml: "):
+        x509.MasterListSource().load(bytes(broken), "de.ml")
 
 
 @settings(max_examples=200, deadline=None)

@@ -28,12 +28,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from .errors import TrustError, UsageError
 
+if TYPE_CHECKING:
+    from .model import TrustedKey
+    from .trust import TrustStore
+
 __all__ = [
     "EKU_OID",
+    "ICAO_FORMATS",
     "VDS_NC_BSC_EKU",
     "Certificate",
     "CertificateSource",
@@ -45,7 +50,6 @@ __all__ = [
     "MasterListSource",
     "PurePythonECKey",
     "RevokedEntry",
-    "TrustMaterial",
     "chain",
     "crl_signed_by",
     "ecdsa_verify",
@@ -56,6 +60,7 @@ __all__ = [
     "load_master_list",
     "load_public_key",
     "names_match",
+    "trusted_key",
     "verify_signed_by",
 ]
 
@@ -157,6 +162,16 @@ class PurePythonECKey:
             ok = False
         if not ok:
             raise InvalidSignature("signature does not verify")
+
+    def public_bytes(self, encoding: Any, format: Any) -> bytes:
+        """DER SubjectPublicKeyInfo or an uncompressed X9.62 point, as `cryptography` keys give them."""
+        from cryptography.hazmat.primitives import serialization
+
+        if encoding is serialization.Encoding.DER and format is serialization.PublicFormat.SubjectPublicKeyInfo:
+            return self.spki
+        if encoding is serialization.Encoding.X962 and format is serialization.PublicFormat.UncompressedPoint:
+            return bytes(self._key.to_string("uncompressed"))
+        raise ValueError("only DER SubjectPublicKeyInfo and X9.62 uncompressed points are offered")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PurePythonECKey) and other.spki == self.spki
@@ -440,7 +455,7 @@ class Certificate:
     serial: int
     not_before: dt.datetime  # UTC
     not_after: dt.datetime  # UTC
-    is_ca: bool  # basicConstraints cA
+    is_ca: bool  # basicConstraints cA (or, with no basicConstraints, keyCertSign)
     key_usage: frozenset[str] | None  # asn1crypto names (key_cert_sign, crl_sign ...); None = no extension
     extended_key_usage: frozenset[str] | None  # OIDs; empty = no extension; None = unreadable
     subject_key_id: bytes | None
@@ -489,7 +504,7 @@ def _pem_blocks(data: bytes, label: str) -> list[bytes] | None:
         raise TrustError(f"a PEM {label} block is not valid base64") from None
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)  # a master list holds ~600; the formats reload their DER
 def load_certificate(der: bytes) -> Certificate:
     """A DER (or single PEM) X.509 certificate; TrustError with one line if it cannot be used."""
     if len(der) > _MAX_INPUT:
@@ -538,7 +553,12 @@ def _certificate(der: bytes) -> Certificate:
         serial=int(tbs["serial_number"].native),
         not_before=_utc(tbs["validity"]["not_before"].native),
         not_after=_utc(tbs["validity"]["not_after"].native),
-        is_ca=bool(cert.ca),
+        # RFC 5280 says a CA says so in basicConstraints. Some real CSCAs (Belgium's)
+        # have none and only the keyCertSign key usage: read as a CA, as OpenSSL
+        # does. One whose basicConstraints says cA=FALSE is not, whatever else it says.
+        is_ca=bool(cert.ca)
+        if cert.basic_constraints_value is not None
+        else key_usage is not None and "key_cert_sign" in key_usage.native,
         key_usage=frozenset(key_usage.native) if key_usage is not None else None,
         extended_key_usage=_eku_from_tbs(tbs_bytes),
         subject_key_id=cert.key_identifier,
@@ -1073,41 +1093,44 @@ def _cms_signer(sid: Any, carried: Sequence[Certificate]) -> Certificate:
 
 # --------------------------------------------------------------------------- trust sources
 
+#: The formats an ICAO master list's CSCAs certify signers for.
+ICAO_FORMATS = frozenset({"VDS", "VDS-NC"})
 
-@dataclass(frozen=True)
-class TrustMaterial:
-    """What a trust file gave, before it becomes TrustStore entries.
 
-    Mapping onto the seam's TrustStore (issue 10, SEAM.md):
-    - ``anchors`` (CA certificates: basicConstraints cA) -> TrustedKey role
-      ANCHOR for the chained formats (VDS, VDS-NC, 2D-Doc): they certify
-      signers, never sign seals themselves;
-    - ``certificates`` (non-CA) -> role CERTIFICATE: a signer trusted only
-      if :func:`chain` reaches an anchor;
-    - for HC1 every certificate given stays a DSC trusted as given (role
-      SIGNER scoped to HC1), as today;
-    - ``crls`` -> TrustStore.crls; ``warnings`` -> shown with the verdict.
+def trusted_key(certificate: Certificate, source: str, **terms: Any) -> TrustedKey:
+    """A trust-store entry for a certificate given as trust.
+
+    A CA certificate (basicConstraints cA) is an ANCHOR: it certifies signers
+    of the chained formats and never signs a seal itself. Any other is a
+    CERTIFICATE: a signer trusted only if :func:`chain` reaches an anchor.
+    ``terms`` override (role, formats, name ...). Keys `cryptography` cannot
+    load come as :class:`PurePythonECKey`.
     """
+    from .model import Role
+    from .trust import key_from_public
 
-    source: str
-    anchors: tuple[Certificate, ...] = ()
-    certificates: tuple[Certificate, ...] = ()
-    crls: tuple[Crl, ...] = ()
-    warnings: tuple[str, ...] = ()
+    terms.setdefault("role", Role.ANCHOR if certificate.is_ca else Role.CERTIFICATE)
+    terms.setdefault("name", certificate.common_name or certificate.subject_text)
+    return key_from_public(certificate.public_key, certificates=(certificate.der,), source=source, **terms)
 
 
-def _split(certificates: Iterable[Certificate]) -> tuple[tuple[Certificate, ...], tuple[Certificate, ...]]:
-    listed = list(dict.fromkeys(certificates))  # the same certificate twice is one entry
-    return tuple(c for c in listed if c.is_ca), tuple(c for c in listed if not c.is_ca)
+def _store(source: str, keys: Iterable[TrustedKey] = (), crls: Iterable[Crl] = (), warnings: Iterable[str] = ()) -> TrustStore:
+    from .trust import TrustStore
+
+    return TrustStore(keys=tuple(keys), crls=tuple(crls), sources=(source,), warnings=tuple(warnings))
 
 
 class CrlSource:
-    """A DER or PEM certificate revocation list given as trust input."""
+    """A DER or PEM certificate revocation list given as trust input (TrustStore.crls).
 
-    name = "CRL"
+    It revokes only what its own CA certifies: :func:`chain` believes it once
+    the CA it names has signed it, and warns when it is past its next update.
+    """
+
+    name = "a certificate revocation list (CRL)"
 
     def sniff(self, data: bytes) -> bool:
-        if b"-----BEGIN X509 CRL-----" in data[:4096]:
+        if b"-----BEGIN X509 CRL-----" in data[:65536]:
             return True
         if data[:1] != b"\x30":
             return False
@@ -1117,45 +1140,56 @@ class CrlSource:
             return False
         return True
 
-    def load(self, data: bytes, source: str) -> TrustMaterial:
+    def load(self, data: bytes, source: str) -> TrustStore:
         try:
-            return TrustMaterial(source, crls=(load_crl(data),))
+            return _store(source, crls=(load_crl(data),))
         except TrustError as error:
             raise TrustError(f"{source}: {error}") from None
 
 
 class MasterListSource:
-    """An ICAO CSCA master list (CMS): its signature is checked, its CSCAs become anchors."""
+    """An ICAO CSCA master list (CMS): its signature is checked; its CSCAs become anchors for VDS and VDS-NC."""
 
-    name = "ICAO master list"
+    name = "an ICAO CSCA master list"
     _SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")  # OID 1.2.840.113549.1.7.2
     _MASTER_LIST = bytes.fromhex("0606678108010102")  # OID 2.23.136.1.1.2
 
     def sniff(self, data: bytes) -> bool:
         return data[:1] == b"\x30" and self._SIGNED_DATA in data[:32] and self._MASTER_LIST in data[:160]
 
-    def load(self, data: bytes, source: str) -> TrustMaterial:
+    def load(self, data: bytes, source: str) -> TrustStore:
         try:
             master_list = load_master_list(data)
         except TrustError as error:
             raise TrustError(f"{source}: {error}") from None
-        # Every CSCA of the list is an anchor. A master list also holds link
-        # certificates (a new CSCA key certified by the old one): they are CA
-        # certificates too, and each certifies signers only with its own key.
-        anchors, others = _split(master_list.certificates)
+        # Every CSCA of the list is an anchor, link certificates (a new CSCA key
+        # certified by the old one) included: each certifies signers only with
+        # its own key. A non-CA certificate in a master list is a mistake of
+        # its publisher; it is left out, and said.
+        anchors = [c for c in dict.fromkeys(master_list.certificates) if c.is_ca]
         warnings = list(master_list.warnings)
-        if others:
-            warnings.append(f"{len(others)} certificates in the master list are not CA certificates and were left out")
-        return TrustMaterial(source, anchors=anchors, warnings=tuple(warnings))
+        if left_out := len(set(master_list.certificates)) - len(anchors):
+            warnings.append(f"{source}: {left_out} certificates in the master list say they are no CA and were left out")
+        keys = []
+        for certificate in anchors:
+            try:
+                keys.append(trusted_key(certificate, source, formats=ICAO_FORMATS))
+            except TrustError as error:
+                warnings.append(f"{source}: {certificate.display_name} was left out: {error}")
+        return _store(source, keys=keys, warnings=warnings)
 
 
 class CertificateSource:
-    """X.509 certificates (one DER, or a PEM file of any number): CAs become anchors, others signers to chain."""
+    """X.509 certificates (one DER, or a PEM file of any number): CAs become anchors, others signers to chain.
 
-    name = "X.509 certificates"
+    Reads what `cryptography` refuses (NULL-parameter ECDSA, explicit EC
+    parameters, brainpoolP224r1).
+    """
+
+    name = "X.509 certificates (DER or PEM)"
 
     def sniff(self, data: bytes) -> bool:
-        if b"-----BEGIN CERTIFICATE-----" in data[:1 << 20]:
+        if b"-----BEGIN CERTIFICATE-----" in data[:65536]:
             return True
         if data[:1] != b"\x30":
             return False
@@ -1165,9 +1199,9 @@ class CertificateSource:
             return False
         return True
 
-    def load(self, data: bytes, source: str) -> TrustMaterial:
+    def load(self, data: bytes, source: str) -> TrustStore:
         try:
-            anchors, certificates = _split(load_certificates(data))
+            certificates = list(dict.fromkeys(load_certificates(data)))  # the same certificate twice is one entry
+            return _store(source, keys=[trusted_key(c, source) for c in certificates])
         except TrustError as error:
             raise TrustError(f"{source}: {error}") from None
-        return TrustMaterial(source, anchors=anchors, certificates=certificates)
