@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,11 @@ EXPECTED: dict[str, Any] = json.loads((KURZ / "EXPECTED.json").read_text())["sam
 KNOWN: dict[tuple[str, str], str] = {
     **{
         (name, "parse"): "TR-03171 v0.9 seal without a signature zone: malformed by rule (no 0xFF tag)"
-        for name in ("administrativeDocumentV9Basic", "administrativeDocumentV9WithDates", "administrativeDocumentV9WithStatus")
+        for name in (
+            "administrativeDocumentV9Basic",
+            "administrativeDocumentV9WithDates",
+            "administrativeDocumentV9WithStatus",
+        )
     },
     ("ankunftsnwPapier2", "header"): (
         "the independent parser read this 2016 seal with the version-4 layout and got no dates; read with the"
@@ -240,7 +244,7 @@ LABEL_NAMES = {
     "RESIDENTIAL_ADDRESS": "ADDRESS",
 }
 JAVA_DATE = re.compile(r"\w{3} (\w{3}) (\d{2}) [\d:]{8} \w+ (\d{4})")
-MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def java_date(text: str) -> date | None:

@@ -34,7 +34,7 @@ def decode_c40(data: bytes) -> str:
         first, second = data[i], data[i + 1]
         if first == _UNLATCH:
             # A single leftover character, ASCII + 1: only printable ASCII, only at the end.
-            if i != last or not 0x21 <= second - 1 <= 0x7E:
+            if i != last or not 0x20 <= second - 1 <= 0x7E:
                 raise C40Error("misplaced or unprintable C40 unlatch character")
             out.append(chr(second - 1))
             continue

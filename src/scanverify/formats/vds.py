@@ -31,7 +31,19 @@ from ..model import Fact
 from . import MalformedSeal
 from ._c40 import C40Error, decode_c40
 
-__all__ = ["VDS", "VdsHeader", "VdsMessage", "VdsSeal", "curve_order", "parse_vds", "verify_signature"]
+__all__ = [
+    "VDS",
+    "VdsHeader",
+    "VdsMessage",
+    "VdsSeal",
+    "certificate_hint",
+    "curve_order",
+    "parse_vds",
+    "seal_facts",
+    "seal_record",
+    "signed_outside",
+    "verify_signature",
+]
 
 MAGIC = 0xDC
 SIGNATURE_TAG = 0xFF
@@ -320,9 +332,12 @@ def verify_signature(public_key: Any, message: bytes, signature: bytes) -> bool:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-        algorithm = {"sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384}.get(
-            digest, hashes.SHA512
-        )()
+        algorithm: hashes.HashAlgorithm = {
+            "sha224": hashes.SHA224(),
+            "sha256": hashes.SHA256(),
+            "sha384": hashes.SHA384(),
+            "sha512": hashes.SHA512(),
+        }[digest]
         try:
             public_key.verify(encode_dss_signature(r, s), message, ec.ECDSA(algorithm))
         except InvalidSignature:
@@ -479,7 +494,7 @@ def mrz_fields(coding: str, lines: Sequence[str]) -> dict[str, str]:
     }
 
 
-def _facts(seal: VdsSeal) -> tuple[Fact, ...]:
+def seal_facts(seal: VdsSeal) -> tuple[Fact, ...]:
     header = seal.header
     doc_type, found = features(seal)
     if doc_type is None:
@@ -519,14 +534,12 @@ def _facts(seal: VdsSeal) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
-def _record(seal: VdsSeal) -> dict[str, Any]:
+def seal_record(seal: VdsSeal) -> dict[str, Any]:
     doc_type, found = features(seal)
     return {
         "header": _claims(seal),
         "document_type": doc_type,
-        "messages": [
-            {"tag": f.tag, "name": f.name, "value": f.value if f.decoded else f.raw.hex()} for f in found
-        ],
+        "messages": [{"tag": f.tag, "name": f.name, "value": f.value if f.decoded else f.raw.hex()} for f in found],
     }
 
 
@@ -541,6 +554,30 @@ def _claims(seal: VdsSeal) -> dict[str, Any]:
         "signing_date": header.signed.isoformat(),
         "document_ref": header.document_ref,
     }
+
+
+def certificate_hint(certificate: Any) -> tuple[str, str, str] | None:
+    """The key hint a VDS names a `cryptography` certificate by: subject C, subject CN, hex serial
+    (ICAO 9303-13: signer identifier = C + CN, certificate reference = serial number in hex)."""
+    from cryptography.x509.oid import NameOID
+
+    country = certificate.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)
+    common = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if len(country) != 1 or len(common) != 1:
+        return None
+    return (str(country[0].value).upper(), str(common[0].value).upper(), f"{certificate.serial_number:X}")
+
+
+def signed_outside(signed: date, not_before: datetime | None, not_after: datetime | None) -> str | None:
+    """'before' / 'after' when a seal's signing date lies outside a certificate's validity, else None.
+
+    The seal gives a day, not a time: a seal signed on the first or the last day of the validity
+    is inside it (comparing midnight with the certificate's exact times would refuse it wrongly)."""
+    if not_before is not None and signed < not_before.astimezone(UTC).date():
+        return "before"
+    if not_after is not None and signed > not_after.astimezone(UTC).date():
+        return "after"
+    return None
 
 
 def _midnight(day: date) -> datetime:
@@ -575,8 +612,8 @@ class VDS:
             "revocation_id": None,
             "algorithm": None,  # the signer's curve decides the hash
             "claims": _claims(seal),
-            "record": _record(seal),
-            "facts": _facts(seal),
+            "record": seal_record(seal),
+            "facts": seal_facts(seal),
         }
         return ParsedSeal(**fields)
 
