@@ -323,3 +323,25 @@ def test_visa_duration_and_entries() -> None:
     assert facts["Document type"] == "Visa"
     assert facts["Number of entries"] == "2" and facts["Duration of stay"] == "90 days"
     assert facts["Name"] == "DENT, ARTHUR PHILIP" and facts["Document number"] == "1234567XY"
+
+
+def datamatrix_png(payload: bytes, path: Path) -> Path:
+    """A DataMatrix of ``payload``'s exact bytes, drawn by zxing-cpp, with a quiet zone."""
+    import numpy as np
+    import zxingcpp
+    from PIL import Image
+
+    barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.DataMatrix)
+    image = np.asarray(zxingcpp.write_barcode_to_image(barcode, scale=6))
+    Image.fromarray(np.pad(image, 40, constant_values=255)).save(path)
+    return path
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared ICAO VDS data is absent")
+def test_a_datamatrix_gives_back_the_seals_exact_bytes(tmp_path: Path) -> None:
+    from scanverify.decode import decode_image
+
+    for seal in _vectors()[:2] + _vectors()[-3:]:
+        codes = decode_image(datamatrix_png(seal, tmp_path / "seal.png"))
+        assert [(c.symbology, c.payload) for c in codes] == [("DataMatrix", seal)]
+        parse_vds(codes[0].payload)
