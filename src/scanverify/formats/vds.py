@@ -20,15 +20,18 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import Fact
-from . import MalformedSeal
+if TYPE_CHECKING:
+    from ..trust import TrustStore
+
+from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
+from . import BaseFormat, MalformedSeal, ParsedSeal
 from ._c40 import C40Error, decode_c40
 
 __all__ = [
@@ -584,39 +587,116 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-class VDS:
+class VDS(BaseFormat):
     """The ICAO Visible Digital Seal: binary, first byte 0xDC."""
 
     name = "VDS"
-    # The current core chooses formats by text prefix: a binary format claims none.
-    prefixes: Sequence[str] = ()
 
     def recognise(self, data: bytes) -> bool:
         return data[:1] == bytes((MAGIC,))
 
-    def parse(self, data: bytes) -> Any:
-        from . import ParsedSeal
-
+    def parse(self, data: bytes) -> ParsedSeal:
         seal = parse_vds(data)
         header = seal.header
-        fields: dict[str, Any] = {
-            "format": self.name,
-            "to_be_signed": seal.to_be_signed,
-            "signature": seal.signature,
-            "key_hint": header.key_hint,
-            "kid_text": header.signer + header.cert_serial,
-            "issued_at": _midnight(header.signed),
-            "expires_at": None,
-            "not_before": None,
-            "issuer": header.country,
-            "revocation_id": None,
-            "algorithm": None,  # the signer's curve decides the hash
-            "claims": _claims(seal),
-            "record": seal_record(seal),
-            "facts": seal_facts(seal),
-        }
-        return ParsedSeal(**fields)
+        return ParsedSeal(
+            format=self.name,
+            to_be_signed=seal.to_be_signed,
+            signature=seal.signature,
+            key_hint=header.key_hint,
+            kid_text=header.signer + header.cert_serial,
+            # The seal gives its signing day only: midnight UTC of that day.
+            issued_at=_midnight(header.signed),
+            issuer=header.country,
+            algorithm=None,  # the signer's curve decides the hash
+            claims=_claims(seal),
+            record=seal_record(seal),
+            facts=seal_facts(seal),
+        )
+
+    def key_hints(self, key: TrustedKey) -> Iterable[Hashable]:
+        """(C, CN, serial) of the key's certificate, and (C, CN) for the looser match."""
+        hint = _key_certificate_hint(key)
+        return (hint, hint[:2]) if hint is not None else ()
+
+    def candidate_keys(self, seal: ParsedSeal, trust: TrustStore, at: datetime) -> Sequence[TrustedKey] | Finding:
+        hint = seal.key_hint
+        assert isinstance(hint, tuple)
+        roles = (Role.SIGNER, Role.CERTIFICATE)
+        index = trust.index(self.name, self.key_hints, roles)
+        # The serial in the certificate reference names one certificate. Some issuers' seals (the
+        # KURZ Digital samples: DEKD/03001) name a reference no certificate has: then every
+        # certificate of that signer (C + CN) is tried. The hint is unauthenticated either way:
+        # it only picks keys to try, and the signature decides.
+        found = index.get(hint) or index.get(hint[:2]) or ()
+        pinned = [k for k in found if k.role is Role.SIGNER]
+        chained = [k for k in found if k.role is Role.CERTIFICATE and _issued_by_anchor(k, trust.anchors(self.name))]
+        if found and not pinned and not chained:
+            return Finding(
+                Status.UNTRUSTED,
+                Cause.CHAIN,
+                f"the certificate of signer {seal.signer_text} does not chain to a trusted VDS anchor (CSCA)",
+            )
+        return pinned + chained
+
+    def verify_signature(self, seal: ParsedSeal, key: TrustedKey) -> bool:
+        return verify_signature(key.public_key, seal.to_be_signed, seal.signature)
+
+    def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
+        certificate = _certificate(key)
+        if certificate is None or seal.issued_at is None:
+            return ()
+        signed = seal.issued_at.date()
+        # ICAO 9303-13: the seal's signing date must lie inside its signer certificate's validity.
+        where = signed_outside(signed, certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+        if where == "before":
+            start = certificate.not_valid_before_utc.date().isoformat()
+            reason = (
+                f"the seal was signed on {signed.isoformat()}, before its signer certificate was valid (from {start})"
+            )
+            return (Finding(Status.NOT_YET_VALID, Cause.KEY_NOT_YET_VALID, reason),)
+        if where == "after":
+            end = certificate.not_valid_after_utc.date().isoformat()
+            reason = f"the seal was signed on {signed.isoformat()}, after its signer certificate expired ({end})"
+            return (Finding(Status.EXPIRED, Cause.KEY_EXPIRED, reason),)
+        return ()
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         messages = [m for m in record.get("messages", ()) if not _personal(m.get("name"))]
         return {**record, "messages": messages}
+
+
+def _certificate(key: TrustedKey) -> Any:
+    """The key's own certificate (`cryptography`), None when it came without one."""
+    if not key.certificates:
+        return None
+    from cryptography import x509
+
+    try:
+        return x509.load_der_x509_certificate(key.certificates[0])
+    except ValueError:
+        return None
+
+
+def _key_certificate_hint(key: TrustedKey) -> tuple[str, str, str] | None:
+    certificate = _certificate(key)
+    return certificate_hint(certificate) if certificate is not None else None
+
+
+def _issued_by_anchor(key: TrustedKey, anchors: Sequence[TrustedKey]) -> bool:
+    """True when the key's certificate is signed by one of the anchors' (a CSCA issues a VDS
+    signer certificate directly: ICAO 9303-12)."""
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+
+    certificate = _certificate(key)
+    if certificate is None:
+        return False
+    for anchor in anchors:
+        issuer = _certificate(anchor)
+        if issuer is None:
+            continue
+        try:
+            certificate.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+            continue
+        return True
+    return False
