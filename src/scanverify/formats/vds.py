@@ -623,11 +623,13 @@ class VDS(BaseFormat):
         assert isinstance(hint, tuple)
         roles = (Role.SIGNER, Role.CERTIFICATE)
         index = trust.index(self.name, self.key_hints, roles)
+        exact = index.get(hint, ())
         # The serial in the certificate reference names one certificate. Some issuers' seals (the
-        # KURZ Digital samples: DEKD/03001) name a reference no certificate has: then every
-        # certificate of that signer (C + CN) is tried. The hint is unauthenticated either way:
-        # it only picks keys to try, and the signature decides.
-        found = index.get(hint) or index.get(hint[:2]) or ()
+        # KURZ Digital samples: DEKD/03001) name a reference no certificate has: then the
+        # certificates of that signer (C + CN) are tried, but only one that verifies the seal is a
+        # candidate, so a seal whose signer is not in the store is "unknown", never "forged".
+        loose = () if exact else tuple(k for k in index.get(hint[:2], ()) if self.verify_signature(seal, k))
+        found = exact or loose
         pinned = [k for k in found if k.role is Role.SIGNER]
         chained = [k for k in found if k.role is Role.CERTIFICATE and _issued_by_anchor(k, trust.anchors(self.name))]
         if found and not pinned and not chained:
