@@ -290,15 +290,15 @@ def _ecdsa_curves() -> dict[str, Any]:
 
 
 def _curve_name(key: Any) -> str | None:
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return str(key.curve.name)
-    curve = getattr(key, "curve", None)  # an `ecdsa` VerifyingKey (brainpoolP224r1)
-    if curve is not None and getattr(curve, "name", None):
-        names = {str(c.name): n for n, c in _ecdsa_curves().items()}
-        return names.get(str(curve.name))
-    return None
+    """The curve of a `cryptography` EC key, of a key that offers the same interface
+    (scanverify.x509's pure-Python brainpoolP224r1 key), or of an `ecdsa` VerifyingKey."""
+    name = getattr(getattr(key, "curve", None), "name", None)
+    if not isinstance(name, str):
+        return None
+    if name in _ecdsa_curves():
+        return name
+    by_ecdsa_name = {str(c.name): n for n, c in _ecdsa_curves().items()}
+    return by_ecdsa_name.get(name)
 
 
 def curve_order(name: str) -> int | None:
@@ -314,7 +314,9 @@ def _digest_for(bits: int) -> str:
 
 def verify_signature(public_key: Any, message: bytes, signature: bytes) -> bool:
     """True when ``signature`` (raw r||s) is an ECDSA signature of ``message`` by ``public_key``
-    (a `cryptography` EC key, or an `ecdsa` VerifyingKey for brainpoolP224r1). Never raises."""
+    (a `cryptography` EC key, scanverify.x509's pure-Python key, or an `ecdsa` VerifyingKey
+    for brainpoolP224r1). Never raises. scanverify.x509.ecdsa_verify does the same: once it is
+    on main, this can call it with the hash chosen here."""
     name = _curve_name(public_key)
     order = curve_order(name) if name else None
     if name is None or order is None:
@@ -328,34 +330,36 @@ def verify_signature(public_key: Any, message: bytes, signature: bytes) -> bool:
     if not (0 < r < order and 0 < s < order):
         return False
     digest = _digest_for(bits)
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from ecdsa import VerifyingKey
 
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    if isinstance(public_key, VerifyingKey):
+        # brainpoolP224r1, which `cryptography` lacks: the pure-Python `ecdsa`, verify only.
+        from ecdsa import BadSignatureError
+        from ecdsa.util import sigdecode_string
 
-        algorithm: hashes.HashAlgorithm = {
-            "sha224": hashes.SHA224(),
-            "sha256": hashes.SHA256(),
-            "sha384": hashes.SHA384(),
-            "sha512": hashes.SHA512(),
-        }[digest]
         try:
-            public_key.verify(encode_dss_signature(r, s), message, ec.ECDSA(algorithm))
-        except InvalidSignature:
+            return bool(
+                public_key.verify(signature, message, hashfunc=getattr(hashlib, digest), sigdecode=sigdecode_string)
+            )
+        except (BadSignatureError, ValueError, AssertionError):
             return False
-        return True
-    # brainpoolP224r1, which `cryptography` lacks: the pure-Python `ecdsa`, verify only.
-    from ecdsa import BadSignatureError
-    from ecdsa.util import sigdecode_string
+    # A `cryptography` key, or one with its verify() (scanverify.x509.PurePythonECKey).
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+    algorithm: hashes.HashAlgorithm = {
+        "sha224": hashes.SHA224(),
+        "sha256": hashes.SHA256(),
+        "sha384": hashes.SHA384(),
+        "sha512": hashes.SHA512(),
+    }[digest]
     try:
-        return bool(
-            public_key.verify(signature, message, hashfunc=getattr(hashlib, digest), sigdecode=sigdecode_string)
-        )
-    except (BadSignatureError, ValueError, AssertionError):
+        public_key.verify(encode_dss_signature(r, s), message, ec.ECDSA(algorithm))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
         return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
