@@ -134,10 +134,7 @@ _KEY: Final = object()
 def shown(text: object, limit: int | None = LIMIT) -> Shown:
     """`text` as a person may see it: control, format and separator characters made
     visible, and at most `limit` characters (escapes counted as shown) with an ellipsis."""
-    if isinstance(text, Shown):
-        raw = text.text
-    else:
-        raw = text if isinstance(text, str) else str(text)
+    raw = text if isinstance(text, str) else str(text)  # a Shown gives its text: escaping twice changes nothing
     if limit is None:
         return Shown(visible(raw), _KEY)
     pieces: list[str] = []
@@ -226,10 +223,11 @@ def echo(*parts: Shown | str, err: bool = False) -> None:
     click.echo("".join(p.text if isinstance(p, Shown) else visible(p) for p in parts), err=err)
 
 
-def json_line(obj: Any) -> str:
-    """One JSON line with exact values: characters that would act on a terminal are
-    written as \\u escapes, which every JSON reader turns back into the same character."""
-    text = json.dumps(obj, ensure_ascii=False)
+def json_line(obj: Any, indent: int | None = None) -> str:
+    """JSON (one line unless `indent`) with exact values: characters that would act on a
+    terminal are written as \\u escapes, which every JSON reader turns back into the same
+    character."""
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
     if text.isprintable():
         return text
     # json.dumps has escaped C0 already, so what is left sits inside strings.
