@@ -230,8 +230,9 @@ def json_line(obj: Any, indent: int | None = None) -> str:
     text = json.dumps(obj, ensure_ascii=False, indent=indent)
     if text.isprintable():
         return text
-    # json.dumps has escaped C0 already, so what is left sits inside strings.
-    return "".join(c if _escape_of(c) is None else _json_escape(c) for c in text)
+    # json.dumps has escaped C0 inside strings already: a newline left is the
+    # indentation's, and anything else left sits inside a string.
+    return "".join(c if c == "\n" or _escape_of(c) is None else _json_escape(c) for c in text)
 
 
 def _json_escape(char: str) -> str:
