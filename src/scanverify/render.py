@@ -62,16 +62,14 @@ class SealBlock:
 
     def rows(self) -> list[tuple[Text, Text]]:
         """The label/value rows between the headlines, bounded."""
-        from rich.text import Text
-
         result = self.result
         rows: list[tuple[Text, Text]] = []
 
-        def row(label: Shown | Text, value: Shown, style: str = "bold") -> None:
-            rows.append((label if isinstance(label, Text) else label.rich(style), value.rich()))
+        def row(label: Shown, value: Shown, style: str = "bold") -> None:
+            rows.append((label.rich(style), value.rich()))
 
         if result.genuine and result.specimen:
-            row(Text("SPECIMEN", style="bold black on yellow"), shown("test issuer — this is not a real document"))
+            row(shown("SPECIMEN"), shown("test issuer — this is not a real document"), "bold black on yellow")
         row(shown("Source"), shown(result.source))
         row(shown("Why"), shown(result.reason, REASON_LIMIT))
         for warning in result.warnings:
@@ -121,10 +119,11 @@ class SealBlock:
         if len(lines) > budget:
             # Whatever fills the middle, the block keeps its size: the closing
             # headline stays on the clerk's screen.
-            more = len(lines) - budget + 1
-            note = shown(f"… {more} more lines (see --json)").rich("dim")
-            note_line = console.render_lines(note, options.update(width=inner, height=None), pad=True)[0]
-            lines = [*lines[: budget - 1], note_line]
+            note_options = options.update(width=inner, height=None)
+            probe = console.render_lines(shown("… 0000 more lines (see --json)").rich(), note_options)
+            keep = max(0, budget - len(probe))
+            note = shown(f"… {len(lines) - keep} more lines (see --json)").rich("dim")
+            lines = [*lines[:keep], *console.render_lines(note, note_options, pad=True)][:budget]
         panel = Panel(
             Lines(lines),
             title=verdict if titled else None,
