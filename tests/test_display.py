@@ -194,9 +194,11 @@ def test_file_name(case: str, mode: str, seal_png: Path, tmp_path: Path, monkeyp
     check_screen(screen, UNTRUSTED, data)
     text = "\n".join(screen.display)
     assert "scanverify: error: " in text and "2 inputs: 0 genuine, 1 rejected" in text, text
-    # The error line names the file with its escapes: one line of text per error.
+    # One error line: the file's name (escaped, at most 200 characters) and the
+    # reason on the same line, whatever newlines the name holds.
     [error] = [line for line in data.decode().splitlines() if line.startswith("scanverify: error: ")]
-    assert error.endswith("(not an image, or corrupt)") or ": " in error
+    assert error.endswith(": not an image file (cannot identify the image format)"), error
+    assert len(error) <= len("scanverify: error: ") + 200 + len(": not an image file (cannot identify the image format)")
 
 
 def test_json_keeps_exact_values(monkeypatch: pytest.MonkeyPatch) -> None:

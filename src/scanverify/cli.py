@@ -294,7 +294,11 @@ def _decode_one(image: str, effort: str) -> tuple[str, Any]:
 
 
 def _strip_source(message: str, source: str) -> str:
-    return message[len(source) + 2 :] if message.startswith(f"{source}: ") else message
+    # diagnostics() folds whitespace into single spaces: a name with newlines is folded too.
+    for name in (source, " ".join(source.split())):
+        if message.startswith(f"{name}: "):
+            return message[len(name) + 2 :]
+    return message
 
 
 def _decode_all(images: list[str], options: VerifyOptions) -> Iterator[tuple[str, Any]]:
