@@ -30,11 +30,9 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .display import LIMIT, Shown, echo, fancy, json_line, make_console, shown
+from .display import REASON_LIMIT, Shown, echo, fancy, json_line, make_console, shown
 from .errors import ImageError, ScanverifyError, UsageError
 
-#: Our messages embed bits of the input (a quoted value): cut a little later than a value.
-REASON_LIMIT = 2 * LIMIT
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_SEAL, EXIT_INTERNAL = 0, 1, 2, 3, 70
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 #: Above this many inputs a progress bar is shown, and decoding is spread over processes.
@@ -81,7 +79,7 @@ class VerifyOptions:
         if not self.no_default_trust:
             store, warnings = active_store(self.root)
             for warning in warnings:
-                echo("scanverify: warning: ", shown(warning, None), err=True)
+                echo("scanverify: warning: ", shown(warning, REASON_LIMIT), err=True)
             stores.append(store)
         stores += [TrustStore.from_file(path) for path in self.trust_files]
         verifier = Verifier(trust=TrustStore.combine(stores), effort=self.effort)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .display import LIMIT, echo, json_line, shown
+from .display import REASON_LIMIT, echo, json_line, shown
 from .errors import TrustError
 
 #: A trust document that was read and checked, and refused (signature, rollback, expiry).
@@ -26,7 +26,7 @@ root_option = click.option(
 
 
 def _refused(exc: TrustError) -> None:
-    echo("scanverify: refused: ", shown(exc.diagnostics(), 2 * LIMIT), err=True)
+    echo("scanverify: refused: ", shown(exc.diagnostics(), REASON_LIMIT), err=True)
     sys.exit(EXIT_REFUSED)
 
 
@@ -121,7 +121,7 @@ def update_command(file: str, root_path: str | None) -> None:
     from .trustlist import RefusedUpdate, _read, install
 
     try:
-        echo(shown(install(_read(Path(file)), file, root_path=root_path), 2 * LIMIT))
+        echo(shown(install(_read(Path(file)), file, root_path=root_path), REASON_LIMIT))
     except RefusedUpdate as exc:
         _refused(exc)
 
@@ -158,7 +158,7 @@ def show_command(root_path: str | None, as_json: bool) -> None:
             echo(line)
         return
     for warning in warnings:
-        echo("warning: ", shown(warning, 2 * LIMIT), err=True)
+        echo("warning: ", shown(warning, REASON_LIMIT), err=True)
     sources = ", ".join(shown(source).text for source in store.sources)
     echo(f"trust in use: {sources} (version {', '.join(map(str, store.versions.values()))})")
     if installed_at:

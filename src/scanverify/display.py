@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIMIT",
+    "REASON_LIMIT",
     "Shown",
     "echo",
     "fancy",
@@ -51,6 +52,9 @@ __all__ = [
 
 #: Keys and values from outside are cut at this many characters (with the ellipsis).
 LIMIT: Final = 200
+#: Our reasons and warnings embed bits of the input (a quoted value, a file name):
+#: cut like them, a little later.
+REASON_LIMIT: Final = 2 * LIMIT
 ELLIPSIS: Final = "…"
 _SHORT: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 

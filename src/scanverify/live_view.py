@@ -7,9 +7,9 @@ import sys
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from .display import Shown, shown
+from .display import REASON_LIMIT, Shown, shown
 from .model import Status, VerificationResult
-from .render import REASON_LIMIT, STYLE, headline
+from .render import STYLE, headline
 
 if TYPE_CHECKING:
     import numpy

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .display import LIMIT, Shown, make_console, shown
+from .display import REASON_LIMIT, Shown, make_console, shown
 from .model import Fact, Status, VerificationResult
 
 if TYPE_CHECKING:
@@ -43,8 +43,6 @@ def headline(result: VerificationResult) -> str:
 MAX_BLOCK_LINES = 80
 #: Facts a seal may carry beyond the ones its format names itself.
 MAX_EXTRA_FACTS = 20
-#: Our reasons embed bits of the seal (a quoted value): cut like them, a little longer.
-REASON_LIMIT = 2 * LIMIT
 
 
 def render_result(result: VerificationResult) -> RenderableType:
