@@ -301,7 +301,10 @@ def test_live_terminal_view_shows_markup_as_text(monkeypatch: pytest.MonkeyPatch
     assert raw_controls(re.sub(r"\x1b\[\d*[ABCDEFGHJKST]|\x1b\[\?25[hl]|\r", "", text)) == []
     screen = screen_of(raw.getvalue())
     shown = "\n".join(screen.display)
-    assert "[bold green]✔ GENUINE[/]" in shown and NOT_A_SEAL in shown, shown
+    assert "[bold green]✔ GENUINE[/]" in shown, shown
+    # The latest verdict's block is whole on the final screen, closing headline included.
+    closing = [line for line in screen.display if line.startswith("╰")]
+    assert closing and NOT_A_SEAL in closing[0], shown
     assert screen.title == "" and not any(
         char.fg == "green" for row in screen.buffer.values() for char in row.values()
     ), shown

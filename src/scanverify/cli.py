@@ -440,7 +440,7 @@ def doctor() -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from .decode import decoder_info
-    from .formats import formats
+    from .formats import formats, plugin_problems
     from .trustlist import active_store
 
     echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
@@ -455,6 +455,9 @@ def doctor() -> None:
         except PackageNotFoundError:
             echo(f"  {package:<12} MISSING")
     echo("formats: " + ", ".join(shown(f.name).text for f in formats()))
+    for problem in plugin_problems():
+        # A plug-in's own error message: text from outside this package.
+        echo("warning: ", shown(problem, REASON_LIMIT))
     store, warnings = active_store()
     for warning in warnings:
         echo("warning: ", shown(warning, REASON_LIMIT))

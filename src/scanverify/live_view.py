@@ -257,6 +257,7 @@ class TerminalView:
         self.latest: deque[VerificationResult] = deque(maxlen=8)
         self.frames = 0
         self.stats = stats
+        self.console = console
         self.source = shown(source).text
         self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
 
@@ -278,9 +279,25 @@ class TerminalView:
 
     def _render(self) -> Any:
         from rich.console import Group
-        from rich.table import Table
 
         from .render import render_result
+
+        if not self.latest:
+            return Group(shown("Hold the seal (QR code) in front of the camera.").rich("dim"), self._table(0))
+        latest = render_result(self.latest[0])
+        # The latest verdict's block comes whole, first; the table of earlier ones
+        # only with as many rows as fit under it on the screen. So the view never
+        # outgrows the terminal, and the block's closing headline stays on it.
+        height = self.console.size.height
+        used = len(self.console.render_lines(latest, pad=False))
+        for rows in range(len(self.latest), -1, -1):
+            table = self._table(rows)
+            if used + len(self.console.render_lines(table, pad=False)) < height:
+                return Group(latest, table)
+        return latest
+
+    def _table(self, rows: int) -> Any:
+        from rich.table import Table
 
         rate = f", {self.stats.decoded_per_second:.0f}/s" if self.stats is not None and self.frames else ""
         title = shown(f"scanverify live {self.source} — {self.frames} frames{rate}; Ctrl-C ends", None)
@@ -288,15 +305,10 @@ class TerminalView:
         table.add_column("verdict", no_wrap=True)
         table.add_column("seal", overflow="fold")
         table.add_column("why", overflow="fold")
-        for result in self.latest:
+        for result in list(self.latest)[:rows]:
             seal = next((f.value for f in result.facts if f.label in ("Certificate number", "Certificate id")), "")
             # Rich Text built from the boundary, never a markup string: a payload
             # "[bold green]✔ GENUINE[/]" is shown as those characters.
             verdict = shown(headline(result)).rich(STYLE[result.status][2])
             table.add_row(verdict, shown(seal).rich(), shown(result.reason, REASON_LIMIT).rich())
-        parts: list[Any] = [table]
-        if self.latest:
-            parts.insert(0, render_result(self.latest[0]))
-        else:
-            parts.insert(0, shown("Hold the seal (QR code) in front of the camera.").rich("dim"))
-        return Group(*parts)
+        return table
