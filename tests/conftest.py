@@ -19,6 +19,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if module is not None and sum(module.TALLY.values()):
         terminalreporter.write_sep("-", "EU DCC conformance: flag, cases, agreed")
         terminalreporter.write_line(module.conformance_table())
+    module = sys.modules.get("test_ddoc_conformance")
+    if module is not None and sum(module.TALLY.values()):
+        terminalreporter.write_sep("-", "2D-Doc conformance (ANTS examples checked the day after signing, with FR00)")
+        terminalreporter.write_line(module.conformance_table())
 
 
 @pytest.fixture(autouse=True, scope="session")
