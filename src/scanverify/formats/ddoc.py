@@ -66,7 +66,7 @@ class DDOC(BaseFormat):
             issuer=None,  # the CA id is matched against the certificates themselves (candidate_keys)
             revocation_id=_revocation_id(doc),
             algorithm=None,  # the signer's curve gives the hash (P-256/SHA-256 ...)
-            claims={f.id: f.raw for f in doc.fields},
+            claims={},  # the fields are in the record, where redact() can reach them (claims are not redacted)
             record=record_of(doc),
             facts=facts_of(doc),
         )
