@@ -134,7 +134,6 @@ from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
 from scanverify import Role, TrustStore, Verifier  # noqa: E402
-from scanverify.trust import key_from_public  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 

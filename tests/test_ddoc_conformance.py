@@ -37,7 +37,7 @@ assert DATA.is_dir(), f"{SHARED} is present but {DATA} is missing"
 
 yaml = pytest.importorskip("yaml", reason="the examples' expected values are YAML (PyYAML is a test tool)")
 
-from scanverify.formats.ddoc_parse import DdocError, parse  # noqa: E402
+from scanverify.formats.ddoc_parse import parse  # noqa: E402
 
 SPEC = DATA / "tests" / "spec_samples" / "3.1.3"
 CHAINS = DATA / "tdd" / "chains"

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from .ddoc_parse import Ddoc, DdocError, parse
 from .ddoc_tables import DOCUMENT_TYPES
 from .ddoc_tsl import AntsTsl
+
+if TYPE_CHECKING:
+    from ..trust import TrustStore
 
 __all__ = ["DDOC", "TEST_AUTHORITY", "facts_of", "record_of"]
 
@@ -72,8 +75,8 @@ class DDOC(BaseFormat):
         )
 
     # ---- trust ----------------------------------------------------------
-    def candidate_keys(self, seal: ParsedSeal, trust: Any, at: datetime) -> Sequence[TrustedKey] | Finding:
-        ca_id, cert_id = seal.key_hint
+    def candidate_keys(self, seal: ParsedSeal, trust: TrustStore, at: datetime) -> Sequence[TrustedKey] | Finding:
+        ca_id, cert_id = _hint(seal)
         direct = [k for k in trust.signers(FORMAT) if _names(k) == (ca_id, cert_id)]
         to_chain = [k for k in trust.certificates(FORMAT) if _names(k) == (ca_id, cert_id)]
         chained = [k for k in to_chain if _anchor_of(k, trust) is not None]
@@ -99,7 +102,7 @@ class DDOC(BaseFormat):
                 return algorithm.verify(key.public_key, seal.to_be_signed, seal.signature)
         return False
 
-    def policy(self, seal: ParsedSeal, key: TrustedKey, trust: Any, at: datetime) -> Sequence[Finding]:
+    def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
         findings: list[Finding] = []
         signed_text = seal.record.get("signed") or seal.record.get("emitted")
         signed = date.fromisoformat(signed_text) if signed_text else None
@@ -151,6 +154,12 @@ class DDOC(BaseFormat):
         out["fields"] = [f for f in record.get("fields", ()) if f["id"] not in personal]
         return out
 
+
+
+def _hint(seal: ParsedSeal) -> tuple[str, str]:
+    """(CA id, certificate id), as :meth:`DDOC.parse` made it."""
+    ca_id, cert_id = cast(tuple[str, str], seal.key_hint)
+    return ca_id, cert_id
 
 
 # ---- record and facts ----------------------------------------------------
@@ -290,7 +299,7 @@ def _names(key: TrustedKey) -> tuple[str | None, str | None]:
     return _common_name(certificate.issuer), _common_name(certificate.subject)
 
 
-def _anchor_of(key: TrustedKey, trust: Any) -> TrustedKey | None:
+def _anchor_of(key: TrustedKey, trust: TrustStore) -> TrustedKey | None:
     """The trusted 2D-Doc CA that issued ``key``'s certificate (name and signature checked)."""
     from cryptography.exceptions import InvalidSignature
 
@@ -307,11 +316,11 @@ def _anchor_of(key: TrustedKey, trust: Any) -> TrustedKey | None:
             leaf.verify_directly_issued_by(ca)
         except (InvalidSignature, ValueError, TypeError):  # a bad signature or a key type it cannot use
             continue
-        return anchor  # type: ignore[no-any-return]
+        return anchor
     return None
 
 
-def _revoked_on(leaf: Any, ca: Any, trust: Any) -> datetime | None:
+def _revoked_on(leaf: Any, ca: Any, trust: TrustStore) -> datetime | None:
     """When the CA's CRL (among the trust inputs) revoked ``leaf``; None if it did not.
 
     Only a CRL that the CA itself signed counts: a CRL is trust input, but its
@@ -319,7 +328,7 @@ def _revoked_on(leaf: Any, ca: Any, trust: Any) -> datetime | None:
     """
     from cryptography import x509
 
-    for crl in getattr(trust, "crls", ()):
+    for crl in trust.crls:
         der = getattr(crl, "der", crl)
         try:
             parsed = der if isinstance(der, x509.CertificateRevocationList) else x509.load_der_x509_crl(der)
@@ -334,5 +343,5 @@ def _revoked_on(leaf: Any, ca: Any, trust: Any) -> datetime | None:
             continue
         entry = parsed.get_revoked_certificate_by_serial_number(leaf.serial_number)
         if entry is not None:
-            return entry.revocation_date_utc  # type: ignore[no-any-return]
+            return entry.revocation_date_utc
     return None

@@ -248,7 +248,7 @@ def _date4(raw: str) -> str | None:
 
 
 def _clock(raw: str, parts: int) -> str:
-    if not re.fullmatch(r"\d{%d}" % (2 * parts), raw):
+    if not re.fullmatch(rf"\d{{{2 * parts}}}", raw):
         raise ValueError(raw)
     values = [int(raw[i : i + 2]) for i in range(0, 2 * parts, 2)]
     if values[0] > 23 or any(v > 59 for v in values[1:]):

@@ -490,7 +490,7 @@ _TYPES: tuple[tuple[str, str, str, str], ...] = (
     ("22", "Autorisation", "Carte européenne d'arme à feu", "European firearms pass"),
     ("23", "Justificatif", "Certificat de preuve de vie", "Proof of life certificate"),
     ("24", "Justificatif de ressources", "Avis de situation déclarative à l'impôt sur le revenu (V2)", "Income tax declaration statement (v2)"),
-    ("25", "Justificatif d'emploi", "Autorisation de travail – AES métier en tension", "Work permit (AES)"),
+    ("25", "Justificatif d'emploi", "Autorisation de travail - AES métier en tension", "Work permit (AES)"),
     ("26", "Autorisation", "Certificat de conformité sûreté aéroportuaire", "Airport security compliance certificate"),
     ("27", "Justificatif de ressources", "Avis de situation déclarative à l'impôt sur le revenu (V3)", "Income tax declaration statement (v3)"),
     ("28", "Justificatif de ressources", "Avis d'impôt sur le revenu (V2)", "Income tax notice (v2)"),
