@@ -266,9 +266,9 @@ def test_facts_name_type_and_fields_in_french_and_english_and_redaction_hides_pe
     )
     facts = {f.label: f for f in result.facts}
     assert facts["Type de document / Document type"].value == "Avis de taxe d'habitation / Housing tax notice"
-    holder = facts["Ligne 1 de la norme adresse postale du bénéficiaire de la prestation / Beneficiary address line 1 (name)"]
-    assert holder.value == "MME/SPECIMEN/NATACHA" and holder.personal
-    assert not facts["Pays de service des prestations / Service address country"].personal
+    holder = facts["Beneficiary address line 1 (name)"]
+    assert holder.value == "MME/SPECIMEN/NATACHA (Ligne 1 de la norme adresse postale du bénéficiaire de la prestation)"
+    assert holder.personal and not facts["Service address country"].personal
     assert facts["Données non reconnues / Unrecognised data"].value == "ZZ99"  # ZZ is no field id
     redacted = result.redacted()
     text = json.dumps(redacted.to_json())

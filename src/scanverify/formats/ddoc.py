@@ -214,12 +214,11 @@ def facts_of(doc: Ddoc) -> tuple[Fact, ...]:
     else:
         facts.append(Fact("Signé le / Signed on", _day(header.signed)))
     for field in doc.fields:
+        # The English name labels the line (short enough for the label column); the
+        # spec's French name, often a sentence long, follows the value in brackets (one
+        # line: the live view draws each fact on one).
         facts.append(
-            Fact(
-                f"{field.definition.fr} / {field.definition.en}",
-                _show(field),
-                personal=field.definition.personal,
-            )
+            Fact(field.definition.en, f"{_show(field)} ({field.definition.fr})", personal=field.definition.personal)
         )
     if doc.unparsed:
         facts.append(Fact("Données non reconnues / Unrecognised data", _printable(doc.unparsed), personal=True))
