@@ -179,7 +179,10 @@ class Pki:
         keys = [TrustStore.from_bytes(self.der(self.leaf), "TST1.der").keys[0]]
         if anchor:
             keys.append(TrustStore.from_bytes(self.der(self.ca), "ZZ01.der").keys[0])
-        return TrustStore(keys=tuple(keys), crls=crls)
+        from scanverify.x509 import CrlSource
+
+        # CRLs come in as the CRL trust source loads them (scanverify.x509).
+        return TrustStore.combine([TrustStore(keys=tuple(keys)), *(CrlSource().load(c, "zz01.crl") for c in crls)])
 
     def crl(self, *serials: int) -> bytes:
         from cryptography.hazmat.primitives.serialization import Encoding

@@ -18,10 +18,11 @@ the leaf's validity (and the CA's), and CRLs issued by the CA revoke it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from ..errors import TrustError
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from .ddoc_parse import Ddoc, DdocError, parse
@@ -30,6 +31,7 @@ from .ddoc_tsl import AntsTsl
 
 if TYPE_CHECKING:
     from ..trust import TrustStore
+    from ..x509 import Certificate
 
 __all__ = ["DDOC", "TEST_AUTHORITY", "facts_of", "record_of"]
 
@@ -75,11 +77,17 @@ class DDOC(BaseFormat):
         )
 
     # ---- trust ----------------------------------------------------------
+    def key_hints(self, key: TrustedKey) -> Iterable[Hashable]:
+        """A certificate CN=<cert id> issued by CN=<CA id> signs the 2D-Docs naming (CA id, cert id)."""
+        names = _names(key)
+        return [names] if None not in names else []
+
     def candidate_keys(self, seal: ParsedSeal, trust: TrustStore, at: datetime) -> Sequence[TrustedKey] | Finding:
         ca_id, cert_id = _hint(seal)
-        direct = [k for k in trust.signers(FORMAT) if _names(k) == (ca_id, cert_id)]
-        to_chain = [k for k in trust.certificates(FORMAT) if _names(k) == (ca_id, cert_id)]
-        chained = [k for k in to_chain if _anchor_of(k, trust) is not None]
+        # Signers are used as given (a test certificate); certificates only through a CA.
+        direct = list(trust.index(FORMAT, self.key_hints).get((ca_id, cert_id), ()))
+        to_chain = trust.index(FORMAT, self.key_hints, (Role.CERTIFICATE,)).get((ca_id, cert_id), ())
+        chained = [k for k in to_chain if _chained(k, trust, _signing_day(seal)) is not None]
         if direct or chained:
             return direct + chained
         if to_chain:
@@ -104,23 +112,27 @@ class DDOC(BaseFormat):
 
     def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
         findings: list[Finding] = []
-        signed_text = seal.record.get("signed") or seal.record.get("emitted")
-        signed = date.fromisoformat(signed_text) if signed_text else None
+        signed = _signing_day(seal)
         leaf = _certificate(key)
-        anchor = _anchor_of(key, trust) if key.role is not Role.SIGNER else None
-        chain = [(leaf, "signer certificate")]
-        if anchor is not None:
-            chain.append((_certificate(anchor), "certification authority"))
+        link = _chained(key, trust, signed) if key.role is not Role.SIGNER else None
+        dated = [(leaf, "signer certificate")]
+        if link is not None:
+            anchor, ca = link
+            dated.append((ca, "certification authority"))
             if anchor.revoked:
                 findings.append(
                     Finding(Status.REVOKED, Cause.REVOKED_KEY, f"the 2D-Doc certification authority {anchor.name} is withdrawn")
                 )
+            if leaf is not None:
+                revoked = _revocation(leaf, ca, trust, signed)
+                if revoked:
+                    findings.append(Finding(Status.REVOKED, Cause.REVOKED_KEY, revoked))
         if signed is not None:
             # Days against days: the header dates the signature to the day only.
-            for certificate, what in chain:
+            for certificate, what in dated:
                 if certificate is None:
                     continue
-                start, end = certificate.not_valid_before_utc.date(), certificate.not_valid_after_utc.date()
+                start, end = certificate.not_before.date(), certificate.not_after.date()
                 if signed < start:
                     findings.append(
                         Finding(
@@ -133,17 +145,6 @@ class DDOC(BaseFormat):
                     findings.append(
                         Finding(Status.EXPIRED, Cause.KEY_EXPIRED, f"signed on {signed}, after its {what} ended ({end})")
                     )
-        if leaf is not None and anchor is not None:
-            revoked_on = _revoked_on(leaf, _certificate(anchor), trust)
-            if revoked_on is not None:
-                findings.append(
-                    Finding(
-                        Status.REVOKED,
-                        Cause.REVOKED_KEY,
-                        f"the signer certificate {seal.kid_text} is on its authority's revocation list"
-                        f" (since {revoked_on:%Y-%m-%d})",
-                    )
-                )
         return findings
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -271,23 +272,21 @@ def _revocation_id(doc: Ddoc) -> str | None:
     return None
 
 
-# ---- certificates (thin local helpers; scanverify.x509 will serve these) ---
-def _certificate(key: TrustedKey) -> Any:
-    from cryptography import x509
+# ---- certificates (scanverify.x509) ------------------------------------------
+def _signing_day(seal: ParsedSeal) -> date | None:
+    text = seal.record.get("signed") or seal.record.get("emitted")
+    return date.fromisoformat(text) if text else None
+
+
+def _certificate(key: TrustedKey) -> Certificate | None:
+    from ..x509 import load_certificate
 
     if not key.certificates:
         return None
     try:
-        return x509.load_der_x509_certificate(key.certificates[0])
-    except ValueError:
+        return load_certificate(key.certificates[0])
+    except TrustError:
         return None
-
-
-def _common_name(name: Any) -> str | None:
-    from cryptography import x509
-
-    values = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(values[0].value) if len(values) == 1 else None
 
 
 def _names(key: TrustedKey) -> tuple[str | None, str | None]:
@@ -295,52 +294,63 @@ def _names(key: TrustedKey) -> tuple[str | None, str | None]:
     certificate = _certificate(key)
     if certificate is None:
         return None, None
-    return _common_name(certificate.issuer), _common_name(certificate.subject)
+    return _issuer_cn(certificate.der), certificate.common_name
 
 
-def _anchor_of(key: TrustedKey, trust: TrustStore) -> TrustedKey | None:
-    """The trusted 2D-Doc CA that issued ``key``'s certificate (name and signature checked)."""
-    from cryptography.exceptions import InvalidSignature
+def _issuer_cn(der: bytes) -> str | None:
+    from asn1crypto import x509 as asn1
+
+    try:
+        values = [
+            str(attribute["value"].native)
+            for rdn in asn1.Certificate.load(der)["tbs_certificate"]["issuer"].chosen
+            for attribute in rdn
+            if attribute["type"].dotted == "2.5.4.3"
+        ]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return values[0] if len(values) == 1 else None
+
+
+def _inside(moment: datetime, ca: Certificate) -> datetime:
+    return min(max(moment, ca.not_before), ca.not_after)
+
+
+def _chained(key: TrustedKey, trust: TrustStore, signed: date | None) -> tuple[TrustedKey, Certificate] | None:
+    """The trusted 2D-Doc CA that issued ``key``'s certificate, and its certificate.
+
+    :func:`scanverify.x509.chain` checks names, CA-ness and the CA's signature on
+    the leaf; it is asked at a moment inside each CA's validity, because the
+    dates are this format's rule (by day, as the header dates the signature).
+    """
+    from ..x509 import chain
 
     leaf = _certificate(key)
     if leaf is None:
         return None
-    ca_id = _common_name(leaf.issuer)
+    moment = _midnight(signed) + timedelta(hours=12) if signed else datetime.now(UTC)
     for anchor in trust.anchors(FORMAT):
         ca = _certificate(anchor)
-        if ca is None or _common_name(ca.subject) != ca_id:
+        if ca is None or ca.common_name != _issuer_cn(leaf.der):
             continue
-        try:
-            # Issuer name == CA subject and the CA's key verifies the leaf's signature.
-            leaf.verify_directly_issued_by(ca)
-        except (InvalidSignature, ValueError, TypeError):  # a bad signature or a key type it cannot use
-            continue
-        return anchor
+        if chain(leaf, [ca], (), _inside(moment, ca)).ok:
+            return anchor, ca
     return None
 
 
-def _revoked_on(leaf: Any, ca: Any, trust: TrustStore) -> datetime | None:
-    """When the CA's CRL (among the trust inputs) revoked ``leaf``; None if it did not.
+def _revocation(leaf: Certificate, ca: Certificate, trust: TrustStore, signed: date | None) -> str | None:
+    """Why the CA's CRL (among the trust inputs) revokes ``leaf``; None if none does.
 
-    Only a CRL that the CA itself signed counts: a CRL is trust input, but its
-    word on a certificate is the issuing CA's.
+    Only a CRL the CA itself signed counts (x509.chain checks that).
     """
-    from cryptography import x509
+    from ..x509 import ChainFailure, Crl, chain, load_crl
 
+    crls: list[Crl] = []
     for crl in trust.crls:
-        der = getattr(crl, "der", crl)
         try:
-            parsed = der if isinstance(der, x509.CertificateRevocationList) else x509.load_der_x509_crl(der)
-        except (ValueError, TypeError):
+            crls.append(crl if isinstance(crl, Crl) else load_crl(crl))
+        except TrustError:
             continue
-        if parsed.issuer != ca.subject:
-            continue
-        try:
-            if not parsed.is_signature_valid(ca.public_key()):
-                continue
-        except (TypeError, ValueError):
-            continue
-        entry = parsed.get_revoked_certificate_by_serial_number(leaf.serial_number)
-        if entry is not None:
-            return entry.revocation_date_utc
-    return None
+    moment = _midnight(signed) + timedelta(hours=12) if signed else datetime.now(UTC)
+    result = chain(leaf, [ca], crls, _inside(moment, ca))
+    return result.reason if result.failure is ChainFailure.REVOKED else None
