@@ -124,6 +124,8 @@ def numeric_decode(digits: bytes) -> str:
     units are translated to byte values and added as big integers, which
     cannot carry since each byte sum stays below 256.
     """
+    if not digits:
+        raise _malformed("the card holds no digits after shc:/")
     if not digits.isdigit():
         raise _malformed("the numeric part holds characters other than digits")
     if len(digits) % 2:
@@ -567,12 +569,24 @@ def _check_x5c(chain: Any, public_key: Any, iss: str | None, where: str) -> tupl
     return ders
 
 
-def _key_entry(jwk: Any, where: str, *, iss: str | None, name: str, source: str, warnings: tuple[str, ...] = ()) -> Any:
+def _key_entry(
+    jwk: Any, where: str, *, iss: str | None, name: str, source: str, notes: list[str] | None = None
+) -> Any:
+    """A TrustedKey for one JWK. ``notes`` given (the VCI snapshot): an x5c chain that fails
+    its checks is dropped and noted, and the key kept, since the directory's binding of the
+    key to its iss is what it is trusted on, and x5c is optional; otherwise the key is refused."""
     try:
         imported = import_jwk(jwk, where, required=KEY_TERMS)
     except JoseError as exc:
         raise TrustError(str(exc)) from None
-    certificates = _check_x5c(jwk["x5c"], imported.public_key, iss, where) if "x5c" in jwk else ()
+    certificates: tuple[bytes, ...] = ()
+    if "x5c" in jwk:
+        try:
+            certificates = _check_x5c(jwk["x5c"], imported.public_key, iss, where)
+        except TrustError as exc:
+            if notes is None:
+                raise
+            notes.append(f"{exc.diagnostics()} (x5c ignored, key kept)")
     return _trusted_key(
         imported.public_key,
         kid=imported.kid,
@@ -581,7 +595,6 @@ def _key_entry(jwk: Any, where: str, *, iss: str | None, name: str, source: str,
         alg="ES256",
         source=source,
         certificates=certificates,
-        warnings=warnings,
     )
 
 
@@ -684,7 +697,9 @@ def load_directory(data: bytes, source: str, *, strict: bool = True) -> Any:
         versions: dict[str, int | None] = {}
         for j, jwk in enumerate(jwks):
             try:
-                key = _key_entry(jwk, f"{where} ({iss}), key {j + 1}", iss=iss, name=name, source=label)
+                key = _key_entry(
+                    jwk, f"{where} ({iss}), key {j + 1}", iss=iss, name=name, source=label, notes=None if strict else skipped
+                )
                 versions[thumbprint(key)] = (
                     _crl_version(jwk["crlVersion"], f"{where}, key {j + 1}: crlVersion") if "crlVersion" in jwk else None
                 )
@@ -705,7 +720,7 @@ def load_directory(data: bytes, source: str, *, strict: bool = True) -> Any:
                 if strict:
                     raise
                 skipped.append(exc.diagnostics())
-    notes = (f"{label}: {len(skipped)} key(s) or CRL(s) left out: " + "; ".join(skipped),) if skipped else ()
+    notes = (f"{label}: {len(skipped)} problem(s), the keys or CRLs concerned left out: " + "; ".join(skipped),) if skipped else ()
     return _store(
         keys=tuple(keys),
         revoked_seals=frozenset(revoked),
@@ -810,6 +825,9 @@ class SHC:
 
     name: str = FORMAT
     trust_sources: tuple[Any, ...] = field(default=TRUST_SOURCES)
+    # Cores before the format seam (issue 10) match formats by text prefix and
+    # would hand this format a str: none here keeps them from choosing it.
+    prefixes: tuple[str, ...] = ()
 
     def recognise(self, data: bytes) -> bool:
         return data.startswith(PREFIX)
@@ -837,11 +855,11 @@ class SHC:
         )
 
     def candidate_keys(self, seal: Any, trust: Any, at: datetime) -> Any:
-        from ..model import Cause, Finding, Status  # type: ignore[attr-defined]
-
         named = list(trust.index(self.name, thumbprint).get(seal.key_hint, ()))
         bound = [k for k in named if k.iss is None or k.iss == seal.issuer]
         if named and not bound:
+            from ..model import Cause, Finding, Status  # type: ignore[attr-defined]
+
             # The key is real and trusted, but for another issuer: the card
             # claims an iss its key may not speak for.
             names = ", ".join(sorted({k.name or k.iss or "" for k in named}))
@@ -856,11 +874,13 @@ class SHC:
         return verify_card_signature(seal.to_be_signed, seal.signature, key)
 
     def policy(self, seal: Any, key: Any, trust: Any, at: datetime) -> Sequence[Any]:
-        from ..model import Cause, Finding, Status  # type: ignore[attr-defined]
-
         rid = seal.claims.get("rid")
         reason = revocation(str(seal.key_hint), rid, seal.not_before, trust.revoked_seals)
-        return [Finding(Status.REVOKED, Cause.REVOKED_SEAL, reason)] if reason else []
+        if reason is None:
+            return []
+        from ..model import Cause, Finding, Status  # type: ignore[attr-defined]
+
+        return [Finding(Status.REVOKED, Cause.REVOKED_SEAL, reason)]
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         return redact_record(record)
