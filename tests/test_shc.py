@@ -13,7 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shcseal import ISS, Issuer, card_payload, chunks, deflate_raw, qr
 
+from scanverify import TrustStore, Verifier
 from scanverify.errors import TrustError
+from scanverify.model import VerificationResult
 from scanverify.formats import MalformedSeal
 from scanverify.formats import shc
 from scanverify.formats import shc_directory as directory
@@ -24,49 +26,14 @@ TESTDATA = SHARED / "health-cards-dev-tools" / "testdata"
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
 
-class Trust:
-    """What the format asks of a trust store (SEAM.md), over a loaded TrustStore's keys."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self.revoked_seals = store.revoked_seals
-
-    def index(self, name: str, keyfunc: Any) -> dict[Any, list[Any]]:
-        out: dict[Any, list[Any]] = {}
-        for key in self.store.keys:
-            out.setdefault(keyfunc(key), []).append(key)
-        return out
+def verify(data: bytes, store: TrustStore, at: datetime = NOW) -> VerificationResult:
+    return Verifier(trust=store, clock=lambda: at).verify_payload(data)
 
 
-def judge(data: bytes, store: Any, at: datetime = NOW) -> str:
-    """The plug-in's own steps, in the order the verifier takes them (until the seam lands)."""
-    fmt = shc.SHC()
-    try:
-        card = shc.parse_card(data)
-    except MalformedSeal as exc:
-        return f"malformed: {exc}"
-    seal = _Seal(card)
-    keys = fmt.candidate_keys(seal, Trust(store), at)
-    if not isinstance(keys, list):
-        return f"{keys.status.value}/{keys.cause.value}"
-    if not keys:
-        return "untrusted"
-    key = next((k for k in keys if fmt.verify_signature(seal, k)), None)
-    if key is None:
-        return "forged"
-    if f"SHC:{card.kid}:{card.rid}" in store.revoked_seals or shc.revocation(card.kid, card.rid, card.nbf, store.revoked_seals):
-        return "revoked"
-    if card.nbf > at + timedelta(minutes=5):
-        return "not_yet_valid"
-    if card.exp is not None and card.exp < at:
-        return "expired"
-    return "genuine"
-
-
-class _Seal:
-    def __init__(self, card: shc.Card) -> None:
-        self.key_hint, self.issuer, self.claims, self.not_before = card.kid, card.iss, card.claims, card.nbf
-        self.to_be_signed, self.signature = card.signing_input, card.signature
+def judge(data: bytes, store: TrustStore, at: datetime = NOW) -> str:
+    result = verify(data, store, at)
+    assert result.format == "SHC"
+    return result.status.value
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +70,9 @@ def test_a_genuine_card_parses_with_its_facts(issuer: Issuer, jwks: Any) -> None
     assert facts["Holder"] == ("Jane Testperson", True)
     assert facts["Date of birth"] == ("1970-02-03", True)
     assert facts["Vaccination"][0] == "2021-05-01, Pfizer-BioNTech COVID-19 (mRNA, 30 mcg) (CVX 208), lot LOT42, by Test Clinic"
-    assert judge(data, jwks) == "genuine"
+    result = verify(data, jwks)
+    assert result.genuine, result.reason
+    assert "Testperson" not in json.dumps(result.redacted().to_json())
     redacted = json.dumps(shc.redact_record(card.record))
     assert "Testperson" not in redacted and "1970-02-03" not in redacted and "LOT42" in redacted
     assert "Testperson" in json.dumps(card.record)  # the original is untouched
@@ -272,34 +241,34 @@ def test_a_directory_binds_keys_to_their_issuer(issuer: Issuer) -> None:
     store = shc.load_directory(_directory(issuer), "dir.json")
     [key] = store.keys
     assert (key.iss, key.name) == (ISS, "Test Health")
-    assert store.expires == datetime(2026, 11, 1, tzinfo=UTC) + shc.SNAPSHOT_MAX_AGE
+    assert not key.warnings and store.expires is None
+    stale = shc.load_directory(_directory(issuer), "dir.json", now=datetime(2026, 12, 15, tzinfo=UTC))
+    assert stale.keys[0].warnings[0].startswith("the trust list is out of date (the issuer directory is of 2026-11-01")
     assert judge(issuer.card(), store) == "genuine"
     # The same key under another iss: trusted key, wrong issuer.
-    assert judge(issuer.card(card_payload(iss="https://other.test")), store) == "untrusted/wrong_state"
+    result = verify(issuer.card(card_payload(iss="https://other.test")), store)
+    assert (result.status.value, result.cause.value) == ("untrusted", "wrong_state")
+    assert verify(issuer.card(), shc.load_jwks(Issuer().jwks(), "other.json")).cause.value == "unknown_key"
 
 
 def test_crls_revoke_by_rid_with_the_time_bound_form(issuer: Issuer) -> None:
     nbf = 1_700_000_000
     rids = ["plainrid", f"timedrid.{nbf + 10}", f"pastrid.{nbf - 10}"]
     crl = {"kid": issuer.kid, "method": "rid", "ctr": 2, "rids": rids}
-    store = shc.load_directory(_directory(issuer, crls=[crl]), "dir.json", strict=True) if False else None
-    jwk_store = shc.load_jwks(issuer.jwks(crlVersion=2), "j.json")
-    crl_store = shc.load_crl(json.dumps(crl).encode(), "crl.json")
-    revoked = jwk_store.revoked_seals | crl_store.revoked_seals
-
-    class Both:
-        keys, revoked_seals = jwk_store.keys, revoked
+    both = shc.load_jwks(issuer.jwks(crlVersion=2), "j.json") + shc.load_crl(json.dumps(crl).encode(), "crl.json")
+    in_directory = shc.load_directory(_directory(issuer, crls=[crl]), "dir.json")
 
     def with_rid(rid: str) -> str:
         payload = card_payload(nbf=nbf)
         payload["vc"]["rid"] = rid
-        return judge(issuer.card(payload), Both)
+        answer = judge(issuer.card(payload), both)
+        assert judge(issuer.card(payload), in_directory) == answer
+        return answer
 
     assert with_rid("plainrid") == "revoked"
     assert with_rid("timedrid") == "revoked"  # issued before the time given
     assert with_rid("pastrid") == "genuine"  # issued after it: a new card, not revoked
     assert with_rid("otherrid") == "genuine"
-    assert store is None
 
 
 @pytest.mark.parametrize(

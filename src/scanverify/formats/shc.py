@@ -22,14 +22,18 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import product
 from typing import Any
 
 from .._codec import CodecError, inflate_raw
+from ..algorithms import Algorithm
 from ..errors import TrustError
+from ..model import Cause, Fact, Finding, Status
+from . import BaseFormat, MalformedSeal, ParsedSeal
+from . import Chunk as FormatChunk
 from ._jws import JoseError, b64url_decode, import_jwk, split_compact
 
 __all__ = [
@@ -104,12 +108,9 @@ CVX_NAMES = {
 CVX_SYSTEM = "http://hl7.org/fhir/sid/cvx"
 
 
-def _malformed(reason: str, kid: Any = None) -> Exception:
-    from . import MalformedSeal
-
-    error = MalformedSeal(reason)
-    error.kid = kid
-    return error
+def _malformed(reason: str, kid: str | None = None) -> MalformedSeal:
+    # The kid (text) is shown in the reason's context by the caller; MalformedSeal.kid is for byte kids.
+    return MalformedSeal(reason)
 
 
 # ---------------------------------------------------------------- numeric mode
@@ -293,7 +294,7 @@ class Card:
     types: tuple[str, ...]
     claims: Mapping[str, Any]
     record: Mapping[str, Any]
-    facts: tuple[Any, ...]
+    facts: tuple[Fact, ...]
 
 
 def parse_card(data: bytes) -> Card:
@@ -413,9 +414,7 @@ def _card(payload: dict[str, Any], kid: str, signing_input: bytes, signature: by
 
 
 # ---------------------------------------------------------------- facts for the clerk
-def _facts(resources: list[dict[str, Any]], kind: str | None, iss: str) -> tuple[Any, ...]:
-    from ..model import Fact
-
+def _facts(resources: list[dict[str, Any]], kind: str | None, iss: str) -> tuple[Fact, ...]:
     facts = [Fact("Card type", "SMART Health Card" + (f" — {kind}" if kind else "")), Fact("Issuer", iss)]
     for patient in (r for r in resources if r.get("resourceType") == "Patient"):
         facts.append(Fact("Holder", _name(patient.get("name")), personal=True))
@@ -515,23 +514,17 @@ def thumbprint(key: Any) -> str:
     return _thumbprint_cached(key.spki)
 
 
+def _hints(key: Any) -> tuple[str, ...]:
+    """How cards name a key: its RFC 7638 thumbprint (the JWS header's kid)."""
+    return (thumbprint(key),)
+
+
 def _trusted_key(public_key: Any, **terms: Any) -> Any:
-    """A TrustedKey with the terms this scanverify's TrustedKey has (the seam adds role, formats, warnings)."""
-    from ..model import TrustedKey
+    from ..model import Role
     from ..trust import key_from_public
 
-    known = {f.name for f in fields(TrustedKey)}
-    kid = terms.pop("kid")
-    key = key_from_public(public_key, **{k: v for k, v in terms.items() if k in known and k != "certificates"})
-    extra = {"certificates": terms.get("certificates", ())}
-    if "formats" in known:
-        extra["formats"] = frozenset({FORMAT})
-    if "role" in known:
-        from ..model import Role  # type: ignore[attr-defined]
-
-        extra["role"] = Role.SIGNER
-    # The card's kid names the key too, so the core's kid look-up finds it.
-    return replace(key, kids=key.kids | {kid.encode("ascii")}, **extra)
+    # Scoped to SMART Health Cards: a JWKS key never verifies a CS1 or HC1 seal by accident.
+    return key_from_public(public_key, role=Role.SIGNER, formats=frozenset({FORMAT}), **terms)
 
 
 def _check_x5c(chain: Any, public_key: Any, iss: str | None, where: str) -> tuple[bytes, ...]:
@@ -570,7 +563,14 @@ def _check_x5c(chain: Any, public_key: Any, iss: str | None, where: str) -> tupl
 
 
 def _key_entry(
-    jwk: Any, where: str, *, iss: str | None, name: str, source: str, notes: list[str] | None = None
+    jwk: Any,
+    where: str,
+    *,
+    iss: str | None,
+    name: str,
+    source: str,
+    notes: list[str] | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> Any:
     """A TrustedKey for one JWK. ``notes`` given (the VCI snapshot): an x5c chain that fails
     its checks is dropped and noted, and the key kept, since the directory's binding of the
@@ -589,12 +589,12 @@ def _key_entry(
             notes.append(f"{exc.diagnostics()} (x5c ignored, key kept)")
     return _trusted_key(
         imported.public_key,
-        kid=imported.kid,
         iss=iss,
         name=name,
         alg="ES256",
         source=source,
         certificates=certificates,
+        warnings=warnings,
     )
 
 
@@ -668,14 +668,19 @@ def load_crl(data: bytes, source: str) -> Any:
     return _store(revoked_seals=crl_entries(_document(data, source), source), sources=(source,))
 
 
-def load_directory(data: bytes, source: str, *, strict: bool = True) -> Any:
+def load_directory(data: bytes, source: str, *, strict: bool = True, now: datetime | None = None) -> Any:
     """A VCI issuer directory snapshot: each key bound to its issuer's iss and named.
 
     ``strict``: a key or CRL that breaks a rule refuses the whole file (a
     file the user hands in); otherwise (the VCI's signed snapshot) that key or
     CRL is left out and counted, so one issuer's mistake does not take 650
     others offline. Which ones were left out is in the store's sources line.
+
+    Its ``time`` ages it like a trust list: past :data:`SNAPSHOT_MAX_AGE` at
+    ``now``, every verdict resting on one of its keys says the trust list is
+    out of date (a key warning, so verdicts of other formats are not touched).
     """
+    from ..model import STALE_TRUST
     from ..trust import parse_time
 
     document = _document(data, source)
@@ -683,6 +688,12 @@ def load_directory(data: bytes, source: str, *, strict: bool = True) -> Any:
         raise TrustError(f"{source}: an issuer directory is an object with an 'issuerInfo' list")
     time = parse_time(document.get("time"), f"{source}: time")
     label = f"{source} (issuer directory of {time:%Y-%m-%d})"
+    stale: tuple[str, ...] = ()
+    if now is not None and now > time + SNAPSHOT_MAX_AGE:
+        stale = (
+            f"{STALE_TRUST} (the issuer directory is of {time:%Y-%m-%d}, more than "
+            f"{SNAPSHOT_MAX_AGE.days} days old); update it: scanverify trust update vci_snapshot.json",
+        )
     keys, revoked, skipped = [], set(), []
     for i, info in enumerate(document["issuerInfo"]):
         where = f"{source}, issuer {i + 1}"
@@ -698,7 +709,13 @@ def load_directory(data: bytes, source: str, *, strict: bool = True) -> Any:
         for j, jwk in enumerate(jwks):
             try:
                 key = _key_entry(
-                    jwk, f"{where} ({iss}), key {j + 1}", iss=iss, name=name, source=label, notes=None if strict else skipped
+                    jwk,
+                    f"{where} ({iss}), key {j + 1}",
+                    iss=iss,
+                    name=name,
+                    source=label,
+                    notes=None if strict else skipped,
+                    warnings=stale,
                 )
                 versions[thumbprint(key)] = (
                     _crl_version(jwk["crlVersion"], f"{where}, key {j + 1}: crlVersion") if "crlVersion" in jwk else None
@@ -726,7 +743,6 @@ def load_directory(data: bytes, source: str, *, strict: bool = True) -> Any:
         revoked_seals=frozenset(revoked),
         sources=(label, *notes),
         versions={label: int(time.timestamp())},
-        expires=time + SNAPSHOT_MAX_AGE,
     )
 
 
@@ -765,7 +781,7 @@ class DirectorySource:
         return _object_with(data, "issuerInfo") is not None
 
     def load(self, data: bytes, source: str) -> Any:
-        return load_directory(data, source)
+        return load_directory(data, source, now=datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -819,33 +835,28 @@ def _fmt(seconds: float) -> str:
 
 
 # ---------------------------------------------------------------- the plug-in
-@dataclass(frozen=True)
-class SHC:
-    """SMART Health Cards, ``shc:/``."""
+class SHC(BaseFormat):
+    """SMART Health Cards, ``shc:/``. Keys are found by the card's kid (their RFC 7638
+    thumbprint); the verifier holds a key bound to another iss against the card."""
 
-    name: str = FORMAT
-    trust_sources: tuple[Any, ...] = field(default=TRUST_SOURCES)
-    # Cores before the format seam (issue 10) match formats by text prefix and
-    # would hand this format a str: none here keeps them from choosing it.
-    prefixes: tuple[str, ...] = ()
+    name = FORMAT
+    trust_sources: tuple[Any, ...] = TRUST_SOURCES
 
     def recognise(self, data: bytes) -> bool:
         return data.startswith(PREFIX)
 
-    def parse(self, data: bytes) -> Any:
-        from . import ParsedSeal
-
+    def parse(self, data: bytes) -> ParsedSeal:
         card = parse_card(data)
-        return ParsedSeal(  # type: ignore[call-arg]
+        return ParsedSeal(
             format=self.name,
             to_be_signed=card.signing_input,
             signature=card.signature,
             key_hint=card.kid,
             kid_text=card.kid,
-            # SMART Health Cards have no iat: nbf is when the card was issued.
-            issued_at=card.nbf,
-            expires_at=card.exp,
+            # A card has no signing time (no iat): nbf is its own start of validity.
+            issued_at=None,
             not_before=card.nbf,
+            expires_at=card.exp,
             issuer=card.iss,
             revocation_id=f"{REVOKED_PREFIX}{card.kid}:{card.rid}" if card.rid else None,
             algorithm=_es256(),
@@ -854,52 +865,35 @@ class SHC:
             facts=card.facts,
         )
 
-    def candidate_keys(self, seal: Any, trust: Any, at: datetime) -> Any:
-        named = list(trust.index(self.name, thumbprint).get(seal.key_hint, ()))
-        bound = [k for k in named if k.iss is None or k.iss == seal.issuer]
-        if named and not bound:
-            from ..model import Cause, Finding, Status  # type: ignore[attr-defined]
+    def key_hints(self, key: Any) -> tuple[str, ...]:
+        return _hints(key)
 
-            # The key is real and trusted, but for another issuer: the card
-            # claims an iss its key may not speak for.
-            names = ", ".join(sorted({k.name or k.iss or "" for k in named}))
-            return Finding(
-                Status.UNTRUSTED,
-                Cause.WRONG_STATE,
-                f"the key {seal.key_hint} belongs to {names}, but the card claims to be issued by {seal.issuer}",
-            )
-        return bound
-
-    def verify_signature(self, seal: Any, key: Any) -> bool:
-        return verify_card_signature(seal.to_be_signed, seal.signature, key)
-
-    def policy(self, seal: Any, key: Any, trust: Any, at: datetime) -> Sequence[Any]:
-        rid = seal.claims.get("rid")
-        reason = revocation(str(seal.key_hint), rid, seal.not_before, trust.revoked_seals)
-        if reason is None:
-            return []
-        from ..model import Cause, Finding, Status  # type: ignore[attr-defined]
-
-        return [Finding(Status.REVOKED, Cause.REVOKED_SEAL, reason)]
+    def policy(self, seal: ParsedSeal, key: Any, trust: Any, at: datetime) -> Sequence[Finding]:
+        # The bare rid is matched by the verifier (revocation_id); the
+        # time-bound "rid.seconds" form needs the card's nbf, so it is here.
+        assert seal.not_before is not None
+        reason = revocation(str(seal.key_hint), seal.claims.get("rid"), seal.not_before, trust.revoked_seals)
+        return [Finding(Status.REVOKED, Cause.REVOKED_SEAL, reason)] if reason else []
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         return redact_record(record)
 
-    def chunk(self, data: bytes) -> Chunk | None:
-        return chunk_of(data)
+    def chunk(self, data: bytes) -> FormatChunk | None:
+        found = chunk_of(data)
+        return FormatChunk(found.group, found.index, found.total) if found is not None else None
 
     def join(self, parts: Sequence[bytes]) -> bytes:
         return join_chunks(parts)
 
 
-def _es256() -> Any:
+def _es256() -> Algorithm:
     from ..algorithms import ALGORITHMS
 
     return ALGORITHMS["ES256"]
 
 
 def verify_card_signature(signing_input: bytes, signature: bytes, key: Any) -> bool:
-    """ES256 over the JWS signing input with raw r||s (range-checked in algorithms.py)."""
+    """ES256 over the JWS signing input with raw r||s only (range-checked in algorithms.py)."""
     if key.alg is not None and key.alg != "ES256":
         return False
     return _es256().verify(key.public_key, signing_input, signature)

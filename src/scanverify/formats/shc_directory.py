@@ -86,7 +86,7 @@ def open_snapshot(data: bytes, signature: bytes, source: str, *, at: datetime | 
     from .shc import load_directory
 
     verify_snapshot_signature(data, signature, at=at)
-    store = load_directory(data, source, strict=False)
+    store = load_directory(data, source, strict=False, now=at or datetime.now(UTC))
     [seconds] = store.versions.values()
     return Snapshot(datetime.fromtimestamp(seconds, UTC), store, source)
 
