@@ -19,6 +19,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if module is not None and sum(module.TALLY.values()):
         terminalreporter.write_sep("-", "EU DCC conformance: flag, cases, agreed")
         terminalreporter.write_line(module.conformance_table())
+    shc = sys.modules.get("test_shc_conformance")
+    if shc is not None and sum(shc.TALLY.values()):
+        terminalreporter.write_sep("-", "SMART Health Cards conformance: validator cases and scanverify's answers")
+        terminalreporter.write_line(shc.conformance_table())
 
 
 @pytest.fixture(autouse=True, scope="session")
