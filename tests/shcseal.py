@@ -49,7 +49,9 @@ class Issuer:
     def jwks(self, **extra: Any) -> bytes:
         return json.dumps({"keys": [self.jwk(**extra)]}).encode()
 
-    def jws(self, payload: dict[str, Any] | bytes, header: dict[str, Any] | None = None, *, deflate: bool = True) -> str:
+    def jws(
+        self, payload: dict[str, Any] | bytes, header: dict[str, Any] | None = None, *, deflate: bool = True
+    ) -> str:
         body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
         head = {"zip": "DEF", "alg": "ES256", "kid": self.kid} if header is None else header
         signing_input = (

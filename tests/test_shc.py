@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,10 @@ from shcseal import ISS, Issuer, card_payload, chunks, deflate_raw, qr
 
 from scanverify import TrustStore, Verifier
 from scanverify.errors import TrustError
-from scanverify.model import VerificationResult
-from scanverify.formats import MalformedSeal
-from scanverify.formats import shc
+from scanverify.formats import MalformedSeal, shc
 from scanverify.formats import shc_directory as directory
 from scanverify.formats._jws import b64url_encode
+from scanverify.model import VerificationResult
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "smart-health-cards"
 TESTDATA = SHARED / "health-cards-dev-tools" / "testdata"
@@ -69,7 +68,10 @@ def test_a_genuine_card_parses_with_its_facts(issuer: Issuer, jwks: Any) -> None
     facts = {f.label: (f.value, f.personal) for f in card.facts}
     assert facts["Holder"] == ("Jane Testperson", True)
     assert facts["Date of birth"] == ("1970-02-03", True)
-    assert facts["Vaccination"][0] == "2021-05-01, Pfizer-BioNTech COVID-19 (mRNA, 30 mcg) (CVX 208), lot LOT42, by Test Clinic"
+    assert (
+        facts["Vaccination"][0]
+        == "2021-05-01, Pfizer-BioNTech COVID-19 (mRNA, 30 mcg) (CVX 208), lot LOT42, by Test Clinic"
+    )
     result = verify(data, jwks)
     assert result.genuine, result.reason
     assert "Testperson" not in json.dumps(result.redacted().to_json())
@@ -298,7 +300,10 @@ def test_x5c_must_hold_the_jwk_and_name_the_issuer() -> None:
     examples = SHARED / "health-cards-gh-pages" / "examples" / "issuer" / ".well-known" / "jwks.json"
     keys = json.loads(examples.read_text())["keys"]
     with_chain = next(k for k in keys if "x5c" in k)
-    entry = {"issuer": {"iss": "https://spec.smarthealth.cards/examples/issuer", "name": "Example"}, "keys": [with_chain]}
+    entry = {
+        "issuer": {"iss": "https://spec.smarthealth.cards/examples/issuer", "name": "Example"},
+        "keys": [with_chain],
+    }
     doc = {"time": "2026-11-01T00:00:00Z", "issuerInfo": [entry]}
     [key] = shc.load_directory(json.dumps(doc).encode(), "d.json").keys
     assert len(key.certificates) == 3
@@ -306,10 +311,10 @@ def test_x5c_must_hold_the_jwk_and_name_the_issuer() -> None:
     with pytest.raises(TrustError, match="subjectAltName"):
         shc.load_directory(json.dumps(doc).encode(), "d.json")
     mismatch = json.loads((TESTDATA / "cert_mismatch.public.json").read_text())
-    with pytest.raises(TrustError, match="another key|x5c|thumbprint"):
+    with pytest.raises(TrustError, match=r"another key|x5c|thumbprint"):
         shc.load_jwks(json.dumps(mismatch).encode(), "cert_mismatch.public.json")
     broken = json.loads((TESTDATA / "invalid_chain.public.json").read_text())
-    with pytest.raises(TrustError, match="chain|x5c"):
+    with pytest.raises(TrustError, match=r"chain|x5c"):
         shc.load_jwks(json.dumps(broken).encode(), "invalid_chain.public.json")
 
 
@@ -326,7 +331,10 @@ def test_a_changed_snapshot_or_signature_is_refused() -> None:
     from importlib import resources
 
     folder = resources.files("scanverify").joinpath("data")
-    data, signature = folder.joinpath("vci_snapshot.json").read_bytes(), folder.joinpath("vci_snapshot.sig").read_bytes()
+    data, signature = (
+        folder.joinpath("vci_snapshot.json").read_bytes(),
+        folder.joinpath("vci_snapshot.sig").read_bytes(),
+    )
     directory.verify_snapshot_signature(data, signature)
     with pytest.raises(directory.RefusedSnapshot, match="does not verify"):
         directory.verify_snapshot_signature(data.replace(b"State of California", b"State of Kalifornia"), signature)
@@ -355,7 +363,9 @@ def vci_key(monkeypatch: pytest.MonkeyPatch) -> Any:
         .sign(private, hashes.SHA512())
     )
     monkeypatch.setattr(directory, "_pinned_certificate", lambda: certificate)
-    monkeypatch.setattr(directory, "built_in_snapshot", lambda: directory.Snapshot(datetime(2026, 8, 22, tzinfo=UTC), None, "built-in"))
+    monkeypatch.setattr(
+        directory, "built_in_snapshot", lambda: directory.Snapshot(datetime(2026, 8, 22, tzinfo=UTC), None, "built-in")
+    )
     return private
 
 

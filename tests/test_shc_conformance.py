@@ -63,14 +63,27 @@ CHUNKS = "chunking is deprecated (an error to the validator); the issue asks the
 #: Our answer per case (by card.test.ts line), and why when it is not the validator's plain meaning.
 #: Absent: the validator expects no error, and scanverify says genuine.
 OURS: dict[int, tuple[str, str]] = {
-    136: (G, SCOPE), 141: (G, SCOPE), 146: (G, SCOPE),
+    136: (G, SCOPE),
+    141: (G, SCOPE),
+    146: (G, SCOPE),
     151: (G, "JWS_TOO_LONG is a warning for a JWS too long for one QR code; the card itself verifies"),
     156: (G, "JWS_TOO_LONG is a warning; the card verifies"),
-    161: (G, CHUNKS), 165: (G, CHUNKS), 178: (G, CHUNKS), 181: (G, CHUNKS), 184: (G, CHUNKS), 187: (G, CHUNKS),
+    161: (G, CHUNKS),
+    165: (G, CHUNKS),
+    178: (G, CHUNKS),
+    181: (G, CHUNKS),
+    184: (G, CHUNKS),
+    187: (G, CHUNKS),
     142: (E, "example 03 expired on 2024-06-21; the validator checked it before then"),
     147: (E, "example 03 expired on 2024-06-21; the validator checked it before then"),
-    **{line: (R, "example 03's rid is on the example issuer's CRL (time-bound form), which the validator does not load"
-              " in these cases; revoked ranks before its expiry") for line in (152, 157, 169, 190)},
+    **{
+        line: (
+            R,
+            "example 03's rid is on the example issuer's CRL (time-bound form), which the validator does not load"
+            " in these cases; revoked ranks before its expiry",
+        )
+        for line in (152, 157, 169, 190)
+    },
     198: (G, "the test directory lists the example issuer, which the JWKS here trusts"),
     199: (G, "the test directory lists the example issuer, which the JWKS here trusts"),
     **{line: ("not_a_seal", "SMART Health Links are not signed cards: shown, not judged") for line in SHL_FILES},
@@ -92,7 +105,9 @@ OURS: dict[int, tuple[str, str]] = {
     254: (G, "the QR version (a warning there) does not change what the seal says"),
     258: (M, ""),
     262: (M, "no DEFLATE: the header lacks zip and the payload is not compressed"),
-    266: (M, ""), 270: (M, ""), 274: (M, ""),
+    266: (M, ""),
+    270: (M, ""),
+    274: (M, ""),
     278: (U, "a kid no trusted key has: untrusted (the validator: the signature cannot be verified)"),
     282: (M, "a BOM before the JWS payload's JSON: not valid JSON, refused"),
     286: ("trust refused", "the CRL is refused when loaded"),
@@ -114,25 +129,38 @@ OURS: dict[int, tuple[str, str]] = {
     338: (M, "chunk 1 of 3 twice and chunk 2 missing"),
     342: (M, "chunk 3 of 2 out of range; the 2-of-3 chunk alone cannot be assembled"),
     346: (G, CHUNKS + "; the chunks are over-size (an error there) but their content is the card"),
-    351: (M, ""), 355: (M, ""),
+    351: (M, ""),
+    355: (M, ""),
     359: (G, "QR segment and version checks are the validator's; the text decoded is the card"),
     363: (M, ""),  # a byte segment "extra" after the digits: not numeric, as the validator says
     367: (G, "QR segment and version checks are the validator's; the text decoded is the card"),
     371: ("no_code", "a corrupted QR code cannot be decoded"),
     375: (M, "a double-stringified JWS payload is a JSON string, not an object"),
-    379: (G, SCOPE), 381: (G, SCOPE), 391: (G, SCOPE), 393: (G, SCOPE), 395: (G, SCOPE),
+    379: (G, SCOPE),
+    381: (G, SCOPE),
+    391: (G, SCOPE),
+    393: (G, SCOPE),
+    395: (G, SCOPE),
     383: (M, "a DER signature is refused before any check (never verifies)"),
     385: (M, "a DER signature is refused before any check (never verifies)"),
     387: (M, "a DER signature is refused before any check (never verifies)"),
     389: (M, "a DER signature is refused before any check (never verifies)"),
-    397: ("malformed+genuine", "one card per JWS: the first has no JWS header alg (the validator's errors), the second is genuine"),
-    402: (G, SCOPE), 405: (G, SCOPE), 408: (G, SCOPE),
+    397: (
+        "malformed+genuine",
+        "one card per JWS: the first has no JWS header alg (the validator's errors), the second is genuine",
+    ),
+    402: (G, SCOPE),
+    405: (G, SCOPE),
+    408: (G, SCOPE),
     410: (M, "vc.type must name https://smarthealth.cards#health-card"),
     412: (U, "the VCI directory does not list the example issuer"),
     414: (G, "an unneeded VC type is a warning there"),
     416: (G, "unknown VC types are a warning there"),
-    418: (G, "a JWKS given as trust is trusted for any iss (issue 11); bound to an issuer in a directory, the"
-          " same card is untrusted/wrong_state (test_shc.py::test_a_directory_binds_keys_to_their_issuer)"),
+    418: (
+        G,
+        "a JWKS given as trust is trusted for any iss (issue 11); bound to an issuer in a directory, the"
+        " same card is untrusted/wrong_state (test_shc.py::test_a_directory_binds_keys_to_their_issuer)",
+    ),
     420: (G, SCOPE),
 }
 
@@ -258,7 +286,10 @@ def run(case: dict[str, Any], issuer: Issuer) -> str:
                         pass
                 results = verifier.verify_codes(codes, source=case["name"])
             else:
-                numeric = [EXAMPLES / re.sub(r"-g-qr-code-(\d+)\.\w+$", r"-f-qr-code-numeric-value-\1.txt", f.name) for f in files]
+                numeric = [
+                    EXAMPLES / re.sub(r"-g-qr-code-(\d+)\.\w+$", r"-f-qr-code-numeric-value-\1.txt", f.name)
+                    for f in files
+                ]
                 results = verifier.verify_image(_rendered(numeric))
         else:  # the SMART Health Links texts and payloads
             results = [verifier.verify_payload(f.read_bytes().strip()) for f in files]
@@ -279,7 +310,9 @@ def test_validator_case(case: dict[str, Any], issuer: Issuer) -> None:
     answer = run(case, issuer)
     TALLY["cases"] += 1
     TALLY["agreed" if not why else "known"] += 1
-    ROWS.append(f"{case['line']:>4} {case['name'][7:60]:<54} {expected[:44]:<44} -> {answer}" + (f"  [{why}]" if why else ""))
+    ROWS.append(
+        f"{case['line']:>4} {case['name'][7:60]:<54} {expected[:44]:<44} -> {answer}" + (f"  [{why}]" if why else "")
+    )
     # A multi-result answer (a file of several cards) is judged on each result.
     assert answer == wanted or set(answer.split("+")) == {wanted}, (
         f"{case['name']}: expected {wanted} ({why or expected}), got {answer}"
@@ -294,7 +327,9 @@ def test_spec_examples(number: str) -> None:
     jws = (EXAMPLES / f"example-{number}-d-jws.txt").read_text().strip()
     numeric = sorted(EXAMPLES.glob(f"example-{number}-f-qr-code-numeric-value-*.txt"))
     [from_numeric] = verifier.verify_codes(_codes([p.read_bytes().strip() for p in numeric]), source=number)
-    [from_file] = [verifier.verify_payload(qr(j)) for j in _jws_list("healthcard", next(EXAMPLES.glob(f"example-{number}-e-*")))]
+    [from_file] = [
+        verifier.verify_payload(qr(j)) for j in _jws_list("healthcard", next(EXAMPLES.glob(f"example-{number}-e-*")))
+    ]
     [from_image] = verifier.verify_image(_rendered(numeric))
     for result in (verifier.verify_payload(qr(jws)), from_numeric, from_file, from_image):
         assert result.status.value == wanted, result.reason

@@ -29,6 +29,7 @@ from ..errors import ScanverifyError
 __all__ = ["CompactJws", "JoseError", "JwkKey", "b64url_decode", "b64url_encode", "import_jwk", "split_compact"]
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_TO_STANDARD = str.maketrans("-_", "+/")
 #: A P-256 coordinate is 32 bytes: 43 base64url characters without padding.
 _P256_COORD_CHARS = 43
 #: JWK members that hold private key material; a trust file must never carry them.
@@ -44,7 +45,8 @@ def b64url_decode(text: str, what: str) -> bytes:
     if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise JoseError(f"{what} is not base64url")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        # The alphabet was checked above, so the translated text is plain base64.
+        return binascii.a2b_base64((text + "=" * (-len(text) % 4)).translate(_TO_STANDARD))
     except (binascii.Error, ValueError):
         raise JoseError(f"{what} is not base64url") from None
 
@@ -58,6 +60,7 @@ class CompactJws:
     """The three parts of a compact JWS, decoded; ``signing_input`` is what the signature covers."""
 
     header_b64: str
+    header: bytes
     payload: bytes
     signature: bytes
     signing_input: bytes
@@ -69,11 +72,11 @@ def split_compact(text: str) -> CompactJws:
     if len(parts) != 3:
         raise JoseError(f"a compact JWS has 3 parts separated by '.', this one has {len(parts)}")
     header_b64, payload_b64, signature_b64 = parts
+    header = b64url_decode(header_b64, "the JWS header")
     payload = b64url_decode(payload_b64, "the JWS payload")
     signature = b64url_decode(signature_b64, "the JWS signature")
-    b64url_decode(header_b64, "the JWS header")
     # The signing input is the text as it came, never re-encoded (RFC 7515 section 5.2).
-    return CompactJws(header_b64, payload, signature, f"{header_b64}.{payload_b64}".encode("ascii"))
+    return CompactJws(header_b64, header, payload, signature, f"{header_b64}.{payload_b64}".encode("ascii"))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Any
 from ..errors import TrustError
 
 __all__ = [
-    "RefusedSnapshot",
     "SNAPSHOT_NAME",
+    "RefusedSnapshot",
     "Snapshot",
     "active_snapshot",
     "built_in_snapshot",
