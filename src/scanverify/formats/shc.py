@@ -727,7 +727,7 @@ def load_directory(data: bytes, source: str, *, strict: bool = True, now: dateti
         iss = issuer.get("iss") if isinstance(issuer, dict) else None
         if not isinstance(issuer, dict) or not isinstance(iss, str) or not iss.startswith("https://"):
             raise TrustError(f"{where}: issuer.iss must be an https URL")
-        name = issuer.get("name") if isinstance(issuer.get("name"), str) else iss
+        name: str = issuer["name"] if isinstance(issuer.get("name"), str) else iss
         jwks = info.get("keys", [])
         if not isinstance(jwks, list):
             raise TrustError(f"{where}: keys must be a list")
