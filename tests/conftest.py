@@ -17,6 +17,7 @@ CONFORMANCE_SUITES = {
     "test_eudcc_conformance": "EU DCC conformance: flag, cases, agreed",
     "test_vds_conformance": "ICAO VDS conformance: statements, cases, agreed",
     "test_ddoc_conformance": "2D-Doc conformance (ANTS examples checked the day after signing, with FR00)",
+    "test_shc_conformance": "SMART Health Cards conformance: validator cases and scanverify's answers",
 }
 
 

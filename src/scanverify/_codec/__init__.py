@@ -1,4 +1,4 @@
-"""Byte-level codecs shared by the seal formats: Base45, bounded zlib, strict CBOR.
+"""Byte-level codecs shared by the seal formats: Base45, bounded zlib and DEFLATE, strict CBOR.
 
 Each decoder raises :class:`CodecError` with a one-line reason on input that
 breaks its rules; formats turn that into a ``malformed`` verdict.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .base45 import b45decode, b45encode
 from .cbor import CBORTag, CodecError, cbor_decode
-from .compression import MAX_INFLATED_BYTES, inflate_if_zlib, looks_like_zlib
+from .compression import MAX_INFLATED_BYTES, inflate_if_zlib, inflate_raw, looks_like_zlib
 
 __all__ = [
     "MAX_INFLATED_BYTES",
@@ -18,5 +18,6 @@ __all__ = [
     "b45encode",
     "cbor_decode",
     "inflate_if_zlib",
+    "inflate_raw",
     "looks_like_zlib",
 ]

@@ -1,4 +1,4 @@
-"""zlib, recognised by its header and inflated with a hard output bound."""
+"""zlib and raw DEFLATE, inflated with a hard output bound."""
 
 from __future__ import annotations
 
@@ -23,15 +23,23 @@ def inflate_if_zlib(data: bytes, limit: int = MAX_INFLATED_BYTES) -> tuple[bytes
     """
     if not looks_like_zlib(data):
         return data, False
-    inflater = zlib.decompressobj()
+    return _inflate(zlib.decompressobj(), data, limit, "zlib"), True
+
+
+def inflate_raw(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """Inflate raw DEFLATE (RFC 1951, no zlib header: JWS "zip":"DEF"), bounded like zlib."""
+    return _inflate(zlib.decompressobj(-zlib.MAX_WBITS), data, limit, "DEFLATE")
+
+
+def _inflate(inflater: zlib._Decompress, data: bytes, limit: int, what: str) -> bytes:
     try:
         out = inflater.decompress(data, limit + 1)
     except zlib.error as exc:
-        raise CodecError(f"zlib data is corrupt ({exc})") from None
+        raise CodecError(f"{what} data is corrupt ({exc})") from None
     if len(out) > limit:
-        raise CodecError(f"zlib data inflates past {limit // 1024} KiB (a decompression bomb)")
+        raise CodecError(f"{what} data inflates past {limit // 1024} KiB (a decompression bomb)")
     if not inflater.eof:
-        raise CodecError("zlib data is truncated")
+        raise CodecError(f"{what} data is truncated")
     if inflater.unused_data:
-        raise CodecError("bytes follow the end of the zlib stream")
-    return out, True
+        raise CodecError(f"bytes follow the end of the {what} stream")
+    return out
