@@ -726,13 +726,14 @@ def _signer_key(bsc: Certificate, csca: Certificate, anchor: TrustedKey, warning
 
     from ..model import Role
 
-    names = bsc.parsed.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    names = [n.value for n in bsc.parsed.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    cn = names[0] if names and isinstance(names[0], str) else bsc.subject
     return replace(
         anchor,
         public_key=bsc.public_key,
         spki=_spki(bsc),
         kids=frozenset({bsc.fingerprint}),
-        name=f"{names[0].value if names else bsc.subject} (CSCA: {anchor.name or csca.subject})",
+        name=f"{cn} (CSCA: {anchor.name or csca.subject})",
         iss=bsc.country,
         alg=None,
         not_before=bsc.parsed.not_valid_before_utc,

@@ -1,0 +1,368 @@
+"""VDS-NC, piece by piece: strict parsing, the canonical form, signatures, the certificate rules.
+
+Seals are made here with throw-away keys and a throw-away CSCA; the signed
+bytes are built with sorted-key json.dumps (what RFC 8785 gives for text and
+integers), independently of the rfc8785 package the format uses.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanverify.countries import alpha2
+from scanverify.formats import MalformedSeal
+from scanverify.formats.vdsnc import (
+    MAX_SEAL_BYTES,
+    VDSNC_EKU,
+    Certificate,
+    check_chain,
+    check_crls,
+    check_validity,
+    claims_vdsnc,
+    facts_of,
+    load_certificate,
+    parse_vdsnc,
+    redact_record,
+    verify_vdsnc_signature,
+)
+from scanverify.model import Status
+
+START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+CURVES = {"ES256": (ec.SECP256R1(), hashes.SHA256(), 32), "ES384": (ec.SECP384R1(), hashes.SHA384(), 48)}
+
+
+# ---- a throw-away PKI -------------------------------------------------------------
+
+
+@dataclass
+class Party:
+    key: Any
+    der: bytes
+
+    @property
+    def cert(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.der)
+
+
+def _name(country: str, cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, country), x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def make_csca(country: str = "AU", cn: str = "Test CSCA") -> Party:
+    key = ec.generate_private_key(ec.SECP384R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(country, cn))
+        .issuer_name(_name(country, cn))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(START)
+        .not_valid_after(START + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA384())
+    )
+    return Party(key, cert.public_bytes(serialization.Encoding.DER))
+
+
+def make_bsc(
+    csca: Party,
+    country: str = "AU",
+    *,
+    eku: str | None = VDSNC_EKU,
+    curve: str = "ES256",
+    days: int = 1000,
+    start: dt.datetime = START,
+) -> Party:
+    key = ec.generate_private_key(CURVES[curve][0])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(country, "BSC"))
+        .issuer_name(csca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+    )
+    if eku is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier(eku)]), critical=True)
+    cert = builder.sign(csca.key, hashes.SHA384())
+    return Party(key, cert.public_bytes(serialization.Encoding.DER))
+
+
+def make_crl(csca: Party, revoked: list[int], next_update: dt.datetime) -> x509.CertificateRevocationList:
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(csca.cert.subject)
+        .last_update(START)
+        .next_update(next_update)
+    )
+    for serial in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(START).build()
+        )
+    return builder.sign(csca.key, hashes.SHA384())
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+VACC = {
+    "hdr": {"t": "icao.vacc", "v": 1, "is": "AUS"},
+    "msg": {
+        "uvci": "VB0001",
+        "pid": {"n": "CITIZEN JANE", "dob": "1980-01-02", "i": "PA123", "sex": "F"},
+        "ve": [
+            {
+                "des": "XM68M6",
+                "nam": "Comirnaty",
+                "dis": "RA01.0",
+                "vd": [{"dvc": "2021-03-03", "seq": 1, "ctr": "AUS", "adm": "GP", "lot": "L1"}],
+            }
+        ],
+    },
+}
+
+
+def seal(bsc: Party, data: Any = None, *, alg: str = "ES256", signed: Any = None) -> bytes:
+    """A VDS-NC seal of ``data`` signed by ``bsc`` (over ``signed`` instead, to tamper)."""
+    data = VACC if data is None else data
+    canonical = json.dumps(
+        data if signed is None else signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    _, digest, size = CURVES[alg]
+    r, s = decode_dss_signature(bsc.key.sign(canonical.encode(), ec.ECDSA(digest)))
+    sig = {"alg": alg, "cer": b64u(bsc.der), "sigvl": b64u(r.to_bytes(size, "big") + s.to_bytes(size, "big"))}
+    return json.dumps({"data": data, "sig": sig}).encode()
+
+
+@pytest.fixture(scope="module")
+def csca() -> Party:
+    return make_csca()
+
+
+@pytest.fixture(scope="module")
+def bsc(csca: Party) -> Party:
+    return make_bsc(csca)
+
+
+# ---- what is a VDS-NC, what is broken -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"isThisAVDS": false}', b"[1,2]", b"hello", b'{"data": 3}', b'{"data": {"msg": {}}}', b"\xff{", b"{"],
+)
+def test_json_that_claims_nothing_of_vdsnc_is_not_a_seal(data: bytes) -> None:
+    assert not claims_vdsnc(data)
+
+
+def test_a_seal_claims_vdsnc_and_parses(bsc: Party) -> None:
+    data = seal(bsc)
+    assert claims_vdsnc(data)
+    parsed = parse_vdsnc(data)
+    assert parsed.issuing_state == "AUS" and parsed.kind == "icao.vacc"
+    assert parsed.certificate.der == bsc.der
+    assert verify_vdsnc_signature(parsed, parsed.certificate.public_key)
+
+
+def _document(bsc: Party) -> dict[str, Any]:
+    return dict(json.loads(seal(bsc)))
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda d: d.pop("sig"), "sig is missing"),
+        (lambda d: d.update(sig="x"), "sig is missing"),
+        (lambda d: d["sig"].update(alg="RS256"), "sig.alg"),
+        (lambda d: d["sig"].pop("alg"), "sig.alg"),
+        (lambda d: d["sig"].update(sigvl="not base64!"), "sig.sigvl"),
+        (lambda d: d["sig"].update(sigvl=5), "sig.sigvl"),
+        (lambda d: d["sig"].update(cer=b64u(b"\x30\x03\x02\x01\x00")), "sig.cer"),
+        (lambda d: d["sig"].update(cer=""), "sig.cer"),
+        (lambda d: d["data"]["hdr"].update(v=2), "only version 1"),
+        (lambda d: d["data"]["hdr"].update(v=True), "only version 1"),
+        (lambda d: d["data"]["hdr"].update(**{"is": "AU"}), "issuing state"),
+        (lambda d: d["data"]["hdr"].pop("t"), "hdr.t"),
+        (lambda d: d["data"].pop("msg"), "data.msg"),
+        (lambda d: d["data"].update(hdr=[]), "data.hdr"),
+        (lambda d: d.update(note="unsigned"), "unexpected top-level field"),
+    ],
+)
+def test_a_claimed_seal_that_breaks_the_rules_is_malformed(bsc: Party, change: Any, said: str) -> None:
+    document = _document(bsc)
+    change(document)
+    data = json.dumps(document).encode()
+    assert claims_vdsnc(data)
+    with pytest.raises(MalformedSeal, match=said):
+        parse_vdsnc(data)
+
+
+def test_a_key_twice_in_one_object_is_malformed(bsc: Party) -> None:
+    # Two names: one reader shows the first, another the last; refuse both.
+    data = seal(bsc).replace(b'"n": "CITIZEN JANE"', b'"n": "CITIZEN JANE", "n": "SOMEONE ELSE"')
+    assert claims_vdsnc(data)
+    with pytest.raises(MalformedSeal, match="appears twice"):
+        parse_vdsnc(data)
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ('"x": NaN', "not valid JSON"),
+        ('"x": "\\ud800"', "canonical form"),
+        ('"x": ' + "[" * 40 + "]" * 40, "nested deeper"),
+    ],
+)
+def test_values_without_a_canonical_form_are_malformed(bsc: Party, extra: str, said: str) -> None:
+    data = seal(bsc).replace(b'"uvci"', f'{extra}, "uvci"'.encode())
+    with pytest.raises(MalformedSeal, match=said):
+        parse_vdsnc(data)
+
+
+def test_an_oversized_code_is_not_parsed(bsc: Party) -> None:
+    data = seal(bsc).replace(b'"uvci"', b'"pad": "' + b"x" * MAX_SEAL_BYTES + b'", "uvci"')
+    assert not claims_vdsnc(data)
+    with pytest.raises(MalformedSeal, match="larger than"):
+        parse_vdsnc(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300) | st.text(max_size=200).map(str.encode))
+def test_any_bytes_are_judged_without_crashing(data: bytes) -> None:
+    if claims_vdsnc(data):
+        with pytest.raises(MalformedSeal):
+            parse_vdsnc(data)
+
+
+# ---- signature --------------------------------------------------------------------
+
+
+def test_the_signature_covers_the_canonical_data_not_the_text(bsc: Party) -> None:
+    # Key order and spacing in the code do not matter; the content does.
+    reordered = {"msg": VACC["msg"], "hdr": {"is": "AUS", "v": 1, "t": "icao.vacc"}}
+    assert verify_vdsnc_signature(parse_vdsnc(seal(bsc, reordered, signed=VACC)), bsc.key.public_key())
+    tampered = json.loads(json.dumps(VACC))
+    tampered["msg"]["pid"]["n"] = "CITIZEN JANEX"
+    assert not verify_vdsnc_signature(parse_vdsnc(seal(bsc, tampered, signed=VACC)), bsc.key.public_key())
+
+
+def test_an_alg_that_does_not_fit_the_key_never_verifies(csca: Party) -> None:
+    p384 = make_bsc(csca, curve="ES384")
+    parsed = parse_vdsnc(seal(p384, alg="ES384"))
+    assert verify_vdsnc_signature(parsed, p384.key.public_key())
+    document = json.loads(seal(p384, alg="ES384"))
+    document["sig"]["alg"] = "ES256"
+    assert not verify_vdsnc_signature(parse_vdsnc(json.dumps(document).encode()), p384.key.public_key())
+
+
+# ---- certificates --------------------------------------------------------------------
+
+
+def _cert(party: Party) -> Certificate:
+    return load_certificate(party.der, "test")
+
+
+def test_a_bsc_under_a_trusted_csca_passes_the_chain(csca: Party, bsc: Party) -> None:
+    found, problem = check_chain(_cert(bsc), [_cert(make_csca("AU", "Other")), _cert(csca)], "AUS")
+    assert problem is None and found is not None and found.der == csca.der
+
+
+@pytest.mark.parametrize(
+    ("make", "state", "cause"),
+    [
+        (lambda csca: make_bsc(make_csca()), "AUS", "chain"),  # same names, another CSCA key
+        (lambda csca: make_bsc(csca, eku=None), "AUS", "key_usage"),
+        (lambda csca: make_bsc(csca, eku="2.23.136.1.1.14.1"), "AUS", "key_usage"),
+        (lambda csca: make_bsc(csca), "FRA", "wrong_state"),
+        (lambda csca: make_bsc(csca, country="FR"), "FRA", "wrong_state"),
+        (lambda csca: make_bsc(csca), "XYZ", "wrong_state"),
+    ],
+)
+def test_untrusted_chains(csca: Party, make: Any, state: str, cause: str) -> None:
+    _, problem = check_chain(_cert(make(csca)), [_cert(csca)], state)
+    assert problem is not None and problem.status is Status.UNTRUSTED and problem.cause == cause
+
+
+def test_the_bsc_must_be_valid_at_the_time_of_checking(csca: Party) -> None:
+    bsc = _cert(make_bsc(csca, days=10))
+    assert check_validity(bsc, START + dt.timedelta(days=5)) is None
+    early = check_validity(bsc, START - dt.timedelta(days=1))
+    late = check_validity(bsc, START + dt.timedelta(days=11))
+    assert early is not None and (early.status, early.cause) == (Status.NOT_YET_VALID, "key_not_yet_valid")
+    assert late is not None and (late.status, late.cause) == (Status.EXPIRED, "key_expired")
+
+
+def test_crls_revoke_only_when_signed_by_the_csca(csca: Party, bsc: Party) -> None:
+    serial = bsc.cert.serial_number
+    later = NOW + dt.timedelta(days=30)
+    problem, _ = check_crls(_cert(bsc), _cert(csca), [make_crl(csca, [serial], later)], NOW)
+    assert problem is not None and (problem.status, problem.cause) == (Status.REVOKED, "revoked_key")
+    assert check_crls(_cert(bsc), _cert(csca), [make_crl(csca, [serial + 1], later)], NOW) == (None, ())
+    # A CRL that names the CSCA but is signed by another key is ignored.
+    impostor = Party(make_csca().key, csca.der)
+    assert check_crls(_cert(bsc), _cert(csca), [make_crl(impostor, [serial], later)], NOW) == (None, ())
+
+
+def test_a_stale_crl_is_a_warning(csca: Party, bsc: Party) -> None:
+    problem, warnings = check_crls(_cert(bsc), _cert(csca), [make_crl(csca, [], NOW - dt.timedelta(days=1))], NOW)
+    assert problem is None and len(warnings) == 1 and "out of date" in warnings[0]
+
+
+def _with_null_parameter(party: Party, signer: Any) -> bytes:
+    """``party``'s certificate re-made with ecdsa-with-SHA384 written with a NULL parameter (as the
+    UT test BSCs have it), and signed again over that TBS by ``signer``."""
+    from scanverify.formats.vdsnc import _der, _der_sequence
+
+    tbs, _, _ = _der_sequence(party.der, 3)
+    fields = _der_sequence(tbs, None)
+    algorithm = _der(0x30, _der_sequence(fields[2], None)[0] + b"\x05\x00")
+    fields[2] = algorithm
+    new_tbs = _der(0x30, b"".join(fields))
+    signature = signer.sign(new_tbs, ec.ECDSA(hashes.SHA384()))
+    return _der(0x30, new_tbs + algorithm + _der(0x03, b"\x00" + signature))
+
+
+def test_a_certificate_with_a_null_ecdsa_parameter_is_read_and_its_chain_checked(csca: Party, bsc: Party) -> None:
+    der = _with_null_parameter(bsc, csca.key)
+    with pytest.raises(ValueError):
+        x509.load_der_x509_certificate(der)  # what a strict reader does with it
+    lenient = load_certificate(der, "test")
+    assert lenient.parsed.serial_number == bsc.cert.serial_number
+    assert lenient.signed_by(_cert(csca))
+    assert not load_certificate(_with_null_parameter(bsc, make_csca().key), "test").signed_by(_cert(csca))
+
+
+# ---- facts and redaction -----------------------------------------------------------
+
+
+def test_facts_and_redaction(bsc: Party) -> None:
+    parsed = parse_vdsnc(seal(bsc))
+    facts = {f.label: f for f in facts_of(parsed)}
+    assert facts["Document"].value == "proof of vaccination"
+    assert facts["Name"].value == "CITIZEN JANE" and facts["Name"].personal
+    assert facts["Date of birth"].personal and facts["Travel document number"].personal
+    assert "Comirnaty" in facts["Vaccination, dose 1"].value and "2021-03-03" in facts["Vaccination, dose 1"].value
+    record = {"hdr": dict(parsed.header), "msg": dict(parsed.message)}
+    hidden = json.dumps(redact_record(record))
+    assert "CITIZEN" not in hidden and "1980-01-02" not in hidden and "PA123" not in hidden
+    assert "VB0001" in hidden and "CITIZEN" in json.dumps(record)  # the original is left alone
+
+
+def test_state_codes() -> None:
+    assert (alpha2("AUS"), alpha2("D"), alpha2("UTO"), alpha2("ZZZ")) == ("AU", "DE", "UT", None)
