@@ -27,14 +27,12 @@ from scanverify.formats import MalformedSeal
 from scanverify.formats.vdsnc import (
     MAX_SEAL_BYTES,
     VDSNC_EKU,
-    Certificate,
-    check_chain,
-    check_crls,
+    check_bsc,
     check_validity,
     claims_vdsnc,
     facts_of,
-    load_certificate,
     parse_vdsnc,
+    read_certificate,
     redact_record,
     verify_vdsnc_signature,
 )
@@ -274,13 +272,18 @@ def test_an_alg_that_does_not_fit_the_key_never_verifies(csca: Party) -> None:
 # ---- certificates --------------------------------------------------------------------
 
 
-def _cert(party: Party) -> Certificate:
-    return load_certificate(party.der, "test")
+def _cert(party: Party) -> Any:
+    return read_certificate(party.der, "test")
 
 
-def test_a_bsc_under_a_trusted_csca_passes_the_chain(csca: Party, bsc: Party) -> None:
-    found, problem = check_chain(_cert(bsc), [_cert(make_csca("AU", "Other")), _cert(csca)], "AUS")
-    assert problem is None and found is not None and found.der == csca.der
+def _check(bsc: Party, cscas: list[Party], state: str = "AUS", crls: Any = (), at: dt.datetime = NOW) -> Any:
+    return check_bsc(_cert(bsc), [_cert(c) for c in cscas], crls, state, at)
+
+
+def test_a_bsc_under_a_trusted_csca_is_trusted(csca: Party, bsc: Party) -> None:
+    verdict = _check(bsc, [make_csca("AU", "Other"), csca])
+    assert verdict.untrusted is None and verdict.revoked is None and verdict.warnings == ()
+    assert verdict.csca is not None and verdict.csca.der == csca.der
 
 
 @pytest.mark.parametrize(
@@ -291,11 +294,12 @@ def test_a_bsc_under_a_trusted_csca_passes_the_chain(csca: Party, bsc: Party) ->
         (lambda csca: make_bsc(csca, eku="2.23.136.1.1.14.1"), "AUS", "key_usage"),
         (lambda csca: make_bsc(csca), "FRA", "wrong_state"),
         (lambda csca: make_bsc(csca, country="FR"), "FRA", "wrong_state"),
+        (lambda csca: make_bsc(csca, country="FR"), "AUS", "wrong_state"),
         (lambda csca: make_bsc(csca), "XYZ", "wrong_state"),
     ],
 )
-def test_untrusted_chains(csca: Party, make: Any, state: str, cause: str) -> None:
-    _, problem = check_chain(_cert(make(csca)), [_cert(csca)], state)
+def test_untrusted_bscs(csca: Party, make: Any, state: str, cause: str) -> None:
+    problem = _check(make(csca), [csca], state).untrusted
     assert problem is not None and problem.status is Status.UNTRUSTED and problem.cause == cause
 
 
@@ -311,41 +315,64 @@ def test_the_bsc_must_be_valid_at_the_time_of_checking(csca: Party) -> None:
 def test_crls_revoke_only_when_signed_by_the_csca(csca: Party, bsc: Party) -> None:
     serial = bsc.cert.serial_number
     later = NOW + dt.timedelta(days=30)
-    problem, _ = check_crls(_cert(bsc), _cert(csca), [make_crl(csca, [serial], later)], NOW)
-    assert problem is not None and (problem.status, problem.cause) == (Status.REVOKED, "revoked_key")
-    assert check_crls(_cert(bsc), _cert(csca), [make_crl(csca, [serial + 1], later)], NOW) == (None, ())
-    # A CRL that names the CSCA but is signed by another key is ignored.
+    revoked = _check(bsc, [csca], crls=[make_crl(csca, [serial], later)]).revoked
+    assert revoked is not None and (revoked.status, revoked.cause) == (Status.REVOKED, "revoked_key")
+    assert _check(bsc, [csca], crls=[make_crl(csca, [serial + 1], later)]).revoked is None
+    # A CRL that names the CSCA but is signed by another key is not believed.
     impostor = Party(make_csca().key, csca.der)
-    assert check_crls(_cert(bsc), _cert(csca), [make_crl(impostor, [serial], later)], NOW) == (None, ())
+    assert _check(bsc, [csca], crls=[make_crl(impostor, [serial], later)]).revoked is None
 
 
 def test_a_stale_crl_is_a_warning(csca: Party, bsc: Party) -> None:
-    problem, warnings = check_crls(_cert(bsc), _cert(csca), [make_crl(csca, [], NOW - dt.timedelta(days=1))], NOW)
-    assert problem is None and len(warnings) == 1 and "out of date" in warnings[0]
+    verdict = _check(bsc, [csca], crls=[make_crl(csca, [], NOW - dt.timedelta(days=1))])
+    assert verdict.untrusted is None and verdict.revoked is None
+    assert len(verdict.warnings) == 1 and "out of date" in verdict.warnings[0]
+
+
+def _der(tag: int, value: bytes) -> bytes:
+    size = len(value)
+    if size < 0x80:
+        return bytes((tag, size)) + value
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(length))) + length + value
+
+
+def _items(der: bytes) -> list[bytes]:
+    """The elements inside one DER SEQUENCE (lengths under 64 KiB)."""
+    body_at = 2 if der[1] < 0x80 else 2 + (der[1] & 0x7F)
+    out, pos = [], body_at
+    while pos < len(der):
+        size, head = (
+            (der[pos + 1], 2)
+            if der[pos + 1] < 0x80
+            else (int.from_bytes(der[pos + 2 : pos + 2 + (der[pos + 1] & 0x7F)], "big"), 2 + (der[pos + 1] & 0x7F))
+        )
+        out.append(der[pos : pos + head + size])
+        pos += head + size
+    return out
 
 
 def _with_null_parameter(party: Party, signer: Any) -> bytes:
     """``party``'s certificate re-made with ecdsa-with-SHA384 written with a NULL parameter (as the
     UT test BSCs have it), and signed again over that TBS by ``signer``."""
-    from scanverify.formats.vdsnc import _der, _der_sequence
-
-    tbs, _, _ = _der_sequence(party.der, 3)
-    fields = _der_sequence(tbs, None)
-    algorithm = _der(0x30, _der_sequence(fields[2], None)[0] + b"\x05\x00")
+    tbs = _items(party.der)[0]
+    fields = _items(tbs)
+    algorithm = _der(0x30, _items(fields[2])[0] + b"\x05\x00")
     fields[2] = algorithm
     new_tbs = _der(0x30, b"".join(fields))
     signature = signer.sign(new_tbs, ec.ECDSA(hashes.SHA384()))
     return _der(0x30, new_tbs + algorithm + _der(0x03, b"\x00" + signature))
 
 
-def test_a_certificate_with_a_null_ecdsa_parameter_is_read_and_its_chain_checked(csca: Party, bsc: Party) -> None:
+def test_a_bsc_with_a_null_ecdsa_parameter_is_read_and_its_chain_checked(csca: Party, bsc: Party) -> None:
     der = _with_null_parameter(bsc, csca.key)
     with pytest.raises(ValueError):
         x509.load_der_x509_certificate(der)  # what a strict reader does with it
-    lenient = load_certificate(der, "test")
-    assert lenient.parsed.serial_number == bsc.cert.serial_number
-    assert lenient.signed_by(_cert(csca))
-    assert not load_certificate(_with_null_parameter(bsc, make_csca().key), "test").signed_by(_cert(csca))
+    lenient = Party(bsc.key, der)
+    assert _cert(lenient).serial == bsc.cert.serial_number
+    assert _check(lenient, [csca]).untrusted is None
+    forged = Party(bsc.key, _with_null_parameter(bsc, make_csca().key))
+    assert _check(forged, [csca]).untrusted is not None
 
 
 # ---- facts and redaction -----------------------------------------------------------

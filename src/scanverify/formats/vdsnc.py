@@ -29,12 +29,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..countries import alpha2
+from ..errors import TrustError
 from ..model import Fact, Status
 from . import MalformedSeal, ParsedSeal
+from ._vdsnc_x509 import Certificate, ChainFailure, chain, load_certificate
 
 if TYPE_CHECKING:
-    from cryptography import x509
-
     from ..model import Finding, TrustedKey
     from ..trust import TrustStore
 
@@ -43,16 +43,15 @@ __all__ = [
     "MAX_SEAL_BYTES",
     "VDSNC",
     "VDSNC_EKU",
-    "Certificate",
+    "BscTrust",
     "Problem",
     "VdsNc",
-    "check_chain",
-    "check_crls",
+    "check_bsc",
     "check_validity",
     "claims_vdsnc",
     "facts_of",
-    "load_certificate",
     "parse_vdsnc",
+    "read_certificate",
     "redact_record",
     "verify_vdsnc_signature",
 ]
@@ -199,7 +198,7 @@ def parse_vdsnc(data: bytes) -> VdsNc:
     if alg not in _ALGORITHMS:
         raise MalformedSeal(f"sig.alg {alg!r} is not one of {', '.join(_ALGORITHMS)}")
     signature = _b64url(sig.get("sigvl"), "sig.sigvl")
-    certificate = load_certificate(_b64url(sig.get("cer"), "sig.cer"), "sig.cer")
+    certificate = read_certificate(_b64url(sig.get("cer"), "sig.cer"), "sig.cer")
     try:
         to_be_signed = rfc8785.dumps(body)
     # A lone surrogate in a string, or a number JCS cannot express, has no
@@ -318,243 +317,60 @@ def redact_record(record: Mapping[str, Any]) -> Mapping[str, Any]:
     return out
 
 
-# ---- certificates (a thin local layer until scanverify.x509 lands) --------------
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """An X.509 certificate read leniently: the exact signed bytes kept beside `cryptography`'s view.
-
-    ICAO certificates in the field break DER rules `cryptography` enforces
-    (ecdsa-with-SHA256 with a NULL parameter, in the UT test BSCs); they are
-    read from a copy with that parameter dropped, while the signature is
-    checked over the original ``tbs`` bytes.
-    """
-
-    der: bytes
-    tbs: bytes
-    signature_oid: str
-    signature: bytes
-    parsed: x509.Certificate
-    public_key: Any
-    """A `cryptography` public key, or None when its type is not supported (explicit EC parameters)."""
-
-    @property
-    def country(self) -> str | None:
-        from cryptography.x509.oid import NameOID
-
-        values = self.parsed.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)
-        return str(values[0].value).upper() if values else None
-
-    @property
-    def subject(self) -> str:
-        return self.parsed.subject.rfc4514_string()
-
-    @property
-    def fingerprint(self) -> bytes:
-        return hashlib.sha256(self.der).digest()
-
-    def extended_key_usages(self) -> frozenset[str] | None:
-        """The EKU OIDs, None when the certificate has no EKU extension."""
-        from cryptography import x509
-
-        try:
-            eku = self.parsed.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        except x509.ExtensionNotFound:
-            return None
-        return frozenset(oid.dotted_string for oid in eku)
-
-    def signed_by(self, issuer: Certificate) -> bool:
-        """True when ``issuer`` names this certificate's issuer and its key signed it."""
-        if self.parsed.issuer != issuer.parsed.subject or issuer.public_key is None:
-            return False
-        return _verify_x509_signature(issuer.public_key, self.signature_oid, self.tbs, self.signature)
-
-
-def load_certificate(der: bytes, what: str) -> Certificate:
-    """A DER certificate, leniently read; MalformedSeal when it is not one."""
-    from cryptography import x509
-    from cryptography.exceptions import UnsupportedAlgorithm
-
-    try:
-        tbs, algorithm, signature = _der_sequence(der, 3)
-        signature_oid = _der_oid(_der_sequence(algorithm, None)[0])
-        if signature[:1] != b"\x03" or _der_value(signature)[:1] != b"\x00":
-            raise ValueError("the signature is not a BIT STRING")
-        try:
-            parsed = x509.load_der_x509_certificate(der)
-        except ValueError:
-            parsed = x509.load_der_x509_certificate(_without_null_ecdsa_parameters(der))
-    except ValueError as exc:
-        raise MalformedSeal(f"{what} is not a readable X.509 certificate ({exc})") from None
-    try:
-        public_key: Any = parsed.public_key()
-    except (ValueError, UnsupportedAlgorithm):
-        public_key = None
-    return Certificate(der, tbs, signature_oid, _der_value(signature)[1:], parsed, public_key)
-
-
-_ECDSA_SIGNATURES = {"1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"}
-
-
-def _verify_x509_signature(public_key: Any, oid: str, message: bytes, signature: bytes) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
-    digests: dict[str, hashes.HashAlgorithm] = {
-        "1.2.840.113549.1.1.11": hashes.SHA256(),
-        "1.2.840.113549.1.1.12": hashes.SHA384(),
-        "1.2.840.113549.1.1.13": hashes.SHA512(),
-        "1.2.840.10045.4.3.2": hashes.SHA256(),
-        "1.2.840.10045.4.3.3": hashes.SHA384(),
-        "1.2.840.10045.4.3.4": hashes.SHA512(),
-    }
-    digest = digests.get(oid)
-    # Only the algorithms named here verify; anything else (SHA-1, PSS not yet)
-    # is a chain that does not verify, never one accepted unchecked.
-    if digest is None:
-        return False
-    try:
-        if oid in _ECDSA_SIGNATURES and isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(signature, message, ec.ECDSA(digest))
-        elif oid not in _ECDSA_SIGNATURES and isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature, message, padding.PKCS1v15(), digest)
-        else:
-            return False
-    except InvalidSignature:
-        return False
-    return True
-
-
-def _der_header(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, start of value, end of value) of the DER element at ``pos``."""
-    if pos + 2 > len(data):
-        raise ValueError("truncated DER")
-    tag, first = data[pos], data[pos + 1]
-    pos += 2
-    if first < 0x80:
-        length = first
-    else:
-        count = first & 0x7F
-        if count == 0 or count > 4 or pos + count > len(data):
-            raise ValueError("bad DER length")
-        length = int.from_bytes(data[pos : pos + count], "big")
-        pos += count
-    if pos + length > len(data):
-        raise ValueError("truncated DER")
-    return tag, pos, pos + length
-
-
-def _der_value(element: bytes) -> bytes:
-    _, start, end = _der_header(element, 0)
-    return element[start:end]
-
-
-def _der_sequence(element: bytes, count: int | None) -> list[bytes]:
-    """The whole elements inside a SEQUENCE (exactly ``count`` of them if given)."""
-    tag, start, end = _der_header(element, 0)
-    if tag != 0x30 or end != len(element):
-        raise ValueError("not a DER SEQUENCE")
-    items, pos = [], start
-    while pos < end:
-        _, _, item_end = _der_header(element, pos)
-        items.append(element[pos:item_end])
-        pos = item_end
-    if count is not None and len(items) != count:
-        raise ValueError(f"a SEQUENCE of {len(items)} elements where {count} belong")
-    return items
-
-
-def _der_oid(element: bytes) -> str:
-    if element[:1] != b"\x06":
-        raise ValueError("not an OBJECT IDENTIFIER")
-    value = _der_value(element)
-    if not value:
-        raise ValueError("empty OBJECT IDENTIFIER")
-    parts, number = [min(value[0] // 40, 2), value[0] - 40 * min(value[0] // 40, 2)], 0
-    for byte in value[1:]:
-        number = (number << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            parts.append(number)
-            number = 0
-    return ".".join(map(str, parts))
-
-
-def _der(tag: int, value: bytes) -> bytes:
-    size = len(value)
-    if size < 0x80:
-        return bytes((tag, size)) + value
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(length))) + length + value
-
-
-_NULL = b"\x05\x00"
-
-
-def _without_null_ecdsa_parameters(der: bytes) -> bytes:
-    """The certificate re-encoded with ecdsa-with-SHA* AlgorithmIdentifiers that carry a NULL
-    parameter written without it, for `cryptography` to read (not to verify: tbs stays the original)."""
-
-    def fix(algorithm: bytes) -> bytes:
-        parts = _der_sequence(algorithm, None)
-        if len(parts) == 2 and parts[1] == _NULL and _der_oid(parts[0]) in _ECDSA_SIGNATURES:
-            return _der(0x30, parts[0])
-        return algorithm
-
-    tbs, algorithm, signature = _der_sequence(der, 3)
-    fields = _der_sequence(tbs, None)
-    at = 2 if fields and fields[0][:1] == b"\xa0" else 1  # after [0] version and serialNumber
-    if len(fields) <= at:
-        raise ValueError("a TBSCertificate without a signature algorithm")
-    fields[at] = fix(fields[at])
-    return _der(0x30, _der(0x30, b"".join(fields)) + fix(algorithm) + signature)
-
-
 # ---- trust ---------------------------------------------------------------------
 
 
-def check_chain(
-    bsc: Certificate, anchors: Iterable[Certificate], state: str
-) -> tuple[Certificate | None, Problem | None]:
-    """The CSCA anchor that signed ``bsc``, or the Problem that makes the seal untrusted.
+def read_certificate(der: bytes, what: str) -> Certificate:
+    """A certificate from a seal or the trust store; MalformedSeal when it cannot be read."""
+    try:
+        return load_certificate(der)
+    except TrustError as exc:
+        raise MalformedSeal(f"{what} is not a usable X.509 certificate ({exc})") from None
 
-    In this order: a chain to a trusted CSCA, the VDS-NC extended key usage,
-    the issuing state ``state`` (alpha-3) matching the BSC's and the CSCA's country.
-    """
-    csca = next((a for a in anchors if bsc.signed_by(a)), None)
-    if csca is None:
-        return None, Problem(
-            Status.UNTRUSTED,
-            "chain",
-            f"the seal's signer certificate ({bsc.subject}) is not issued by a trusted CSCA",
+
+@dataclass(frozen=True)
+class BscTrust:
+    """What the trust store says of a seal's BSC: the CSCA that certified it and what is wrong."""
+
+    csca: Certificate | None
+    untrusted: Problem | None
+    """Chain, key usage or state: the seal cannot be trusted whatever its signature."""
+    revoked: Problem | None
+    warnings: tuple[str, ...]
+
+
+def check_bsc(
+    bsc: Certificate, anchors: Sequence[Certificate], crls: Iterable[Any], state: str, at: datetime
+) -> BscTrust:
+    """The BSC against the trusted CSCAs, in this order: a chain to one of them, the VDS-NC
+    extended key usage, the issuing state ``state`` (alpha-3) being the BSC's and the CSCA's
+    country, and the CSCA's CRLs."""
+    result = chain(bsc, anchors, crls, at, required_eku=VDSNC_EKU)
+    if result.failure in (ChainFailure.CHAIN, ChainFailure.KEY_USAGE):
+        what = (
+            "is not issued by a trusted CSCA" if result.failure is ChainFailure.CHAIN else "may not sign VDS-NC seals"
         )
-    # A BSC must say it may sign VDS-NC: a document signer or a visa seal
-    # signer of the same CSCA must not be able to issue health proofs.
-    usages = bsc.extended_key_usages()
-    if usages is None or VDSNC_EKU not in usages:
-        return csca, Problem(
-            Status.UNTRUSTED,
-            "key_usage",
-            f"the signer certificate ({bsc.subject}) is not allowed to sign VDS-NC seals"
-            f" (no extended key usage {VDSNC_EKU})",
-        )
+        reason = f"the seal's signer certificate ({bsc.subject_text}) {what}: {result.reason}"
+        return BscTrust(result.anchor, Problem(Status.UNTRUSTED, result.failure.value, reason), None, result.warnings)
+    csca = result.anchor
+    assert csca is not None
     # A CSCA vouches only for its own state: AU's must not make a seal "from" FRA genuine.
     expected = alpha2(state)
-    countries = {bsc.country, csca.country}
-    if expected is None or countries != {expected}:
-        return csca, Problem(
-            Status.UNTRUSTED,
-            "wrong_state",
+    if expected is None or {bsc.country, csca.country} != {expected}:
+        reason = (
             f"the seal claims to be issued by {state}, but its signer certificate is of"
-            f" {bsc.country or 'no country'} under the CSCA of {csca.country or 'no country'}",
+            f" {bsc.country or 'no country'} under the CSCA of {csca.country or 'no country'}"
         )
-    return csca, None
+        return BscTrust(csca, Problem(Status.UNTRUSTED, "wrong_state", reason), None, result.warnings)
+    revoked = None
+    if result.failure is ChainFailure.REVOKED:
+        revoked = Problem(Status.REVOKED, "revoked_key", result.reason)
+    return BscTrust(csca, None, revoked, result.warnings)
 
 
 def check_validity(bsc: Certificate, at: datetime) -> Problem | None:
     """VDS-NC has no signing time: the BSC must be valid at the time of checking."""
-    start, end = bsc.parsed.not_valid_before_utc, bsc.parsed.not_valid_after_utc
+    start, end = bsc.not_before, bsc.not_after
     if at < start:
         return Problem(
             Status.NOT_YET_VALID,
@@ -564,35 +380,6 @@ def check_validity(bsc: Certificate, at: datetime) -> Problem | None:
     if at > end:
         return Problem(Status.EXPIRED, "key_expired", f"the signer certificate expired at {_fmt(end)}")
     return None
-
-
-def check_crls(
-    bsc: Certificate, csca: Certificate, crls: Iterable[x509.CertificateRevocationList], at: datetime
-) -> tuple[Problem | None, tuple[str, ...]]:
-    """Whether a CRL of ``csca`` (signed by it) lists ``bsc``, and warnings on stale CRLs."""
-    warnings: list[str] = []
-    for crl in crls:
-        # A CRL counts only if the CSCA itself signed it: anyone can write one.
-        if crl.issuer != csca.parsed.subject or csca.public_key is None:
-            continue
-        try:
-            if not crl.is_signature_valid(csca.public_key):
-                continue
-        except (TypeError, ValueError):
-            continue
-        if crl.get_revoked_certificate_by_serial_number(bsc.parsed.serial_number) is not None:
-            return Problem(
-                Status.REVOKED,
-                "revoked_key",
-                f"the signer certificate ({bsc.subject}) has been revoked by the CSCA of {csca.country}",
-            ), ()
-        next_update = crl.next_update_utc
-        if next_update is not None and next_update < at:
-            warnings.append(
-                f"the CRL of the CSCA of {csca.country} is out of date (next update was {_fmt(next_update)});"
-                " a revocation since then would not be known"
-            )
-    return None, tuple(warnings)
 
 
 def _fmt(moment: datetime) -> str:
@@ -621,8 +408,8 @@ class VDSNC:
             to_be_signed=seal.to_be_signed,
             signature=seal.signature,
             # The BSC names the signer; its hash is a stable, hashable hint.
-            key_hint=bsc.fingerprint,
-            kid_text=f"{bsc.subject} (serial {bsc.parsed.serial_number:X})",
+            key_hint=hashlib.sha256(bsc.der).digest(),
+            kid_text=f"{bsc.subject_text} (serial {bsc.serial:X})",
             issued_at=None,
             expires_at=None,
             not_before=None,
@@ -638,21 +425,20 @@ class VDSNC:
         )
 
     def candidate_keys(self, seal: ParsedSeal, trust: TrustStore, at: datetime) -> Sequence[TrustedKey] | Finding:
-        bsc = load_certificate(seal.certificates[0], "sig.cer")
+        bsc = read_certificate(seal.certificates[0], "sig.cer")
         # A BSC pinned on its own by a bundle entry that names VDS-NC (how the
         # ICAO "Utopia" samples, whose CA is not published, can be verified).
-        spki = _spki(bsc)
-        pinned = [k for k in trust.signers(FORMAT) if bsc.der in k.certificates[:1] or (spki and k.spki == spki)]
+        pinned = [
+            k for k in trust.signers(FORMAT) if bsc.der in k.certificates[:1] or (bsc.spki and k.spki == bsc.spki)
+        ]
         if pinned:
             return pinned
-        anchors = [(c, k) for k in trust.anchors(FORMAT) if (c := _anchor_certificate(k)) is not None]
-        csca, problem = check_chain(bsc, [c for c, _ in anchors], str(seal.claims["is"]))
-        if problem is not None:
-            return _finding(problem)
-        anchor = next(k for c, k in anchors if c is csca)
-        assert csca is not None
-        _, warnings = check_crls(bsc, csca, _crls(trust), at)
-        return [_signer_key(bsc, csca, anchor, warnings)]
+        anchors = _anchors(trust.anchors(FORMAT))
+        verdict = check_bsc(bsc, list(anchors), trust.crls, str(seal.claims["is"]), at)
+        if verdict.untrusted is not None:
+            return _finding(verdict.untrusted)
+        assert verdict.csca is not None
+        return [_signer_key(bsc, verdict.csca, anchors[verdict.csca], verdict.warnings)]
 
     def verify_signature(self, seal: ParsedSeal, key: TrustedKey) -> bool:
         algorithm = seal.algorithm
@@ -662,12 +448,11 @@ class VDSNC:
         return algorithm.verify(key.public_key, seal.to_be_signed, seal.signature)
 
     def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
-        bsc = load_certificate(seal.certificates[0], "sig.cer")
+        bsc = read_certificate(seal.certificates[0], "sig.cer")
         problems = []
-        if len(key.certificates) > 1:
-            csca = load_certificate(key.certificates[1], "the CSCA")
-            revoked, _ = check_crls(bsc, csca, _crls(trust), at)
-            problems.append(revoked)
+        if len(key.certificates) > 1:  # chained through this CSCA: is the BSC on its CRL?
+            csca = read_certificate(key.certificates[1], "the CSCA")
+            problems.append(check_bsc(bsc, [csca], trust.crls, str(seal.claims["is"]), at).revoked)
         problems.append(check_validity(bsc, at))
         return [_finding(p) for p in problems if p is not None]
 
@@ -681,40 +466,16 @@ def _finding(problem: Problem) -> Finding:
     return Finding(problem.status, Cause(problem.cause), problem.reason)
 
 
-def _spki(certificate: Certificate) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    if certificate.public_key is None:
-        return b""
-    return bytes(
-        certificate.public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-
-
-def _anchor_certificate(key: TrustedKey) -> Certificate | None:
-    if not key.certificates:
-        return None
-    try:
-        return load_certificate(key.certificates[0], key.source or "a trusted CSCA")
-    except MalformedSeal:
-        return None
-
-
-def _crls(trust: Any) -> list[x509.CertificateRevocationList]:
-    """The trust store's CRLs as `cryptography` objects (whatever form the store keeps them in)."""
-    from cryptography import x509
-
-    found = []
-    for crl in getattr(trust, "crls", ()):
-        if isinstance(crl, x509.CertificateRevocationList):
-            found.append(crl)
+def _anchors(keys: Iterable[TrustedKey]) -> dict[Certificate, TrustedKey]:
+    """The CSCA certificates of the trust store's anchors (one that cannot be read anchors nothing)."""
+    found: dict[Certificate, TrustedKey] = {}
+    for key in keys:
+        try:
+            certificate = load_certificate(key.certificates[0]) if key.certificates else None
+        except TrustError:
             continue
-        der = crl if isinstance(crl, bytes) else getattr(crl, "der", None)
-        if isinstance(der, bytes):
-            try:
-                found.append(x509.load_der_x509_crl(der))
-            except ValueError:
-                continue
+        if certificate is not None:
+            found.setdefault(certificate, key)
     return found
 
 
@@ -722,22 +483,18 @@ def _signer_key(bsc: Certificate, csca: Certificate, anchor: TrustedKey, warning
     """The BSC as the key that may verify this seal, trusted through ``anchor``."""
     from dataclasses import replace
 
-    from cryptography.x509.oid import NameOID
-
     from ..model import Role
 
-    names = [n.value for n in bsc.parsed.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    cn = names[0] if names and isinstance(names[0], str) else bsc.subject
     return replace(
         anchor,
         public_key=bsc.public_key,
-        spki=_spki(bsc),
-        kids=frozenset({bsc.fingerprint}),
-        name=f"{cn} (CSCA: {anchor.name or csca.subject})",
+        spki=bsc.spki,
+        kids=frozenset({hashlib.sha256(bsc.der).digest()}),
+        name=f"{bsc.common_name or bsc.subject_text} (CSCA: {anchor.name or csca.subject_text})",
         iss=bsc.country,
         alg=None,
-        not_before=bsc.parsed.not_valid_before_utc,
-        not_after=bsc.parsed.not_valid_after_utc,
+        not_before=bsc.not_before,
+        not_after=bsc.not_after,
         certificates=(bsc.der, csca.der),
         role=Role.CERTIFICATE,
         formats=frozenset({FORMAT}),
