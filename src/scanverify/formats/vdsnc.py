@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..countries import alpha2
 from ..errors import TrustError
 from ..model import Fact, Status
-from . import MalformedSeal, ParsedSeal
+from . import BaseFormat, MalformedSeal, ParsedSeal
 from ._vdsnc_x509 import Certificate, ChainFailure, chain, load_certificate
 
 if TYPE_CHECKING:
@@ -389,11 +389,10 @@ def _fmt(moment: datetime) -> str:
 # ---- the plug-in -------------------------------------------------------------------
 
 
-class VDSNC:
+class VDSNC(BaseFormat):
     """The VDS-NC seal format plug-in (entry point ``scanverify.formats: vdsnc``)."""
 
     name = FORMAT
-    trust_sources: Sequence[Any] = ()
 
     def recognise(self, data: bytes) -> bool:
         return claims_vdsnc(data)
@@ -439,13 +438,6 @@ class VDSNC:
             return _finding(verdict.untrusted)
         assert verdict.csca is not None
         return [_signer_key(bsc, verdict.csca, anchors[verdict.csca], verdict.warnings)]
-
-    def verify_signature(self, seal: ParsedSeal, key: TrustedKey) -> bool:
-        algorithm = seal.algorithm
-        # A bundle that pins an alg for this key allows no other.
-        if algorithm is None or (key.alg is not None and key.alg != algorithm.name):
-            return False
-        return algorithm.verify(key.public_key, seal.to_be_signed, seal.signature)
 
     def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
         bsc = read_certificate(seal.certificates[0], "sig.cer")
