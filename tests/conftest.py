@@ -14,10 +14,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print the EU DCC conformance table when that suite ran."""
+    """Print the conformance tables of the suites that ran."""
     module = sys.modules.get("test_eudcc_conformance")
     if module is not None and sum(module.TALLY.values()):
         terminalreporter.write_sep("-", "EU DCC conformance: flag, cases, agreed")
+        terminalreporter.write_line(module.conformance_table())
+    module = sys.modules.get("test_vdsnc_conformance")
+    if module is not None and module.ROWS:
+        terminalreporter.write_sep("-", "ICAO VDS-NC conformance: stated outcomes")
         terminalreporter.write_line(module.conformance_table())
 
 

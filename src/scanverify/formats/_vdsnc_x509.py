@@ -10,7 +10,6 @@ this module is deleted.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,7 +17,7 @@ from typing import Any
 
 from ..errors import TrustError
 
-__all__ = ["Certificate", "ChainFailure", "ChainResult", "chain", "load_certificate"]
+__all__ = ["Certificate", "ChainFailure", "ChainResult", "chain", "load_certificate", "load_crl"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,8 +101,14 @@ def load_certificate(der: bytes) -> Certificate:
     )
 
 
-def fingerprint(certificate: Certificate) -> bytes:
-    return hashlib.sha256(certificate.der).digest()
+def load_crl(data: bytes) -> Any:
+    """A DER certificate revocation list (believed only once checked against its CA)."""
+    from cryptography import x509
+
+    try:
+        return x509.load_der_x509_crl(data)
+    except ValueError as exc:
+        raise TrustError(f"not a readable CRL ({exc})") from None
 
 
 class ChainFailure(StrEnum):
