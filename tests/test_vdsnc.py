@@ -305,9 +305,9 @@ def test_untrusted_bscs(csca: Party, make: Any, state: str, cause: str) -> None:
 
 def test_the_bsc_must_be_valid_at_the_time_of_checking(csca: Party) -> None:
     bsc = _cert(make_bsc(csca, days=10))
-    assert check_validity(bsc, START + dt.timedelta(days=5)) is None
-    early = check_validity(bsc, START - dt.timedelta(days=1))
-    late = check_validity(bsc, START + dt.timedelta(days=11))
+    assert check_validity(bsc.not_before, bsc.not_after, START + dt.timedelta(days=5)) is None
+    early = check_validity(bsc.not_before, bsc.not_after, START - dt.timedelta(days=1))
+    late = check_validity(bsc.not_before, bsc.not_after, START + dt.timedelta(days=11))
     assert early is not None and (early.status, early.cause) == (Status.NOT_YET_VALID, "key_not_yet_valid")
     assert late is not None and (late.status, late.cause) == (Status.EXPIRED, "key_expired")
 
@@ -393,3 +393,90 @@ def test_facts_and_redaction(bsc: Party) -> None:
 
 def test_state_codes() -> None:
     assert (alpha2("AUS"), alpha2("D"), alpha2("UTO"), alpha2("ZZZ")) == ("AU", "DE", "UT", None)
+
+
+# ---- through the verifier: section 6 with a throw-away CSCA --------------------------------
+
+
+def _anchor_store(*cscas: Party, crls: Any = ()) -> Any:
+    from scanverify import TrustStore
+
+    store = TrustStore.combine(TrustStore.from_bytes(c.der, f"csca {i}") for i, c in enumerate(cscas))
+    return store + TrustStore(crls=tuple(crls))
+
+
+def _verdict(data: bytes, trust: Any, at: dt.datetime = NOW) -> tuple[str, str, bool | None]:
+    from scanverify import Verifier
+
+    result = Verifier(trust=trust, clock=lambda: at).verify_payload(data)
+    return result.status.value, result.cause.value, result.signature_valid
+
+
+def test_verdicts_through_the_verifier(csca: Party, bsc: Party) -> None:
+    from scanverify.formats._vdsnc_x509 import load_crl
+
+    trust = _anchor_store(csca)
+    tampered = json.loads(json.dumps(VACC))
+    tampered["msg"]["pid"]["n"] = "SOMEONE ELSE"
+    fra = json.loads(json.dumps(VACC))
+    fra["hdr"]["is"] = "FRA"
+    assert _verdict(seal(bsc), trust) == ("genuine", "none", True)
+    assert _verdict(seal(bsc, tampered, signed=VACC), trust) == ("forged", "signature", False)
+    # Untrusted comes before forged: a BSC of no trusted CSCA, one without the EKU, another state.
+    assert _verdict(seal(make_bsc(make_csca())), trust)[:2] == ("untrusted", "chain")
+    assert _verdict(seal(make_bsc(csca, eku=None)), trust)[:2] == ("untrusted", "key_usage")
+    assert _verdict(seal(bsc, fra), trust)[:2] == ("untrusted", "wrong_state")
+    assert _verdict(seal(bsc), _anchor_store())[:2] == ("untrusted", "chain")
+    # A CSCA given as trust never signs a seal itself.
+    selfsigned = Party(csca.key, csca.der)
+    assert _verdict(seal(selfsigned, alg="ES384"), trust)[0] == "untrusted"
+    # Time: the BSC must be valid now; a CRL of the CSCA revokes, and revoked ranks before expired.
+    later = make_bsc(csca, start=START + dt.timedelta(days=10))
+    assert _verdict(seal(later), trust, START + dt.timedelta(days=5))[:2] == ("not_yet_valid", "key_not_yet_valid")
+    # Before the CSCA itself is valid, nothing chains to it.
+    assert _verdict(seal(bsc), trust, START - dt.timedelta(days=1))[:2] == ("untrusted", "chain")
+    assert _verdict(seal(bsc), trust, START + dt.timedelta(days=2000))[:2] == ("expired", "key_expired")
+    crl = load_crl(
+        make_crl(csca, [bsc.cert.serial_number], NOW + dt.timedelta(days=30)).public_bytes(serialization.Encoding.DER)
+    )
+    revoked = _anchor_store(csca, crls=[crl])
+    assert _verdict(seal(bsc), revoked) == ("revoked", "revoked_key", True)
+    assert _verdict(seal(bsc), revoked, START + dt.timedelta(days=2000))[:2] == ("revoked", "revoked_key")
+
+
+def test_an_alg_that_does_not_fit_the_bsc_is_forged(csca: Party, bsc: Party) -> None:
+    document = json.loads(seal(bsc))
+    document["sig"]["alg"] = "ES384"
+    assert _verdict(json.dumps(document).encode(), _anchor_store(csca)) == ("forged", "signature", False)
+
+
+def test_a_pinned_signer_keeps_its_own_bounds(csca: Party, bsc: Party) -> None:
+    from scanverify import TrustStore
+
+    entry = {
+        "name": "pinned BSC",
+        "spki": base64.b64encode(
+            bsc.key.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        ).decode(),
+        "role": "signer",
+        "formats": ["VDS-NC"],
+        "iss": "AU",
+        "not_after": (NOW - dt.timedelta(days=1)).isoformat(),
+    }
+    pinned = TrustStore.from_bundle({"keys": [entry]}, source="test")
+    # The seal's certificate says the BSC is valid now; the bundle entry that pins it says not.
+    assert _verdict(seal(bsc), pinned)[:2] == ("expired", "key_expired")
+    assert _verdict(seal(bsc), pinned, NOW - dt.timedelta(days=2)) == ("genuine", "none", True)
+    fra = json.loads(json.dumps(VACC))
+    fra["hdr"]["is"] = "FRA"
+    assert _verdict(seal(bsc, fra), pinned, NOW - dt.timedelta(days=2))[:2] == ("untrusted", "wrong_state")
+
+
+def test_redacted_results_hide_the_holder(csca: Party, bsc: Party) -> None:
+    from scanverify import Verifier
+
+    result = Verifier(trust=_anchor_store(csca), clock=lambda: NOW).verify_payload(seal(bsc)).redacted()
+    shown = json.dumps(result.to_json()) + repr(result.facts)
+    assert result.genuine and "CITIZEN" not in shown and "1980-01-02" not in shown and "PA123" not in shown

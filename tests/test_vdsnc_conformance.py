@@ -229,6 +229,35 @@ def test_canonicalisation_example() -> None:
     record_row(example["input"], "RFC 8785 canonical form (upstream's prefix)", "the stated prefix", ours)
 
 
+JP_CSCA = APO / "JP_CSCA_e-passportCSCA_serialE3_explicitEC.der"
+
+
+def test_japanese_csca_with_explicit_parameters_is_readable() -> None:
+    """No Japanese sample exists; the stated point is that the certificate (explicit EC
+    parameters, ecdsa-with-SHA384 with a NULL parameter) can be read and used."""
+    import hashlib
+
+    data = JP_CSCA.read_bytes()
+    stated = APO_EXPECTED["certificates_and_crls"][JP_CSCA.name]["sha256"]
+    record_row(JP_CSCA.name, "SHA-256 as upstream states", stated, hashlib.sha256(data).hexdigest())
+    csca = read_certificate(data, "JP CSCA")
+    record_row(
+        JP_CSCA.name, "key readable (explicit EC parameters)", "EC secp384r1", f"EC {csca.public_key.curve.name}"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="trust.py reads certificate files with `cryptography`, which refuses the NULL parameter;"
+    " scanverify.x509 (branch x509) reads them: passes once trust.py uses it",
+)
+def test_japanese_csca_is_accepted_as_a_trust_file() -> None:
+    from scanverify.model import Role
+
+    [key] = TrustStore.from_file(JP_CSCA).keys
+    assert key.role is Role.ANCHOR
+
+
 def test_tampered_au_seal_with_the_wrong_state_is_untrusted_before_forged() -> None:
     """Beyond the data: an AU-signed seal that claims NZL is untrusted (wrong_state), whatever else."""
     document = json.loads((APO / "vdsnc_AUS_valid_JOHN.json").read_bytes())

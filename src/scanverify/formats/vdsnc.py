@@ -368,17 +368,18 @@ def check_bsc(
     return BscTrust(csca, None, revoked, result.warnings)
 
 
-def check_validity(bsc: Certificate, at: datetime) -> Problem | None:
-    """VDS-NC has no signing time: the BSC must be valid at the time of checking."""
-    start, end = bsc.not_before, bsc.not_after
-    if at < start:
+def check_validity(
+    start: datetime | None, end: datetime | None, at: datetime, what: str = "the signer certificate"
+) -> Problem | None:
+    """VDS-NC has no signing time: its signer must be valid at the time of checking."""
+    if start is not None and at < start:
         return Problem(
             Status.NOT_YET_VALID,
             "key_not_yet_valid",
-            f"the signer certificate is valid only from {_fmt(start)}, after the time of checking",
+            f"{what} is valid only from {_fmt(start)}, after the time of checking",
         )
-    if at > end:
-        return Problem(Status.EXPIRED, "key_expired", f"the signer certificate expired at {_fmt(end)}")
+    if end is not None and at > end:
+        return Problem(Status.EXPIRED, "key_expired", f"{what} expired at {_fmt(end)}")
     return None
 
 
@@ -445,7 +446,12 @@ class VDSNC(BaseFormat):
         if len(key.certificates) > 1:  # chained through this CSCA: is the BSC on its CRL?
             csca = read_certificate(key.certificates[1], "the CSCA")
             problems.append(check_bsc(bsc, [csca], trust.crls, str(seal.claims["is"]), at).revoked)
-        problems.append(check_validity(bsc, at))
+        problems.append(check_validity(bsc.not_before, bsc.not_after, at))
+        if len(key.certificates) <= 1:
+            # A signer pinned by a bundle entry: the certificate in the seal is
+            # not vouched for by a CSCA, so its dates alone could be stretched by
+            # whoever holds the key; the entry's own bounds hold as well.
+            problems.append(check_validity(key.not_before, key.not_after, at, f"the trusted signer '{key.name}'"))
         return [_finding(p) for p in problems if p is not None]
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
