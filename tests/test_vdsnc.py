@@ -480,3 +480,22 @@ def test_redacted_results_hide_the_holder(csca: Party, bsc: Party) -> None:
     result = Verifier(trust=_anchor_store(csca), clock=lambda: NOW).verify_payload(seal(bsc)).redacted()
     shown = json.dumps(result.to_json()) + repr(result.facts)
     assert result.genuine and "CITIZEN" not in shown and "1980-01-02" not in shown and "PA123" not in shown
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_a_changed_seal_is_never_genuine_unless_its_signed_content_is_unchanged(data: Any) -> None:
+    from scanverify import Verifier
+
+    csca, bsc = _PKI
+    original = seal(bsc)
+    position = data.draw(st.integers(0, len(original) - 1))
+    replacement = data.draw(st.binary(min_size=0, max_size=3))
+    changed = original[:position] + replacement + original[position + 1 :]
+    result = Verifier(trust=_anchor_store(csca), clock=lambda: NOW).verify_payload(changed)
+    if result.genuine:
+        document = json.loads(changed)
+        assert document["data"] == VACC and document["sig"]["sigvl"] == json.loads(original)["sig"]["sigvl"]
+
+
+_PKI: tuple[Party, Party] = (lambda c: (c, make_bsc(c)))(make_csca())

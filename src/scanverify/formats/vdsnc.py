@@ -10,9 +10,10 @@ usage, belongs to the state the header names, is valid at the time of
 checking and is on no CRL of its CSCA.
 
 The module has three layers: the seal itself (strict JSON, canonical form,
-facts), the certificate checks (``check_chain``, ``check_validity``,
-``check_crls``, all pure functions of certificates and a time), and the
-:class:`VDSNC` plug-in that maps them onto the format seam.
+facts), the certificate rules (``check_bsc``, ``check_validity``: pure
+functions of certificates, CRLs and a time, on the chain of
+``scanverify.x509``), and the :class:`VDSNC` plug-in that maps them onto the
+format seam.
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ def _load_json(data: bytes, *, strict: bool) -> Any:
         if strict:
             raise MalformedSeal(f"the seal is larger than {MAX_SEAL_BYTES} bytes")
         return None
+    from ..trust import _unique_keys  # the trust files' rule: a key twice in one object is an error
+
     try:
         text = data.decode("utf-8")  # strict UTF-8: no replacement characters
         return json.loads(
@@ -129,15 +132,6 @@ def _load_json(data: bytes, *, strict: bool) -> Any:
         if strict:
             raise MalformedSeal(f"not valid JSON ({exc})") from None
         return None
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice in one object")
-        result[key] = value
-    return result
 
 
 def _refuse_constant(name: str) -> Any:
@@ -273,7 +267,7 @@ def facts_of(seal: VdsNc) -> tuple[Fact, ...]:
     add("Sex", pid.get("sex"), personal=True)
     add("Travel document number", pid.get("i"), personal=True)
     add("Other document number", pid.get("ai"), personal=True)
-    add("Document type", pid.get("dt"))
+    add("Travel document type", pid.get("dt"))
     add("Document number", pid.get("dn"), personal=True)
     if seal.kind == "icao.vacc":
         add("Vaccination certificate (UVCI)", message.get("uvci"))
