@@ -432,7 +432,7 @@ def doctor() -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from .decode import decoder_info
-    from .formats import formats
+    from .formats import formats, plugin_problems
     from .trustlist import active_store
 
     click.echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
@@ -447,6 +447,8 @@ def doctor() -> None:
         except PackageNotFoundError:
             click.echo(f"  {package:<12} MISSING")
     click.echo("formats: " + ", ".join(f.name for f in formats()))
+    for problem in plugin_problems():
+        click.echo(f"warning: {problem}")
     store, warnings = active_store()
     for warning in warnings:
         click.echo(f"warning: {warning}")

@@ -15,7 +15,7 @@ from .trust import TrustStore
 if TYPE_CHECKING:
     from .decode import DecodedCode, Effort, ImageSource
 
-__all__ = ["Clock", "Judgement", "Verifier", "judge"]
+__all__ = ["Assembled", "ChunkAssembly", "Clock", "Judgement", "Verifier", "judge"]
 
 Clock = Callable[[], datetime]
 #: A seal signed up to this far in the verifier's future is accepted (clock skew).
@@ -193,23 +193,26 @@ class Verifier:
             elif group not in slots:
                 slots[group] = len(results)
                 results.append(None)
-        for group, (payload, code, problem) in assembly.finish().items():
-            results[slots[group]] = self._verify_assembled(payload, problem, source=source, code=code, at=at)
+        for group, assembled in assembly.finish().items():
+            results[slots[group]] = self.verify_assembled(assembled, source=source, at=at)
         return [r for r in results if r is not None]
 
-    def _verify_assembled(
-        self, payload: bytes, problem: str | None, *, source: str, code: DecodedCode | None, at: datetime
+    def verify_assembled(
+        self, assembled: Assembled, *, source: str, at: datetime | None = None
     ) -> VerificationResult:
-        if problem is None:
-            return self._verify(payload, source=source, code=code, at=at)
-        fmt = find_format(payload)
+        """The verdict on a seal joined from several codes (see :class:`ChunkAssembly`)."""
+        at = at if at is not None else self._now()
+        if assembled.problem is None:
+            return self._verify(assembled.payload, source=source, code=assembled.code, at=at)
+        fmt = find_format(assembled.payload)
+        name = fmt.name if fmt is not None else "multi-code"
         return VerificationResult(
             Status.MALFORMED,
-            f"malformed {fmt.name if fmt else ''} seal: {problem}".replace("  ", " "),
+            f"malformed {name} seal: {assembled.problem}",
             source,
             at,
-            format=fmt.name if fmt else None,
-            code=code,
+            format=fmt.name if fmt is not None else None,
+            code=assembled.code,
             cause=Cause.PARSE,
             warnings=self._warnings(at),
         )
@@ -311,6 +314,19 @@ class Verifier:
         return warnings
 
 
+@dataclass(frozen=True)
+class Assembled:
+    """The chunks of one seal, joined (or what kept them from being joined)."""
+
+    payload: bytes
+    """The joined payload; the first chunk's when it could not be joined."""
+    code: Any
+    """Where the first chunk was found (a DecodedCode), if it came from an image."""
+    parts: tuple[bytes, ...]
+    """Every chunk's payload, as found."""
+    problem: str | None = None
+
+
 class ChunkAssembly:
     """Joins the chunks of seals printed over several codes (a multi-chunk SMART
     Health Card), in one image or over the frames of a live scan."""
@@ -334,7 +350,9 @@ class ChunkAssembly:
             return None
         group = (fmt.name, chunk.group)
         self._formats[group] = fmt
-        self._groups.setdefault(group, {}).setdefault(chunk.index, []).append((payload, code))
+        found = self._groups.setdefault(group, {}).setdefault(chunk.index, [])
+        if all(payload != seen for seen, _ in found):
+            found.append((payload, code))
         self._totals.setdefault(group, set()).add(chunk.total)
         return group
 
@@ -343,18 +361,23 @@ class ChunkAssembly:
         parts = self._groups.get(group, {})
         return len(totals) == 1 and set(parts) == set(range(1, next(iter(totals)) + 1))
 
-    def take(self, group: Hashable) -> tuple[bytes, Any, str | None]:
-        """The joined payload, the first chunk's code, and what is wrong when it cannot be joined."""
+    def take(self, group: Hashable) -> Assembled:
+        """The joined seal, or what is wrong when it cannot be joined."""
         parts = self._groups.pop(group)
         totals = self._totals.pop(group)
         fmt = self._formats.pop(group)
         first = parts[min(parts)][0]
+        payloads = tuple(payload for index in sorted(parts) for payload, _ in parts[index])
+
+        def failed(problem: str) -> Assembled:
+            return Assembled(first[0], first[1], payloads, problem)
+
         if len(totals) != 1:
-            return first[0], first[1], f"its chunks disagree on how many there are ({sorted(totals)})"
+            return failed(f"its chunks disagree on how many there are ({_list(sorted(totals))})")
         total = next(iter(totals))
         missing = [i for i in range(1, total + 1) if i not in parts]
         extra = sorted(i for i in parts if i < 1 or i > total)
-        doubled = sorted(i for i, found in parts.items() if len({p for p, _ in found}) > 1)
+        doubled = sorted(i for i, found in parts.items() if len(found) > 1)
         if missing or extra or doubled:
             said = []
             if missing:
@@ -363,14 +386,14 @@ class ChunkAssembly:
                 said.append(f"chunk{'s' if len(extra) > 1 else ''} {_list(extra)} beyond the {total} announced")
             if doubled:
                 said.append(f"two different chunks numbered {_list(doubled)}")
-            return first[0], first[1], "the seal is printed over several codes and cannot be assembled: " + "; ".join(said)
+            return failed("the seal is printed over several codes and cannot be assembled: " + "; ".join(said))
         try:
             joined = fmt.join([parts[i][0][0] for i in range(1, total + 1)])  # type: ignore[attr-defined]
         except ScanverifyError as exc:
-            return first[0], first[1], str(exc)
-        return joined, first[1], None
+            return failed(str(exc))
+        return Assembled(joined, first[1], payloads)
 
-    def finish(self) -> dict[Hashable, tuple[bytes, Any, str | None]]:
+    def finish(self) -> dict[Hashable, Assembled]:
         """Every group still open, joined or with what is missing."""
         return {group: self.take(group) for group in list(self._groups)}
 
