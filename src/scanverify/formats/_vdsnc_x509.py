@@ -65,6 +65,10 @@ def load_certificate(der: bytes) -> Certificate:
             parsed = x509.load_der_x509_certificate(der)
         except ValueError:
             parsed = x509.load_der_x509_certificate(_without_null_ecdsa_parameters(der))
+        # `cryptography` parses fields lazily: read every one used later now,
+        # so a broken one is this error and not a crash in the middle of a chain.
+        subject_text, _ = parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()
+        validity, serial = (parsed.not_valid_before_utc, parsed.not_valid_after_utc), parsed.serial_number
         try:
             eku = frozenset(
                 o.dotted_string for o in parsed.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
@@ -85,10 +89,10 @@ def load_certificate(der: bytes) -> Certificate:
 
     return Certificate(
         der=der,
-        subject_text=parsed.subject.rfc4514_string(),
-        serial=parsed.serial_number,
-        not_before=parsed.not_valid_before_utc,
-        not_after=parsed.not_valid_after_utc,
+        subject_text=subject_text,
+        serial=serial,
+        not_before=validity[0],
+        not_after=validity[1],
         extended_key_usage=eku,
         country=first(NameOID.COUNTRY_NAME),
         common_name=first(NameOID.COMMON_NAME),
