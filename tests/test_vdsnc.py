@@ -101,7 +101,14 @@ def make_bsc(
     return Party(key, cert.public_bytes(serialization.Encoding.DER))
 
 
-def make_crl(csca: Party, revoked: list[int], next_update: dt.datetime) -> x509.CertificateRevocationList:
+def make_crl(csca: Party, revoked: list[int], next_update: dt.datetime) -> Any:
+    """A CRL signed by ``csca``, as the x509 layer loads it from DER."""
+    from scanverify.formats._vdsnc_x509 import load_crl
+
+    return load_crl(_crl(csca, revoked, next_update).public_bytes(serialization.Encoding.DER))
+
+
+def _crl(csca: Party, revoked: list[int], next_update: dt.datetime) -> x509.CertificateRevocationList:
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(csca.cert.subject)
@@ -413,8 +420,6 @@ def _verdict(data: bytes, trust: Any, at: dt.datetime = NOW) -> tuple[str, str, 
 
 
 def test_verdicts_through_the_verifier(csca: Party, bsc: Party) -> None:
-    from scanverify.formats._vdsnc_x509 import load_crl
-
     trust = _anchor_store(csca)
     tampered = json.loads(json.dumps(VACC))
     tampered["msg"]["pid"]["n"] = "SOMEONE ELSE"
@@ -436,9 +441,7 @@ def test_verdicts_through_the_verifier(csca: Party, bsc: Party) -> None:
     # Before the CSCA itself is valid, nothing chains to it.
     assert _verdict(seal(bsc), trust, START - dt.timedelta(days=1))[:2] == ("untrusted", "chain")
     assert _verdict(seal(bsc), trust, START + dt.timedelta(days=2000))[:2] == ("expired", "key_expired")
-    crl = load_crl(
-        make_crl(csca, [bsc.cert.serial_number], NOW + dt.timedelta(days=30)).public_bytes(serialization.Encoding.DER)
-    )
+    crl = make_crl(csca, [bsc.cert.serial_number], NOW + dt.timedelta(days=30))
     revoked = _anchor_store(csca, crls=[crl])
     assert _verdict(seal(bsc), revoked) == ("revoked", "revoked_key", True)
     assert _verdict(seal(bsc), revoked, START + dt.timedelta(days=2000))[:2] == ("revoked", "revoked_key")

@@ -239,7 +239,10 @@ def test_japanese_csca_with_explicit_parameters_is_readable() -> None:
 
     data = JP_CSCA.read_bytes()
     stated = APO_EXPECTED["certificates_and_crls"][JP_CSCA.name]["sha256"]
-    record_row(JP_CSCA.name, "SHA-256 as upstream states", stated, hashlib.sha256(data).hexdigest())
+    digest = hashlib.sha256(data).hexdigest()
+    record_row(
+        JP_CSCA.name, f"SHA-256 {stated[:8]}... as upstream states", "equal", "equal" if digest == stated else digest
+    )
     csca = read_certificate(data, "JP CSCA")
     record_row(
         JP_CSCA.name, "key readable (explicit EC parameters)", "EC secp384r1", f"EC {csca.public_key.curve.name}"
