@@ -209,6 +209,8 @@ def test_apo_samples(name: str) -> None:
     if result.format == "VDS-NC":
         stated = APO_EXPECTED["samples"][name]["expected"]["signature_valid"]
         record_row(name, "signature_valid", stated, result.signature_valid)
+        carried = VDSNC().parse(data).certificates[0] == (APO / "AU_BSC_DFAT_serial18AD.der").read_bytes()
+        record_row(name, "sig.cer is the BSC CN=DFAT,C=AU", True, carried)
 
 
 @pytest.mark.parametrize("name", [n for n in APO_SAMPLES if "valid_" in n])
