@@ -271,7 +271,7 @@ def test_unreadable_eku_fails_closed(es: Issuer) -> None:
 
 
 def test_eku_reader_on_der_oids() -> None:
-    from scanverify.formats.hc1 import _oid
+    from scanverify.x509 import _oid
 
     assert _oid(bytes.fromhex("2b0601040181e656")) == "1.3.6.1.4.1.29526"
     assert _oid(bytes.fromhex("550425")) == "2.5.4.37"

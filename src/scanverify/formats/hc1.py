@@ -16,7 +16,7 @@ EU conformance suite can check each of its flags on its own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from .._codec import CBORTag, CodecError, b45decode, inflate_if_zlib
 from ..algorithms import ALGORITHMS
 from ..cose import COSE_SIGN1_TAG, CWT_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, CoseSign1, parse_cose_sign1
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
+from ..x509 import extended_key_usage
 from . import MalformedSeal, ParsedSeal, TextFormat, cwt_claims
 
 if TYPE_CHECKING:
@@ -235,100 +236,6 @@ def _validity(der: bytes) -> tuple[dt.datetime, dt.datetime]:
 
     certificate = x509.load_der_x509_certificate(der)  # loaded once already, when the key was trusted
     return certificate.not_valid_before_utc, certificate.not_valid_after_utc
-
-
-EKU_OID = "2.5.29.37"
-
-
-@lru_cache(maxsize=256)
-def extended_key_usage(der: bytes) -> frozenset[str] | None:
-    """The certificate's extended key usage OIDs; empty if it has none; None if unreadable.
-
-    Read with `cryptography` first. Some states' signer certificates are not
-    strict DER (Finland's encode BasicConstraints cA=FALSE, which DER omits),
-    and `cryptography` then refuses every extension; those are read again
-    with a small DER walker that looks at the extended key usage only. That
-    trusts nothing new: the certificate comes from the trust store, not from
-    the seal, and its key is already trusted as it is.
-    """
-    from cryptography import x509
-
-    certificate = x509.load_der_x509_certificate(der)
-    try:
-        extension = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
-    except x509.ExtensionNotFound:
-        return frozenset()
-    except ValueError:
-        return _eku_from_tbs(certificate.tbs_certificate_bytes)
-    return frozenset(oid.dotted_string for oid in extension.value)
-
-
-def _eku_from_tbs(tbs: bytes) -> frozenset[str] | None:
-    """The EKU OIDs of a TBSCertificate, read leniently; None if the DER is broken."""
-    try:
-        [(tag, body)] = _tlvs(tbs)
-        if tag != 0x30:
-            return None
-        extensions = [value for tag, value in _tlvs(body) if tag == 0xA3]  # [3] EXPLICIT Extensions
-        if not extensions:
-            return frozenset()
-        [(tag, sequence)] = _tlvs(extensions[0])
-        if tag != 0x30:
-            return None
-        found: list[frozenset[str]] = []
-        for tag, extension in _tlvs(sequence):
-            fields = list(_tlvs(extension))
-            if tag != 0x30 or not fields or fields[0][0] != 0x06:
-                return None
-            if _oid(fields[0][1]) != EKU_OID:
-                continue
-            value = fields[-1]
-            if value[0] != 0x04:
-                return None
-            [(tag, purposes)] = _tlvs(value[1])
-            oids = list(_tlvs(purposes))
-            if tag != 0x30 or any(t != 0x06 for t, _ in oids):
-                return None
-            found.append(frozenset(_oid(v) for _, v in oids))
-    except (ValueError, IndexError):
-        return None
-    # Two EKU extensions contradict each other: unreadable, not merged.
-    return found[0] if len(found) == 1 else (frozenset() if not found else None)
-
-
-def _tlvs(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """The DER items (tag, contents) that fill ``data`` exactly; ValueError if they do not."""
-    pos = 0
-    while pos < len(data):
-        tag = data[pos]
-        if tag & 0x1F == 0x1F:
-            raise ValueError("multi-byte DER tag")
-        length = data[pos + 1]
-        pos += 2
-        if length & 0x80:
-            size = length & 0x7F
-            if not 0 < size <= 4:
-                raise ValueError("unsupported DER length")
-            length = int.from_bytes(data[pos : pos + size], "big")
-            pos += size
-        if pos + length > len(data):
-            raise ValueError("DER item runs past its container")
-        yield tag, data[pos : pos + length]
-        pos += length
-
-
-def _oid(body: bytes) -> str:
-    if not body or body[-1] & 0x80:
-        raise ValueError("truncated OID")
-    arcs: list[int] = []
-    value = 0
-    for byte in body:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(value)
-            value = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
 
 
 def _time(claims: Mapping[Any, Any], key: int, what: str, kid: bytes, *, needed: bool) -> dt.datetime | None:
