@@ -103,7 +103,7 @@ def make_bsc(
 
 def make_crl(csca: Party, revoked: list[int], next_update: dt.datetime) -> Any:
     """A CRL signed by ``csca``, as the x509 layer loads it from DER."""
-    from scanverify.formats._vdsnc_x509 import load_crl
+    from scanverify.x509 import load_crl
 
     return load_crl(_crl(csca, revoked, next_update).public_bytes(serialization.Encoding.DER))
 
@@ -399,7 +399,8 @@ def test_facts_and_redaction(bsc: Party) -> None:
 
 
 def test_state_codes() -> None:
-    assert (alpha2("AUS"), alpha2("D"), alpha2("UTO"), alpha2("ZZZ")) == ("AU", "DE", "UT", None)
+    assert (alpha2("AUS"), alpha2("D<<"), alpha2("UTO"), alpha2("JPN"), alpha2("ZZZ")) == ("AU", "DE", "UT", "JP", None)
+    assert (alpha2("ÄUS"), alpha2("")) == (None, None)
 
 
 # ---- through the verifier: section 6 with a throw-away CSCA --------------------------------

@@ -23,7 +23,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
@@ -97,30 +96,24 @@ def key_from_public(public_key: Any, **terms: Any) -> TrustedKey:
 
 
 def _key_from_certificate(der: bytes, source: str, **terms: Any) -> TrustedKey:
+    """A certificate given as trust: an anchor if it is a CA, else a signer
+    certificate (unless ``terms`` say otherwise). Read leniently (scanverify.x509):
+    real CSCAs use explicit EC parameters, NULL-parameter ECDSA, brainpoolP224r1."""
+    from .x509 import load_certificate, trusted_key
+
     try:
-        certificate = x509.load_der_x509_certificate(der)
-        public_key = certificate.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
+        certificate = load_certificate(der)
+    except TrustError as exc:
         raise TrustError(f"{source}: not a readable X.509 certificate ({exc})") from None
-    if "role" not in terms:
-        # A CA certificate is an anchor: it certifies signers and never signs a
-        # seal of a chained format itself. Any other certificate is a signer's,
-        # trusted there only when it chains to an anchor.
-        terms["role"] = Role.ANCHOR if _is_ca(certificate) else Role.CERTIFICATE
-    # The certificate's own validity is not made the key's time bounds: a PEM
-    # or DER certificate is "one key, active, no time bounds" (seal-format.md
-    # section 7). Formats that give it meaning (HC1) read it from the certificate.
+    except ValueError as exc:
+        raise TrustError(f"{source}: not a readable X.509 certificate ({exc})") from None
+    # The certificate's own validity is not made the key's time bounds: a
+    # certificate is "one key, active, no time bounds" (seal-format.md
+    # section 7). Formats that give it meaning (HC1, the chained ones) read it
+    # from the certificate.
     if not terms.get("name"):
-        names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        terms["name"] = str(names[0].value) if names else certificate.subject.rfc4514_string()
-    return key_from_public(public_key, certificates=(der,), source=source, **terms)
-
-
-def _is_ca(certificate: x509.Certificate) -> bool:
-    try:
-        return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except (x509.ExtensionNotFound, ValueError):
-        return False
+        terms.pop("name", None)
+    return trusted_key(certificate, source, **terms)
 
 
 @dataclass(frozen=True)
@@ -316,10 +309,13 @@ def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:
         label, block = match.group(1), match.group(0)
         if label == b"CERTIFICATE":
             try:
-                der = x509.load_pem_x509_certificate(block).public_bytes(serialization.Encoding.DER)
-            except ValueError as exc:
+                der = base64.b64decode(b"".join(block.splitlines()[1:-1]), validate=True)
+            except (binascii.Error, ValueError):
+                raise TrustError(f"{source}: unreadable certificate (bad base64)") from None
+            try:
+                yield _key_from_certificate(der, source)
+            except TrustError as exc:
                 raise TrustError(f"{source}: unreadable certificate ({exc})") from None
-            yield _key_from_certificate(der, source)
         elif label == b"PUBLIC KEY":
             try:
                 public_key = serialization.load_pem_public_key(block)
@@ -479,7 +475,11 @@ def _json_or_none(data: bytes) -> Any:
         return None
 
 
-_BUILT_IN_SOURCES: tuple[TrustSource, ...] = (_BundleSource(), _PemSource())
+def _built_in_sources() -> tuple[TrustSource, ...]:
+    from .x509 import CrlSource
+
+    # A PEM CRL is a CRL before it is "some PEM file".
+    return (_BundleSource(), CrlSource(), _PemSource())
 
 
 def trust_sources() -> tuple[TrustSource, ...]:
@@ -490,8 +490,12 @@ def trust_sources() -> tuple[TrustSource, ...]:
     added: list[TrustSource] = []
     for fmt in formats():
         added.extend(getattr(fmt, "trust_sources", ()))
-    return (*_BUILT_IN_SOURCES, *added, *_der_sources())
+    return (*_built_in_sources(), *added, *_der_sources())
 
 
 def _der_sources() -> tuple[TrustSource, ...]:
-    return (_DerCertificateSource(),)
+    from .x509 import MasterListSource
+
+    # Every DER file starts 0x30: the master list is told by its content type,
+    # the CRL (above) by its structure, and what is left is read as a certificate.
+    return (MasterListSource(), _DerCertificateSource())

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from ..countries import alpha2
 from ..errors import TrustError
 from ..model import Fact, Status
+from ..x509 import Certificate, ChainFailure, chain, load_certificate
 from . import BaseFormat, MalformedSeal, ParsedSeal
-from ._vdsnc_x509 import Certificate, ChainFailure, chain, load_certificate
 
 if TYPE_CHECKING:
     from ..model import Finding, TrustedKey
