@@ -18,6 +18,7 @@ CONFORMANCE_SUITES = {
     "test_vds_conformance": "ICAO VDS conformance: statements, cases, agreed",
     "test_ddoc_conformance": "2D-Doc conformance (ANTS examples checked the day after signing, with FR00)",
     "test_shc_conformance": "SMART Health Cards conformance: validator cases and scanverify's answers",
+    "test_vdsnc_conformance": "ICAO VDS-NC conformance: stated outcomes",
 }
 
 

@@ -339,7 +339,9 @@ def test_suite_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str
                 kind = known[flag]["kind"]
                 ours, why = KNOWN_ANSWERS.get(f"{kind}/{flag}") or KNOWN_ANSWERS[kind]
                 predicted = expected if ours == AGREES else ours
-                assert answer is predicted, f"{name} {flag} through the CLI: '{kind}' predicts {predicted} ({why}), got {row}"
+                assert answer is predicted, (
+                    f"{name} {flag} through the CLI: '{kind}' predicts {predicted} ({why}), got {row}"
+                )
                 CLI_TALLY["known"] += 1
                 continue
             CLI_TALLY["stated"] += 1

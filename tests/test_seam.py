@@ -172,10 +172,17 @@ def test_a_plugin_bug_in_parse_is_malformed_never_a_crash(plugins: list[FakeEntr
     ("findings", "expected"),
     [
         # Whatever order a format lists them in, the earliest status of section 6 stands.
-        ((Finding(Status.EXPIRED, Cause.KEY_EXPIRED, "e"), Finding(Status.NOT_YET_VALID, Cause.KEY_NOT_YET_VALID, "n")),
-         (Status.NOT_YET_VALID, Cause.KEY_NOT_YET_VALID)),
-        ((Finding(Status.REVOKED, Cause.REVOKED_SEAL, "r"), Finding(Status.UNTRUSTED, Cause.KEY_USAGE, "u")),
-         (Status.UNTRUSTED, Cause.KEY_USAGE)),
+        (
+            (
+                Finding(Status.EXPIRED, Cause.KEY_EXPIRED, "e"),
+                Finding(Status.NOT_YET_VALID, Cause.KEY_NOT_YET_VALID, "n"),
+            ),
+            (Status.NOT_YET_VALID, Cause.KEY_NOT_YET_VALID),
+        ),
+        (
+            (Finding(Status.REVOKED, Cause.REVOKED_SEAL, "r"), Finding(Status.UNTRUSTED, Cause.KEY_USAGE, "u")),
+            (Status.UNTRUSTED, Cause.KEY_USAGE),
+        ),
         ((), (Status.GENUINE, Cause.NONE)),
     ],
 )
@@ -190,9 +197,7 @@ def test_findings_rank_by_section_6(
 
 def test_a_revoked_key_outranks_a_format_time_rule(plugins: list[FakeEntryPoint], toy_key: Any) -> None:
     plugins.append(FakeEntryPoint("toy", "tests:Toy", Toy([Finding(Status.EXPIRED, Cause.KEY_EXPIRED, "e")])))
-    result = Verifier(trust=toy_trust(toy_key, revoked=True), clock=lambda: NOW).verify_payload(
-        toy_seal(toy_key, b"x")
-    )
+    result = Verifier(trust=toy_trust(toy_key, revoked=True), clock=lambda: NOW).verify_payload(toy_seal(toy_key, b"x"))
     assert (result.status, result.cause) == (Status.REVOKED, Cause.REVOKED_KEY)
 
 
