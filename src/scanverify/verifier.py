@@ -81,11 +81,7 @@ class Verifier:
 
     # ---- the steps ------------------------------------------------------
     def _now(self) -> datetime:
-        now = self.clock()
-        if now.tzinfo is None:
-            # A naive time would be read in the machine's zone: refuse to guess.
-            raise UsageError("the verification clock returned a time without a time zone")
-        return now
+        return _checked_time(self.clock())
 
     def _effort(self) -> Effort:
         if self.effort not in ("fast", "normal", "thorough"):
@@ -169,7 +165,7 @@ class Verifier:
             )
         if seal.revocation_id is not None and seal.revocation_id in self.trust.revoked_seals:
             return _Verdict(Status.REVOKED, f"this seal ({seal.revocation_id}) has been revoked by its issuer", key)
-        if seal.issued_at > at + CLOCK_SKEW:
+        if _later_than(seal.issued_at, at, CLOCK_SKEW):
             return _Verdict(
                 Status.NOT_YET_VALID,
                 f"the seal was signed at {_fmt(seal.issued_at)}, after the time of checking ({_fmt(at)})",
@@ -221,14 +217,48 @@ def _signature_ok(seal: ParsedSeal, key: TrustedKey) -> bool:
 def _as_text(payload: str | bytes) -> str | None:
     if isinstance(payload, str):
         return payload
+    if not isinstance(payload, (bytes, bytearray, memoryview)):
+        raise UsageError(f"a payload is text (str) or bytes, not {type(payload).__name__}")
     try:
-        return payload.decode("utf-8")
+        return bytes(payload).decode("utf-8")
     except UnicodeDecodeError:
         return None
 
 
+# ---- times at the edges of datetime's range (issue 9) ----------------------
+# Years 1 and 9999 are valid datetimes, but adding the clock skew to one, or
+# turning year 1 at +05:00 into UTC, overflows. These helpers never do either:
+# they compare by subtraction (a timedelta, which holds any two datetimes'
+# distance) and print a time in its own offset when UTC is out of range.
+def _checked_time(now: object) -> datetime:
+    """The clock's reading, refused unless a time-zone-aware datetime."""
+    if not isinstance(now, datetime):
+        raise UsageError(f"the verification clock must return a datetime, not {type(now).__name__}")
+    try:
+        offset = now.utcoffset()
+    except Exception as exc:  # a tzinfo of the caller's own that fails
+        raise UsageError(f"the verification clock's time zone fails: {exc}") from None
+    if offset is None:
+        # A naive time would be read in the machine's zone: refuse to guess.
+        raise UsageError("the verification clock returned a time without a time zone")
+    try:
+        now.astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"the verification clock's time {now.isoformat()} is outside years 1 to 9999 in UTC") from None
+    return now
+
+
+def _later_than(moment: datetime, reference: datetime, slack: timedelta) -> bool:
+    """``moment > reference + slack``, without overflowing at year 9999."""
+    return moment - reference > slack
+
+
 def _fmt(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        return f"{moment.year:04d}-{moment:%m-%d %H:%M:%S} {moment.tzname() or 'UTC'}"
+    return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S} UTC"  # %Y does not pad year 1 to four digits
 
 
 def _source_name(image: object) -> str:
