@@ -263,6 +263,7 @@ def main() -> None:
     The options for verifying (--json, --trust, --at, --effort, ...) are
     listed by 'scanverify verify --help'.
     """
+    check_home()
 
 
 @main.command()
