@@ -352,18 +352,18 @@ def _stdin_payloads() -> Iterator[tuple[str, str | _Failed]]:
         return
     number = 0
     while True:
-        line = stream.readline(LINE_LIMIT + 1)
-        if not line:
+        raw = stream.readline(LINE_LIMIT + 1)
+        if not raw:
             return
         number += 1
-        if isinstance(line, bytes):
-            line = line.decode("utf-8", errors="replace")
-        if len(line) > LINE_LIMIT and not line.endswith("\n"):
+        newline = b"\n" if isinstance(raw, bytes) else "\n"
+        if len(raw) > LINE_LIMIT and not raw.endswith(newline):
             # Skip the rest of the overlong line, a bounded piece at a time.
-            while (rest := stream.readline(LINE_LIMIT)) and not rest.endswith(b"\n" if isinstance(rest, bytes) else "\n"):
+            while (rest := stream.readline(LINE_LIMIT)) and not rest.endswith(newline):
                 pass
             yield f"<stdin>:{number}", _Failed(f"line longer than {LINE_LIMIT >> 10} KiB: not a code's payload")
             continue
+        line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         # A keyboard-wedge scanner ends each code with Enter; blank lines are
         # not codes. Only the line ending is cut: a space is a Base45 digit.
         if line.strip():

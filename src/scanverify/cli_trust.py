@@ -64,11 +64,10 @@ def trust() -> None:
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Where to write the signed file.")
 def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str) -> None:
     """Sign a trust bundle (or a new root) for distribution."""
+    from .cli import refuse_special_file
     from .issuer import load_private_key
     from .trust import TrustStore, parse_json, read_trust_file
     from .trustlist import BUNDLE_TYPE, ROOT_TYPE, _parse_root, sign_document
-
-    from .cli import refuse_special_file
 
     for path in (document, *key_files):
         refuse_special_file(path)  # a FIFO would hang the read
