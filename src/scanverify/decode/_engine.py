@@ -117,7 +117,7 @@ def decode_image(
 
 
 def _check_effort(effort: str) -> None:
-    if effort not in BUDGET:
+    if not isinstance(effort, str) or effort not in BUDGET:
         raise UsageError(f"effort must be fast, normal or thorough, not {effort!r}")
 
 
