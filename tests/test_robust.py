@@ -564,7 +564,7 @@ def test_a_bug_on_one_input_is_its_row_and_the_batch_goes_on(
 
     monkeypatch.setattr(scanverify.decode, "decode_image", buggy)
     genuine = str(SAMPLES / "genuine.jpg")
-    code, out, err = run(capsys, "--json", "--at", AT, genuine, str(poisoned), genuine)
+    code, out, _ = run(capsys, "--json", "--at", AT, genuine, str(poisoned), genuine)
     assert [r["status"] for r in rows(out)] == ["genuine", "error", "genuine"]
     assert "internal error" in rows(out)[1]["reason"]
     assert code == 70  # a bug is still a bug ...
