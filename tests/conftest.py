@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 CONFORMANCE_SUITES = {
     "test_eudcc_conformance": "EU DCC conformance: flag, cases, agreed",
     "test_vds_conformance": "ICAO VDS conformance: statements, cases, agreed",
+    "test_ddoc_conformance": "2D-Doc conformance (ANTS examples checked the day after signing, with FR00)",
 }
 
 
