@@ -37,6 +37,20 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_SEAL, EXIT_INTERNAL = 0, 1, 2, 3, 70
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 #: Above this many inputs a progress bar is shown, and decoding is spread over processes.
 MANY = 4
+#: An image read from stdin (`scanverify -`) may be at most this large: a photo
+#: is a few MB; anything beyond is refused, not read into memory.
+STDIN_IMAGE_LIMIT = 64 << 20
+#: A payload line on stdin (`--text -`) may be at most this long (bytes): the
+#: largest QR code holds under 3 KB, a PDF417 about 1 KB; a longer line is an
+#: error row and the run goes on.
+LINE_LIMIT = 64 << 10
+#: What one decoding process may need at most, per pixel of the largest image
+#: allowed, plus its imports (measured by benchmarks/memory.py: a 120 MP RGBA
+#: PNG peaks at ~650 MB, about 5 bytes a pixel over ~80 MB of imports).
+WORKER_BYTES_PER_PIXEL = 6
+#: A record to sign (`sign RECORD.json`) may be at most this large.
+RECORD_LIMIT = 1 << 20
+WORKER_BASE_BYTES = 150 << 20
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +70,12 @@ def parse_at(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
             # not depend on where the computer thinks it is.
             raise click.BadParameter(f"{value!r} has no time zone; add Z for UTC or an offset like +08:00")
         moment = moment.replace(tzinfo=UTC)  # a bare date: its start, in UTC
+    try:
+        # Year 1 at +05:00 is year 0 in UTC: refuse it here, not with an
+        # overflow somewhere in the verdict.
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise click.BadParameter(f"{value!r} is outside the years 1 to 9999 in UTC") from None
     return moment
 
 
@@ -133,6 +153,9 @@ def verification_options(command: F) -> F:
 
 
 def options_from(kwargs: dict[str, Any]) -> VerifyOptions:
+    for path in (*kwargs["trust_files"], kwargs["root"]):
+        refuse_special_file(path)
+    check_home()
     return VerifyOptions(
         trust_files=tuple(kwargs.pop("trust_files")),
         no_default_trust=kwargs.pop("no_default_trust"),
@@ -143,6 +166,40 @@ def options_from(kwargs: dict[str, Any]) -> VerifyOptions:
         quiet=kwargs.pop("quiet"),
         root=kwargs.pop("root"),
     )
+
+
+def refuse_special_file(path: str | None) -> None:
+    """Refuse at once, with one line, an input that is a FIFO, device or socket.
+
+    Reading a FIFO waits for a writer (forever, in a clerk's batch) and a device
+    like /dev/zero never ends; a missing file is left to the reader to report.
+    """
+    from ._files import special_file_problem
+
+    if path is None or path == "-":
+        return
+    problem = special_file_problem(path)
+    if problem is not None and not problem.startswith("is a directory"):
+        raise UsageError(f"{path}: {problem}")
+
+
+def check_home() -> None:
+    """$SCANVERIFY_HOME, when set, must be a directory (or not exist yet): one line, exit 2, if not.
+
+    Were it a file, the installed trust list there could not be read, and a
+    silent fallback to the built-in bundle could undo a revocation.
+    """
+    home = os.environ.get("SCANVERIFY_HOME")
+    if home and os.path.lexists(home) and not os.path.isdir(home):
+        raise UsageError(f"SCANVERIFY_HOME={home!r} is not a directory")
+
+
+def check_home_writable() -> None:
+    """For commands that install into $SCANVERIFY_HOME: it must also be writable."""
+    check_home()
+    home = os.environ.get("SCANVERIFY_HOME")
+    if home and os.path.isdir(home) and not os.access(home, os.W_OK | os.X_OK):
+        raise UsageError(f"SCANVERIFY_HOME={home!r} is not writable")
 
 
 # ---------------------------------------------------------------- output
@@ -213,6 +270,7 @@ def main() -> None:
     The options for verifying (--json, --trust, --at, --effort, ...) are
     listed by 'scanverify verify --help'.
     """
+    check_home()
 
 
 @main.command()
@@ -232,40 +290,102 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> No
         raise click.UsageError("give images or --text, not both")
     if not images and not texts:
         raise click.UsageError("no IMAGE given (or --text PAYLOAD); see 'scanverify --help'")
+    if images:
+        images = tuple(_expand(images))  # refuses FIFOs and devices before any work
     verifier = options.verifier()
     reporter = Reporter(options)
+    internal = False
     if texts:
         for source, payload in _payloads(texts):
-            reporter.report([verifier.verify_payload(payload, source=source)])
+            if isinstance(payload, _Failed):
+                reporter.report([_error_result(source, payload.reason)])
+                continue
+            results, failed = _guarded(functools.partial(verifier.verify_payload, payload, source=source), source)
+            internal |= failed
+            reporter.report(results)
     else:
-        for source, codes in _decode_all(_expand(images), options):
-            if isinstance(codes, str):
-                reporter.report([_error_result(source, codes)])
+        for source, codes in _decode_all(list(images), options):
+            if isinstance(codes, _Failed):
+                reporter.report([_error_result(source, codes.reason)])
+                internal |= codes.internal
             else:
-                reporter.report(verifier.verify_codes(codes, source=source))
-    sys.exit(reporter.finish())
+                results, failed = _guarded(functools.partial(verifier.verify_codes, codes, source=source), source)
+                internal |= failed
+                reporter.report(results)
+    status = reporter.finish()
+    # A bug met on one input is reported on its row and the batch goes on; it
+    # still ends the run with 70, unless a seal was rejected (1 always wins:
+    # it is what the clerk must not miss).
+    sys.exit(EXIT_INTERNAL if internal and status != EXIT_REJECTED else status)
 
 
-def _payloads(texts: Sequence[str]) -> Iterator[tuple[str, str]]:
+@dataclass(frozen=True)
+class _Failed:
+    """An input that gave no codes: why, and whether it was a bug in scanverify (exit 70) or the input."""
+
+    reason: str
+    internal: bool = False
+
+
+def _internal_reason(exc: BaseException) -> str:
+    return f"internal error: {type(exc).__name__}: {exc} (please report this)"
+
+
+def _guarded(verify: Callable[[], Any], source: str) -> tuple[list[Any], bool]:
+    """verify()'s results, or an error row when it fails with a bug: one input never stops a batch."""
+    try:
+        results = verify()
+        return (results if isinstance(results, list) else [results]), False
+    except ScanverifyError as exc:
+        return [_error_result(source, exc.diagnostics())], False
+    except Exception as exc:
+        return [_error_result(source, _internal_reason(exc))], True
+
+
+def _payloads(texts: Sequence[str]) -> Iterator[tuple[str, str | _Failed]]:
     for text in texts:
         if text != "-":
             yield "<text>", text
             continue
-        stdin = sys.stdin
-        with contextlib.suppress(AttributeError, ValueError, OSError):
-            # Bytes that are not UTF-8 become U+FFFD (then not_a_seal), never a crash.
-            stdin.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
-        for number, line in enumerate(stdin, 1):
-            # A keyboard-wedge scanner ends each code with Enter; blank lines are
-            # not codes. Only the line ending is cut: a space is a Base45 digit.
-            if line.strip():
-                yield f"<stdin>:{number}", line.rstrip("\r\n")
+        yield from _stdin_payloads()
+
+
+def _stdin_payloads() -> Iterator[tuple[str, str | _Failed]]:
+    """One payload per line of stdin, each line at most LINE_LIMIT bytes."""
+    # Bytes, not text: a line is cut at LINE_LIMIT before it is decoded, and
+    # bytes that are not UTF-8 become U+FFFD (then not_a_seal), never a crash.
+    stream: Any = getattr(sys.stdin, "buffer", None) or sys.stdin
+    if stream is None:
+        return
+    number = 0
+    while True:
+        raw = stream.readline(LINE_LIMIT + 1)
+        if not raw:
+            return
+        number += 1
+        newline = b"\n" if isinstance(raw, bytes) else "\n"
+        if len(raw) > LINE_LIMIT and not raw.endswith(newline):
+            # Skip the rest of the overlong line, a bounded piece at a time.
+            while (rest := stream.readline(LINE_LIMIT)) and not rest.endswith(newline):
+                pass
+            yield f"<stdin>:{number}", _Failed(f"line longer than {LINE_LIMIT >> 10} KiB: not a code's payload")
+            continue
+        line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        # A keyboard-wedge scanner ends each code with Enter; blank lines are
+        # not codes. Only the line ending is cut: a space is a Base45 digit.
+        if line.strip():
+            yield f"<stdin>:{number}", line.rstrip("\r\n")
 
 
 def _expand(images: Sequence[str]) -> list[str]:
-    """Files as given; directories walked in name order for image files."""
+    """Files as given; directories walked in name order for image files.
+
+    A FIFO, device or socket named as an input is refused at once (UsageError:
+    exit 2); inside a directory only regular files are taken.
+    """
     found: list[str] = []
     for image in images:
+        refuse_special_file(image)
         path = Path(image)
         if image != "-" and path.is_dir():
             found += sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
@@ -281,14 +401,33 @@ def _error_result(source: str, message: str) -> Any:
 
 
 def _decode_one(image: str, effort: str) -> tuple[str, Any]:
-    """Decode one input; an unreadable one gives its message instead of codes."""
+    """Decode one input; one that gives no codes gives a _Failed saying why. Never raises (but Ctrl-C)."""
     from .decode import decode_image
 
+    source = "<stdin>" if image == "-" else image
     try:
-        source: Any = sys.stdin.buffer.read() if image == "-" else image
-        return ("<stdin>" if image == "-" else image), decode_image(source, effort=effort)  # type: ignore[arg-type]
+        data: Any = _read_stdin_image() if image == "-" else image
+        return source, decode_image(data, effort=effort)  # type: ignore[arg-type]
     except ImageError as exc:
-        return image, _strip_source(exc.diagnostics(), image)
+        return source, _Failed(_strip_source(exc.diagnostics(), image))
+    except MemoryError:
+        return source, _Failed("not enough memory to decode this image")
+    except Exception as exc:
+        # A bug, not the input's fault: said on this input's row, and the
+        # batch goes on to the next (the run ends with exit 70).
+        return source, _Failed(_internal_reason(exc), internal=True)
+
+
+def _read_stdin_image() -> bytes:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise ImageError("no standard input to read an image from")
+    if stream.isatty():
+        raise ImageError("standard input is a terminal: pipe an image into it (scanverify - < photo.jpg)")
+    data = stream.read(STDIN_IMAGE_LIMIT + 1)
+    if len(data) > STDIN_IMAGE_LIMIT:
+        raise ImageError(f"the image on standard input is larger than {STDIN_IMAGE_LIMIT >> 20} MiB; give it as a file")
+    return bytes(data)
 
 
 def _strip_source(message: str, source: str) -> str:
@@ -305,34 +444,103 @@ def _decode_all(images: list[str], options: VerifyOptions) -> Iterator[tuple[str
         return
     # The bar is drawn with cursor moves: only on a terminal that may have them.
     show_progress = len(images) > MANY and not options.quiet and fancy(sys.stderr)
-    workers = min(len(images), os.cpu_count() or 1)
+    workers = worker_count(len(images))
     decode = functools.partial(_decode_one, effort=options.effort)
     if len(images) <= MANY or workers < 2 or "-" in images:
         stream: Iterator[tuple[str, Any]] = map(decode, images)
-        executor = None
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        stream = _pooled(decode, images, workers)
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        # spawn, not fork: a forked child would inherit the progress bar's thread state.
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        stream = executor.map(decode, images, chunksize=1)  # map() keeps input order
+        # markup=False: a description is shown as it is, never read as markup.
+        columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeRemainingColumn(), transient=True, console=make_console(stderr=True)) as progress:
+            task = progress.add_task(shown("Scanning").text, total=len(images))
+            for item in stream:
+                progress.advance(task)
+                yield item
+    else:
+        yield from stream
+
+
+def worker_count(inputs: int, *, max_pixels: int | None = None) -> int:
+    """Decoding processes for `inputs` images: one per core, no more than memory allows.
+
+    Each process is assumed to need what the largest image allowed costs (the
+    pixel limit), so a batch of large scans never drives the machine into swap
+    or the out-of-memory killer.
+    """
+    from .decode import DEFAULT_MAX_PIXELS
+
+    per_worker = WORKER_BASE_BYTES + WORKER_BYTES_PER_PIXEL * (max_pixels or DEFAULT_MAX_PIXELS)
+    available = available_memory()
+    by_memory = max(1, available // per_worker) if available else 1
+    return max(1, min(inputs, os.cpu_count() or 1, by_memory))
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new work (MemAvailable), or None when it cannot be told."""
     try:
-        if show_progress:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
-            # markup=False: a description is shown as it is, never read as markup.
-            columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
-            with Progress(*columns, TimeRemainingColumn(), transient=True, console=make_console(stderr=True)) as progress:
-                task = progress.add_task(shown("Scanning").text, total=len(images))
-                for item in stream:
-                    progress.advance(task)
-                    yield item
-        else:
-            yield from stream
-    finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+
+def _pooled(
+    decode: Callable[[str], tuple[str, Any]], images: list[str], workers: int
+) -> Iterator[tuple[str, Any]]:
+    """decode(image) for every image in a pool of processes, in input order.
+
+    A process that dies (killed for memory, a crash inside a native decoder)
+    breaks the whole pool; then the first image not yet reported is retried
+    alone in a process of its own: if that dies too, the image gets an error
+    row; either way the rest go on in a new pool. Only the guilty image is lost.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # spawn, not fork: a forked child would inherit the progress bar's thread state.
+    context = multiprocessing.get_context("spawn")
+    start = 0
+    while start < len(images):
+        executor = ProcessPoolExecutor(workers, mp_context=context)
+        broken = False
+        try:
+            futures = [executor.submit(decode, image) for image in images[start:]]
+            for future in futures:
+                try:
+                    item = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    break
+                start += 1
+                yield item
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+        if broken:
+            yield _alone(decode, images[start], context)
+            start += 1
+
+
+def _alone(decode: Callable[[str], tuple[str, Any]], image: str, context: Any) -> tuple[str, Any]:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(1, mp_context=context) as executor:
+        try:
+            return executor.submit(decode, image).result()
+        except BrokenProcessPool:
+            reason = "the decoding process died on this image (out of memory, or a crash in a decoding library)"
+            return ("<stdin>" if image == "-" else image), _Failed(reason)
 
 
 # ---------------------------------------------------------------- issuer tools
@@ -402,6 +610,8 @@ def sign(
     """
     from .issuer import load_private_key, render_qr, sign_record
 
+    refuse_special_file(record_file)
+    refuse_special_file(key_file)
     record = _read_record(record_file)
     text = sign_record(record, load_private_key(key_file), iss=iss, issued_at=iat, expires_at=exp)
     if out is None:
@@ -416,8 +626,17 @@ def sign(
 
 def _read_record(path: str) -> dict[str, Any]:
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-        record = json.loads(text)
+        # A record is well under a kilobyte (it must fit a QR code): read no
+        # more than RECORD_LIMIT, from stdin or a file.
+        if path == "-":
+            stream: Any = getattr(sys.stdin, "buffer", None) or sys.stdin
+            data = stream.read(RECORD_LIMIT + 1)
+        else:
+            with open(path, "rb") as file:
+                data = file.read(RECORD_LIMIT + 1)
+        if len(data) > RECORD_LIMIT:
+            raise UsageError(f"{path}: larger than {RECORD_LIMIT >> 10} KiB: not a seal's record")
+        record = json.loads(data)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also a 5000-digit number
@@ -480,6 +699,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         main.main(args=list(argv) if argv is not None else None, prog_name="scanverify", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.UsageError as exc:
+        # One line, as for every other input or option error (click's own form
+        # is three: usage, a hint, the error).
+        command = f"'{exc.ctx.command_path} --help'" if exc.ctx is not None else "'scanverify --help'"
+        # The message may quote an argument as given: through the display boundary.
+        error_line(None, f"{' '.join(exc.format_message().split())} (see {command})")
+        return EXIT_USAGE
     except click.ClickException as exc:
         # Click's message may quote an argument as given: shown through the boundary too.
         message = io.StringIO()

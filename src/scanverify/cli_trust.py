@@ -15,10 +15,18 @@ from .errors import TrustError
 #: A trust document that was read and checked, and refused (signature, rollback, expiry).
 EXIT_REFUSED = 4
 
+def _regular(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    from .cli import refuse_special_file
+
+    refuse_special_file(value)  # a FIFO or device would hang the read
+    return value
+
+
 root_option = click.option(
     "--root",
     "root_path",
     type=click.Path(dir_okay=False),
+    callback=_regular,
     default=None,
     metavar="FILE",
     help="Check against this trust root instead of the pinned one (tests, private deployments).",
@@ -56,10 +64,13 @@ def trust() -> None:
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Where to write the signed file.")
 def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str) -> None:
     """Sign a trust bundle (or a new root) for distribution."""
+    from .cli import refuse_special_file
     from .issuer import load_private_key
     from .trust import TrustStore, parse_json, read_trust_file
     from .trustlist import BUNDLE_TYPE, ROOT_TYPE, _parse_root, sign_document
 
+    for path in (document, *key_files):
+        refuse_special_file(path)  # a FIFO would hang the read
     # The exact bytes read are the bytes signed: nothing is re-serialised.
     data = read_trust_file(document)
     if kind == "bundle":
@@ -84,8 +95,10 @@ def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str)
 @root_option
 def verify_command(file: str, root_path: str | None) -> None:
     """Check a signed trust list (or root) without installing it."""
+    from .cli import refuse_special_file
     from .trustlist import BUNDLE_TYPE, _kind_of, _read, _rotate, load_root, open_signed_bundle
 
+    refuse_special_file(file)  # a FIFO would hang the check
     data = _read(Path(file))
     root = load_root(root_path)
     try:
@@ -118,12 +131,20 @@ def verify_command(file: str, root_path: str | None) -> None:
 @root_option
 def update_command(file: str, root_path: str | None) -> None:
     """Check a signed trust list (or root) and install it for this user."""
-    from .trustlist import RefusedUpdate, _read, install
+    from .cli import check_home_writable, refuse_special_file
+    from .errors import UsageError
+    from .trustlist import RefusedUpdate, _read, data_dir, install
 
+    refuse_special_file(file)  # a FIFO would hang the update
+    check_home_writable()
     try:
         echo(shown(install(_read(Path(file)), file, root_path=root_path), REASON_LIMIT))
     except RefusedUpdate as exc:
         _refused(exc)
+    except OSError as exc:
+        # The folder cannot be written (read-only, /proc, full disk): the
+        # user's set-up, said in one line, not an internal error.
+        raise UsageError(f"cannot install into {data_dir()}: {exc.strerror or exc}") from None
 
 
 @trust.command("show")

@@ -227,11 +227,7 @@ class Verifier:
 
     # ---- the steps ------------------------------------------------------
     def _now(self) -> datetime:
-        now = self.clock()
-        if now.tzinfo is None:
-            # A naive time would be read in the machine's zone: refuse to guess.
-            raise UsageError("the verification clock returned a time without a time zone")
-        return now
+        return _checked_time(self.clock())
 
     def _effort(self) -> Effort:
         if self.effort not in ("fast", "normal", "thorough"):
@@ -433,8 +429,34 @@ def _as_text(data: bytes) -> str | None:
         return None
 
 
+# ---- times at the edges of datetime's range (issue 9) ----------------------
+# Years 1 and 9999 are valid datetimes, but turning year 1 at +05:00 into UTC
+# overflows: a clock's reading is refused if it cannot be, and a time (from a
+# bundle, a seal) that cannot be is printed in its own offset.
+def _checked_time(now: object) -> datetime:
+    """The clock's reading, refused unless a time-zone-aware datetime within UTC's years."""
+    if not isinstance(now, datetime):
+        raise UsageError(f"the verification clock must return a datetime, not {type(now).__name__}")
+    try:
+        offset = now.utcoffset()
+    except Exception as exc:  # a tzinfo of the caller's own that fails
+        raise UsageError(f"the verification clock's time zone fails: {exc}") from None
+    if offset is None:
+        # A naive time would be read in the machine's zone: refuse to guess.
+        raise UsageError("the verification clock returned a time without a time zone")
+    try:
+        now.astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"the verification clock's time {now.isoformat()} is outside years 1 to 9999 in UTC") from None
+    return now
+
+
 def _fmt(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        return f"{moment.year:04d}-{moment:%m-%d %H:%M:%S} {moment.tzname() or 'UTC'}"
+    return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S} UTC"  # %Y does not pad year 1 to four digits
 
 
 def _source_name(image: object) -> str:

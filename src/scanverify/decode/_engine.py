@@ -117,7 +117,7 @@ def decode_image(
 
 
 def _check_effort(effort: str) -> None:
-    if effort not in BUDGET:
+    if not isinstance(effort, str) or effort not in BUDGET:
         raise UsageError(f"effort must be fast, normal or thorough, not {effort!r}")
 
 
@@ -130,6 +130,12 @@ def decode_gray(
     escalation step run: benchmarks/decode.py reports what each step earned.
     """
     _check_effort(effort)
+    from ._image import MIN_SIDE
+
+    if gray.ndim != 2 or min(gray.shape) < MIN_SIDE:
+        # Too small to hold a code (a live frame gone wrong): the views below
+        # would shrink it to nothing, which OpenCV refuses with an exception.
+        return []
     found = _Found()
     zxing = _available("zxing-cpp")
     missed: list[Polygon] = []
@@ -157,6 +163,8 @@ def decode_gray(
             continue
         started, before = time.monotonic(), len(found.entries)
         image, back = step.view(views)
+        if image.size == 0 or min(image.shape[:2]) < MIN_SIDE:
+            continue  # a crop at the very edge can be a sliver: nothing to read there
         if step.decoder == "plug-ins":
             for plugin in _plugins():
                 found.add(_guarded(plugin, image), back, rank=step.rank, step=f"{step.name} {plugin.name}")
@@ -295,8 +303,13 @@ def _scaled(gray: numpy.ndarray, factor: float) -> View:
     import cv2
 
     interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
-    image = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interpolation)
+    image = cv2.resize(gray, _size(gray, factor), interpolation=interpolation)
     return image, lambda x, y: (x / factor, y / factor)
+
+
+def _size(image: numpy.ndarray, factor: float) -> tuple[int, int]:
+    """(width, height) of `image` scaled by `factor`, never below one pixel (OpenCV refuses an empty size)."""
+    return max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor))
 
 
 def _then(view: View, transform: Callable[[numpy.ndarray], numpy.ndarray]) -> View:
@@ -336,7 +349,7 @@ def _deglare(image: numpy.ndarray) -> numpy.ndarray:
     # Glare and shadow are broad: divide by the background light (estimated
     # on a small copy: a wide blur at full size costs a second) so the
     # modules under them regain their contrast.
-    small = cv2.resize(image, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
+    small = cv2.resize(image, _size(image, 0.125), interpolation=cv2.INTER_AREA)
     background = cv2.GaussianBlur(small, (0, 0), max(small.shape[:2]) / 30)
     background = cv2.resize(background, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
     return cv2.divide(image, background, scale=200)
@@ -361,7 +374,7 @@ def _crop(gray: numpy.ndarray, polygon: Polygon, transform: Callable[..., Any] |
         return crop, _identity
     factor = min(4.0, max(1.0, CROP_SIDE / max(crop.shape[:2])))
     if factor > 1:
-        crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+        crop = cv2.resize(crop, _size(crop, factor), interpolation=cv2.INTER_CUBIC)
     if transform is not None:
         crop = transform(crop)
     return crop, lambda x, y: (x / factor + left, y / factor + top)

@@ -1,4 +1,10 @@
-"""Reading images from any source into an upright grayscale array, safely."""
+"""Reading images from any source into an upright grayscale array, safely.
+
+Memory: an image is converted to 8-bit gray a strip of rows at a time, so
+what it costs beyond Pillow's own decoded frame is the 1-byte-per-pixel result
+and one strip (benchmarks/memory.py measures it); JPEG photos are decoded
+straight to gray. Never a float64 copy of a whole frame.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from .._files import open_regular
 from ..errors import ImageError, UsageError
 from . import DEFAULT_MAX_PIXELS
 
@@ -16,6 +23,12 @@ if TYPE_CHECKING:
 
     from . import ImageSource
 
+#: An image narrower or lower than this holds no 2D code (the smallest, a
+#: Data Matrix 8x18 or a Micro QR M1, needs 8 and 11 modules at one pixel
+#: each); it is refused with a reason rather than handed to the decoders.
+MIN_SIDE = 8
+#: Pixels converted to gray at a time: bounds the temporary copies.
+STRIP_PIXELS = 1 << 20
 
 def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> numpy.ndarray:
     """An upright (EXIF-rotated) 8-bit grayscale array from a path, bytes, PIL image or array.
@@ -43,19 +56,23 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
             stream: Any = io.BytesIO(bytes(source))
         elif isinstance(source, (str, os.PathLike)):
             try:
-                stream = open(os.fspath(source), "rb")  # noqa: SIM115 - closed below
+                fd, problem = open_regular(source)
             except FileNotFoundError:
                 raise ImageError(f"{name}: no such file") from None
             except IsADirectoryError:
                 raise ImageError(f"{name}: is a directory, not an image") from None
-            except OSError as exc:
-                raise ImageError(f"{name}: cannot open ({exc.strerror or exc})") from None
+            except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+                raise ImageError(f"{name}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
+            if problem is not None:
+                # A FIFO would block the whole batch, a device never ends.
+                raise ImageError(f"{name}: {problem}; refused")
+            stream = os.fdopen(fd, "rb")
         else:
             raise ImageError(f"cannot read an image from a {type(source).__name__}")
         with stream:
             image = _open(stream, name, limit)
-            return _to_gray(image, name)
-    return _to_gray(image, name)
+            return _to_gray(image, name, ours=True)
+    return _to_gray(image, name, ours=False)
 
 
 def _open(stream: Any, name: str, limit: int) -> Any:
@@ -92,39 +109,117 @@ def _check_size(size: tuple[int, int], name: str, limit: int) -> None:
         raise ImageError(f"{name}: image has no pixels ({width}x{height})")
     if width * height > limit:
         raise ImageError(f"{name}: image is {width}x{height} pixels, above the limit of {limit / 1e6:g} megapixels")
+    if width < MIN_SIDE or height < MIN_SIDE:
+        raise ImageError(
+            f"{name}: image is {width}x{height} pixels, too small to hold a 2D code (at least {MIN_SIDE}x{MIN_SIDE})"
+        )
 
 
-def _to_gray(image: Any, name: str) -> numpy.ndarray:
-    import numpy as np
-    from PIL import Image, ImageOps
+#: Pillow modes with transparency: composited on white, as every viewer shows them
+#: (a QR drawn on a transparent background is black on black otherwise).
+_ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
 
+
+def _to_gray(image: Any, name: str, *, ours: bool) -> numpy.ndarray:
     try:
-        if getattr(image, "n_frames", 1) > 1:
-            image.seek(0)  # an animated GIF or multi-page TIFF: its first frame
+        # An animated GIF, APNG or multi-page TIFF: Image.open stands on its
+        # first frame, which is the one read (n_frames is not asked: for a GIF
+        # it reads the whole file).
+        if ours and getattr(image, "format", None) == "JPEG":
+            # Decode a colour JPEG straight to its luma: a third of the memory
+            # of RGB, and what convert("L") would compute anyway. (Not on a
+            # caller's own image object: draft would change it.)
+            image.draft("L", image.size)
         image.load()
+        gray = _gray_strips(image)
         # Phones store the picture sideways and say so in EXIF: turn it upright
-        # so polygons are where a person sees the code. exif_transpose copies
-        # the image even when there is nothing to turn, so ask first.
-        if _orientation(image) not in (None, 1):
-            image = ImageOps.exif_transpose(image) or image
-        if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (image.mode == "P" and "transparency" in image.info):
-            # Transparent pixels are shown on white by every viewer; do the same
-            # (a QR drawn on a transparent background is black on black otherwise).
-            rgba = image.convert("RGBA")
-            background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            image = Image.alpha_composite(background, rgba)
-        if image.mode in ("I", "F") or image.mode.startswith("I;16"):
-            # 16-bit and float scans: convert("L") would clip them, so stretch.
-            wide = np.asarray(image, dtype=np.float64)
-            span = float(wide.max() - wide.min()) or 1.0
-            gray = ((wide - wide.min()) * (255.0 / span)).round().astype(np.uint8)
-        else:
-            gray = np.asarray(image.convert("L"), dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError, EOFError, IndexError) as exc:
+        # so polygons are where a person sees the code (on the gray copy: a
+        # view, then one contiguous copy of one byte per pixel).
+        return _upright(gray, _orientation(image))
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError) as exc:
+        # Pillow's plug-ins raise all of these on corrupt or truncated data.
         raise ImageError(f"{name}: the image data is corrupt or truncated ({exc})") from None
     except MemoryError:
         raise ImageError(f"{name}: not enough memory to decode this image") from None
-    return np.ascontiguousarray(gray)
+
+
+def _gray_strips(image: Any) -> numpy.ndarray:
+    """The image as 8-bit gray, converted a strip of rows at a time."""
+    import numpy as np
+
+    width, height = image.size
+    rows = max(1, STRIP_PIXELS // width)
+    gray = np.empty((height, width), dtype=np.uint8)
+    mode = image.mode
+    wide = mode in ("I", "F") or mode.startswith("I;16")
+    transparent = mode in _ALPHA_MODES or (mode == "P" and "transparency" in image.info)
+    if wide:
+        low, high = _extremes(image, rows)
+        scale = 255.0 / ((high - low) or 1.0)
+    for top in range(0, height, rows):
+        strip = image.crop((0, top, width, min(height, top + rows)))
+        if wide:
+            # 16-bit and float scans: convert("L") would clip them, so stretch
+            # their range to 0..255 (float32, one strip at a time).
+            values = np.asarray(strip).astype(np.float32)
+            np.subtract(values, low, out=values)
+            np.multiply(values, scale, out=values)
+            np.nan_to_num(values, copy=False, nan=0.0)
+            np.clip(values, 0.0, 255.0, out=values)
+            gray[top : top + values.shape[0]] = np.rint(values)
+        elif transparent:
+            from PIL import Image
+
+            rgba = strip.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            gray[top : top + rgba.height] = np.asarray(Image.alpha_composite(white, rgba).convert("L"))
+        else:
+            gray[top : top + strip.height] = np.asarray(_strip_to_l(strip))
+    return gray
+
+
+def _strip_to_l(strip: Any) -> Any:
+    if strip.mode == "L":
+        return strip
+    try:
+        return strip.convert("L")
+    except ValueError:
+        # A mode Pillow cannot turn into L (LAB): its first channel is lightness.
+        return strip.getchannel(0).convert("L")
+
+
+def _extremes(image: Any, rows: int) -> tuple[float, float]:
+    """The lowest and highest finite value of a 16-bit, 32-bit or float image."""
+    import numpy as np
+
+    low, high = np.inf, -np.inf
+    width, height = image.size
+    for top in range(0, height, rows):
+        values = np.asarray(image.crop((0, top, width, min(height, top + rows))))
+        if values.dtype.kind == "f":
+            finite = values[np.isfinite(values)]
+            if finite.size == 0:
+                continue
+            values = finite
+        low, high = min(low, float(values.min())), max(high, float(values.max()))
+    return (0.0, 0.0) if low > high else (low, high)
+
+
+#: EXIF orientation -> the numpy steps that turn the stored picture upright
+#: (the same as Pillow's exif_transpose: 6 is a quarter turn clockwise).
+def _upright(gray: numpy.ndarray, orientation: int | None) -> numpy.ndarray:
+    import numpy as np
+
+    turned = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1, :],
+        5: lambda a: a.T,
+        6: lambda a: np.rot90(a, -1),
+        7: lambda a: a.T[::-1, ::-1],
+        8: lambda a: np.rot90(a, 1),
+    }.get(orientation or 1)
+    return np.ascontiguousarray(gray if turned is None else turned(gray))
 
 
 def _orientation(image: Any) -> int | None:
@@ -140,24 +235,59 @@ def _orientation(image: Any) -> int | None:
 def _from_array(array: numpy.ndarray, name: str, limit: int) -> numpy.ndarray:
     import numpy as np
 
+    if array.dtype.kind not in "biuf":
+        # Strings, objects, complex numbers, dates: no pixel values.
+        raise ImageError(f"{name}: an image array must hold numbers (bool, integer or float), not {array.dtype}")
     if array.ndim not in (2, 3) or array.size == 0:
         raise ImageError(f"{name}: an image array must be 2-D (gray) or 3-D (colour), not shape {array.shape}")
+    channels = array.shape[2] if array.ndim == 3 else 1
+    if channels not in (1, 3, 4):
+        raise ImageError(f"{name}: an image array needs 1, 3 or 4 channels, not {channels}")
     _check_size((array.shape[1], array.shape[0]), name, limit)
-    if array.dtype != np.uint8:
-        if np.issubdtype(array.dtype, np.floating) and array.size and float(np.nanmax(array)) <= 1.0:
-            array = array * 255.0
-        array = np.clip(np.nan_to_num(array), 0, 255).astype(np.uint8)
-    if array.ndim == 3:
-        channels = array.shape[2]
-        if channels == 1:
-            array = array[:, :, 0]
-        elif channels in (3, 4):
-            rgb = array[:, :, :3].astype(np.float32)
+    if array.ndim == 3 and channels == 1:
+        array = array[:, :, 0]
+    if array.dtype == np.uint8 and array.ndim == 2:
+        return np.ascontiguousarray(array)
+    low, scale = _array_range(array)
+    height, width = array.shape[:2]
+    rows = max(1, STRIP_PIXELS // width)
+    gray = np.empty((height, width), dtype=np.uint8)
+    # A strip at a time, in float32: never a float64 copy of the whole frame.
+    for top in range(0, height, rows):
+        values = array[top : top + rows].astype(np.float32)
+        if low or scale != 1.0:
+            values = (values - low) * scale
+        values = np.clip(np.nan_to_num(values, nan=0.0, posinf=255.0, neginf=0.0), 0.0, 255.0)
+        if values.ndim == 3:
             if channels == 4:
-                alpha = array[:, :, 3:4].astype(np.float32) / 255.0
-                rgb = rgb * alpha + 255.0 * (1.0 - alpha)
+                alpha = values[:, :, 3:4] / 255.0
+                values = values[:, :, :3] * alpha + 255.0 * (1.0 - alpha)
             # ITU-R 601 luma, as Pillow's convert("L") does; arrays are taken as RGB.
-            array = (rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).round().astype(np.uint8)
-        else:
-            raise ImageError(f"{name}: an image array needs 1, 3 or 4 channels, not {channels}")
-    return np.ascontiguousarray(array)
+            values = values[:, :, :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        gray[top : top + rows] = np.rint(values)
+    return gray
+
+
+def _array_range(array: numpy.ndarray) -> tuple[float, float]:
+    """(offset, factor) mapping the array's values to 0..255.
+
+    uint8 as it is; bool False/True to black/white; floats within 0..1 scaled
+    by 255; integers within 0..255 as they are, wider ones (16-bit scans)
+    stretched from their lowest to their highest value. Other floats are
+    clipped to 0..255, as before.
+    """
+    import numpy as np
+
+    kind = array.dtype.kind
+    if array.dtype == np.uint8:
+        return 0.0, 1.0
+    if kind == "b":
+        return 0.0, 255.0
+    if kind == "f":
+        with np.errstate(invalid="ignore"):
+            top = np.nanmax(array) if np.isfinite(array).any() else 0.0
+        return (0.0, 255.0) if float(top) <= 1.0 else (0.0, 1.0)
+    low, high = int(array.min()), int(array.max())
+    if low >= 0 and high <= 255:
+        return 0.0, 1.0
+    return float(low), 255.0 / ((high - low) or 1)
