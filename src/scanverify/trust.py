@@ -94,6 +94,8 @@ class TrustStore:
     """The version of each bundle loaded, by source."""
     expires: datetime | None = None
     """The earliest ``expires`` of the bundles loaded: past it, the keys may be stale."""
+    warnings: tuple[str, ...] = ()
+    """Said with every verdict made with this store (e.g. a fallback from an unusable installed list)."""
 
     # ---- building -------------------------------------------------------
     @classmethod
@@ -151,6 +153,7 @@ class TrustStore:
             sources=self.sources + other.sources,
             versions={**self.versions, **other.versions},
             expires=min((e for e in (self.expires, other.expires) if e is not None), default=None),
+            warnings=tuple(dict.fromkeys(self.warnings + other.warnings)),
         )
 
     @classmethod

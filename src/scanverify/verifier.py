@@ -101,12 +101,14 @@ class Verifier:
             shown = text if text is None or len(text) <= 80 else text[:77] + "..."
             reason = "the code holds no seal (no known prefix)" + (f": {shown}" if shown else "")
             return VerificationResult(Status.NOT_A_SEAL, reason, source, at, payload=text, code=code)
-        warnings: tuple[str, ...] = ()
+        # The store's own warnings (a fallback from an unusable installed list)
+        # go with every verdict: a clerk must not miss that trust is degraded.
+        warnings: tuple[str, ...] = self.trust.warnings
         if self.trust.stale_at(at):
             # An out-of-date list may still trust a key revoked since: say so
             # with every verdict rather than stay silent.
             assert self.trust.expires is not None
-            warnings = (f"{STALE_TRUST} (expired {_fmt(self.trust.expires)}); update it",)
+            warnings = (f"{STALE_TRUST} (expired {_fmt(self.trust.expires)}); update it", *warnings)
         common: dict[str, Any] = {"format": fmt.name, "payload": text, "code": code, "warnings": warnings}
         try:
             seal = fmt.parse(text)
