@@ -107,7 +107,42 @@ def test_cbor_limits() -> None:
         cbor_decode(b"\x9b\x00\x00\x00\x01\x00\x00\x00\x00")  # a 4-billion-item array in 9 bytes
     with pytest.raises(CodecError, match="ends"):
         cbor_decode(b"\x5a\xff\xff\xff\xff")  # a 4 GB byte string, absent
-    assert cbor_decode(b"\xa2\x01\x00\xf4\x00") == {1: 0, False: 0}  # CBOR false is not the integer 0... as keys
+
+
+# Maps whose two keys are one Python dict key. Before issue 9 the first three
+# were read with the last value winning ({1: "FR", 1.0: "CN"} gave iss CN, where
+# another decoder reads FR).
+EQUAL_KEYS = {
+    "1 and 1.0": b"\xa2\x01\x62FR\xf9\x3c\x00\x62CN",
+    "1 and true": b"\xa2\x01\x62FR\xf5\x62CN",
+    "0 and false": b"\xa2\x00\x00\xf4\x00",
+    "0.0 and -0.0": b"\xa2\xf9\x00\x00\x00\xf9\x80\x00\x00",
+    "1.0 half and double": b"\xa2\xf9\x3c\x00\x00\xfb\x3f\xf0\x00\x00\x00\x00\x00\x00\x00",
+    "1 in a longer head": b"\xa2\x01\x00\x18\x01\x00",
+    "text in chunks": b"\xa2\x61a\x01\x7f\x61a\xff\x02",
+    "indefinite map": b"\xbf\x01\x00\xf5\x00\xff",
+    "identical keys": b"\xa2\x61a\x01\x61a\x02",
+}
+
+
+@pytest.mark.parametrize("name", list(EQUAL_KEYS))
+def test_cbor_keys_equal_as_values_are_one_key(name: str) -> None:
+    with pytest.raises(CodecError, match="twice"):
+        cbor_decode(EQUAL_KEYS[name])
+
+
+def test_cbor_distinct_keys_stay_distinct() -> None:
+    # {b"a": 0, "a": 1, 2: 2, 2.5: 3, false: 4, null: 5}: no two are equal as values
+    data = b"\xa6\x41a\x00\x61a\x01\x02\x02\xf9\x41\x00\x03\xf4\x04\xf6\x05"
+    decoded = cbor_decode(data)
+    assert [(type(k).__name__, k, v) for k, v in decoded.items()] == [
+        ("bytes", b"a", 0),
+        ("str", "a", 1),
+        ("int", 2, 2),
+        ("float", 2.5, 3),
+        ("bool", False, 4),
+        ("NoneType", None, 5),
+    ]
 
 
 @pytest.mark.parametrize("curve", ["ES256", "ES384", "ES512"])
@@ -262,23 +297,19 @@ def test_shared_kid_is_verified_only_by_the_right_key() -> None:
         assert forged.status is Status.FORGED
 
 
-def test_ten_megabyte_bomb_is_malformed_fast_and_bounded() -> None:
-    import time
+def test_ten_megabyte_bomb_is_malformed_and_bounded() -> None:
     import tracemalloc
 
     bomb = zlib.compress(b"\0" * 10_000_000, 9)  # about 10 KB
     tracemalloc.start()
-    started = time.perf_counter()
     # The whole path refuses it (here already for its length: more than a QR code holds) ...
     result = VERIFIER.verify_payload("CS1:" + b45(bomb))
     # ... and the inflater on its own stops at the bound, never inflating 10 MB.
     with pytest.raises(CodecError, match="bomb"):
         inflate_if_zlib(bomb)
-    elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert result.status is Status.MALFORMED
-    assert elapsed < 1.0
     assert peak < 1_000_000  # the 64 KiB bound plus the input, not 10 MB
 
 
@@ -309,14 +340,17 @@ def test_deep_cbor_in_a_seal_is_malformed() -> None:
         assert result.status is Status.MALFORMED and "deeper" in result.reason, result.reason
 
 
-def test_duplicate_cbor_keys_in_a_seal_are_malformed() -> None:
+@pytest.mark.parametrize("second_iss", [b"\x01", b"\xf9\x3c\x00", b"\xf5", b"\x18\x01"])
+def test_duplicate_cbor_keys_in_a_seal_are_malformed(second_iss: bytes) -> None:
+    """The iss key given twice (as 1, 1.0, true or 1 in a longer head), signed properly."""
+    from specseal import record
+
     seal = make_seal(ISSUER, iat=T)
-    claims = cbor2.dumps({1: "CN", 6: T, -65537: {"v": 1}})
-    # the claims map with the iss key given twice, signed properly
-    twice = b"\xa4" + claims[1:] + b"\x01\x62FR"
-    seal.payload = twice
+    claims = cbor2.dumps({1: "CN", 6: T, -65537: record()})
+    seal.payload = b"\xa4" + claims[1:] + second_iss + b"\x62FR"
     result = VERIFIER.verify_payload(seal.text())
-    assert result.status is Status.MALFORMED and "twice" in result.reason
+    # Read with the last key winning, this seal would be a CN key's seal of FR (untrusted).
+    assert result.status is Status.MALFORMED and "twice" in result.reason, result.reason
 
 
 # ---------------------------------------------------------------- JSON trust inputs: regressions

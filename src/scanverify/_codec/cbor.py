@@ -154,14 +154,14 @@ class _Decoder:
         def add(key: Any) -> None:
             if isinstance(key, (list, dict, CBORTag)) or (isinstance(key, float) and math.isnan(key)):
                 raise CodecError("CBOR map key of an unsupported type")
-            # bool is an int in Python: keep False and 0 apart as CBOR does.
-            marker = (type(key), key)
-            if marker in seen:
-                raise CodecError(f"CBOR map has the key {key!r} twice")
-            seen.add(marker)
+            # Keys equal as Python values are one key: 1, true and 1.0 (or 0,
+            # false, 0.0 and -0.0) are distinct CBOR items but one dict key, and
+            # keeping the last would let a seal read as iss CN here and FR in
+            # another decoder. Identical items are equal values too.
+            if key in result:
+                raise CodecError(f"CBOR map has the key {key!r} twice (keys equal as values count as one)")
             result[key] = self.value(depth + 1)
 
-        seen: set[tuple[type, Any]] = set()
         if count is None:
             while (key := self.item(depth + 1)) is not _BREAK:
                 add(key)
