@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
 import zlib
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from specseal import Issuer, b45, make_seal
 
 from scanverify import ScanverifyError, Status, TrustStore, Verifier
-from scanverify._codec import CodecError, b45decode, cbor_decode, inflate_if_zlib
+from scanverify._codec import CBORTag, CodecError, b45decode, cbor_decode, inflate_if_zlib
+from scanverify._codec.base45 import ALPHABET as B45_ALPHABET
 from scanverify.cose import parse_cose_sign1
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -179,6 +181,104 @@ def test_fuzz_base45(text: str) -> None:
         b45decode(text)
     except CodecError:
         pass
+
+
+def _reference_b45decode(text: str) -> bytes:
+    """RFC 9285 section 4.2, one character at a time: what the fast decoder must equal."""
+    if len(text) % 3 == 1:
+        raise CodecError("impossible length")
+    values = [B45_ALPHABET.index(c) if c in B45_ALPHABET else -1 for c in text]
+    if -1 in values:
+        raise CodecError("not in the alphabet")
+    out = bytearray()
+    for i in range(0, len(values), 3):
+        group = values[i : i + 3]
+        n = sum(v * 45**k for k, v in enumerate(group))
+        if n > (0xFFFF if len(group) == 3 else 0xFF):
+            raise CodecError("group too large")
+        out += n.to_bytes(2 if len(group) == 3 else 1, "big")
+    return bytes(out)
+
+
+@FUZZ
+@given(st.text(alphabet=B45_ALPHABET + "a\u00e9\x00", max_size=60) | st.binary(max_size=60).map(b45))
+def test_base45_equals_the_reference(text: str) -> None:
+    """The decoder without a loop per character accepts exactly what RFC 9285 does, with the same bytes."""
+    try:
+        expected: bytes | None = _reference_b45decode(text)
+    except CodecError:
+        expected = None
+    try:
+        got: bytes | None = b45decode(text)
+    except CodecError:
+        got = None
+    assert got == expected, text
+
+
+def _cbor_outcome(decode: Any, data: bytes) -> Any:
+    """A comparable outcome: the value with floats as their bits (every NaN one value), or 'refused'."""
+
+    def norm(value: Any) -> Any:
+        if isinstance(value, float):  # NaN payload bits differ between decoders and mean nothing here
+            return ("float", "nan" if value != value else struct.pack(">d", value))
+        if isinstance(value, list):
+            return ("list", [norm(v) for v in value])
+        if isinstance(value, dict):
+            return ("map", [(norm(k), norm(v)) for k, v in value.items()])
+        if isinstance(value, CBORTag):
+            return ("tag", value.tag, norm(value.value))
+        return (type(value).__name__, value)
+
+    try:
+        return norm(decode(data))
+    except CodecError:
+        return "refused"
+
+
+CBOR_ITEMS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.binary(max_size=8) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.integers(-3, 3) | st.text(max_size=2) | st.booleans() | st.floats(), children, max_size=4)
+        | st.builds(cbor2.CBORTag, st.sampled_from([0, 1, 2, 18, 25, 28, 29, 256, 55799]), children)
+    ),
+    max_leaves=20,
+)
+
+
+@FUZZ
+@given(
+    st.binary(max_size=200)
+    | st.tuples(CBOR_ITEMS.map(cbor2.dumps), st.lists(st.tuples(st.integers(0), st.integers(0, 255)), max_size=3)).map(
+        lambda pair: bytes(_edit(pair[0], pair[1]))
+    )
+)
+def test_fast_and_pure_cbor_decoders_agree(data: bytes) -> None:
+    """cbor2's compiled decoder, wrapped in our rules, accepts and reads exactly what the pure decoder does."""
+    from scanverify._codec.cbor import _fast_decoder, cbor_decode_pure
+
+    assert _fast_decoder() is not None, "cbor2's decoder is not in use (too old, or it failed its self-check)"
+    assert _cbor_outcome(cbor_decode, data) == _cbor_outcome(cbor_decode_pure, data), data.hex()
+
+
+@pytest.mark.parametrize("depth", [15, 16, 17])
+@pytest.mark.parametrize("layers", [[b"\x81"], [b"\xa1\x00"], [b"\xc1"], [b"\x9f"], [b"\x81", b"\xa1\x00", b"\xd2"]])
+def test_cbor_depth_is_the_same_on_both_paths(depth: int, layers: list[bytes]) -> None:
+    """Arrays, map values, tags and indefinite arrays each count one level, on both paths."""
+    from scanverify._codec.cbor import cbor_decode_pure
+
+    heads = [layers[i % len(layers)] for i in range(depth)]
+    data = b"".join(heads) + b"\x00" + b"\xff" * heads.count(b"\x9f")
+    fast, pure = _cbor_outcome(cbor_decode, data), _cbor_outcome(cbor_decode_pure, data)
+    assert fast == pure
+    assert (fast == "refused") == (depth > 16), (depth, fast)
+
+
+def _edit(data: bytes, edits: list[tuple[int, int]]) -> bytearray:
+    out = bytearray(data)
+    for position, value in edits:
+        out[position % len(out)] = value
+    return out
 
 
 @FUZZ

@@ -519,7 +519,7 @@ def test_fallback_without_a_record_trusts_nothing(home: Path, built_in: Issuer) 
     """An unusable list and no record of what it revoked: the built-in bundle is not trusted blindly."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "trust-bundle.signed.json").write_bytes(b"garbage")
-    store, warnings = active_store()
+    store, _ = active_store()
     assert len(store) == 0 and store.warnings and "no built-in key is trusted" in store.warnings[0]
     result = Verifier(trust=store).verify_payload(make_seal(built_in, iat=int(NOW.timestamp())).text())
     assert result.status is Status.UNTRUSTED and store.warnings[0] in result.warnings
