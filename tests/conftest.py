@@ -13,12 +13,20 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+CONFORMANCE_SUITES = {
+    "test_eudcc_conformance": "EU DCC conformance: flag, cases, agreed",
+    "test_vds_conformance": "ICAO VDS conformance: statements, cases, agreed",
+    "test_ddoc_conformance": "2D-Doc conformance (ANTS examples checked the day after signing, with FR00)",
+}
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print the EU DCC conformance table when that suite ran."""
-    module = sys.modules.get("test_eudcc_conformance")
-    if module is not None and sum(module.TALLY.values()):
-        terminalreporter.write_sep("-", "EU DCC conformance: flag, cases, agreed")
-        terminalreporter.write_line(module.conformance_table())
+    """Print each conformance suite's table when that suite ran."""
+    for name, title in CONFORMANCE_SUITES.items():
+        module = sys.modules.get(name)
+        if module is not None and sum(module.TALLY.values()):
+            terminalreporter.write_sep("-", title)
+            terminalreporter.write_line(module.conformance_table())
 
 
 @pytest.fixture(autouse=True, scope="session")

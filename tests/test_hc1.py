@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from specseal import Issuer, b45, certificate_builder, raw_sign
 
-from scanverify import Status, TrustStore, Verifier
+from scanverify import Cause, Status, TrustStore, Verifier
 
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
 T = int(NOW.timestamp())
@@ -131,7 +131,12 @@ def test_key_usage(es: Issuer) -> None:
         ([TEST], Status.UNTRUSTED),
         ([TEST, VACC], Status.GENUINE),
         (["1.3.6.1.4.1.0.1847.2021.1.2"], Status.GENUINE),
-        (["2.23.136.1.1.14.2"], Status.UNTRUSTED),
+        # An EKU that names no DCC type restricts nothing, as the reference
+        # verifiers read it: Spain's DSCs (ES in the EU suite) carry only other
+        # OIDs; this one is the ICAO VDS-NC signer OID (IS/3).
+        (["2.23.136.1.1.14.2"], Status.GENUINE),
+        (["1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.4"], Status.GENUINE),
+        (["1.3.6.1.5.5.7.3.4", TEST], Status.UNTRUSTED),
     ]:
         cert = signer(es, eku)
         result = verify(hc1(es, cert), cert)
@@ -232,11 +237,13 @@ def test_key_usage_is_judged_before_the_signers_validity(es: Issuer) -> None:
 
     cert = signer(es, [TEST], days=10)  # ended 20 days ago, and for tests only
     seal = HC1().parse(hc1(es, cert))
-    [key] = TrustStore.from_bytes(cert, "dsc").keys
-    assert HC1().key_policy(seal, key) == (
-        Status.UNTRUSTED,
-        "the signer may issue only test certificates, not this vaccination certificate",
-    )
+    trust = TrustStore.from_bytes(cert, "dsc")
+    findings = HC1().policy(seal, trust.keys[0], trust, NOW)
+    assert {f.cause for f in findings} == {Cause.KEY_USAGE, Cause.KEY_EXPIRED}
+    result = verify(hc1(es, cert), cert)
+    assert (result.status, result.cause) == (Status.UNTRUSTED, Cause.KEY_USAGE)
+    assert result.reason == "the signer may issue only test certificates, not this vaccination certificate"
+    assert result.signature_valid is True and result.key is not None
 
 
 @pytest.mark.parametrize(
@@ -264,7 +271,7 @@ def test_unreadable_eku_fails_closed(es: Issuer) -> None:
 
 
 def test_eku_reader_on_der_oids() -> None:
-    from scanverify.formats.hc1 import _oid
+    from scanverify.x509 import _oid
 
     assert _oid(bytes.fromhex("2b0601040181e656")) == "1.3.6.1.4.1.29526"
     assert _oid(bytes.fromhex("550425")) == "2.5.4.37"
@@ -275,15 +282,32 @@ def test_bundle_binds_the_signer_to_its_state(es: Issuer) -> None:
     import base64
 
     cert = signer(es, None)
-    entry = {"x5c": [base64.b64encode(cert).decode()], "kid": hashlib.sha256(cert).digest()[:8].hex()}
+    entry = {
+        "x5c": [base64.b64encode(cert).decode()],
+        "kid": hashlib.sha256(cert).digest()[:8].hex(),
+        "formats": ["HC1"],
+    }
     for iss, expected in [("FR", Status.GENUINE), ("DE", Status.UNTRUSTED)]:
         store = TrustStore.from_bundle({"keys": [{**entry, "iss": iss}]}, "bundle")
         result = Verifier(trust=store, clock=lambda: NOW).verify_payload(hc1(es, cert))
         assert result.status is expected, result.reason
-    # A DCC iss that is not a country code (Georgia's is a ministry) is shown, not matched.
+    # A key bound to one state verifies only seals that name that state: a DCC
+    # whose iss is a ministry's name, or that has no iss, does not.
     store = TrustStore.from_bundle({"keys": [{**entry, "iss": "GE"}]}, "bundle")
-    result = Verifier(trust=store, clock=lambda: NOW).verify_payload(hc1(es, cert, iss="Ministry of Health"))
-    assert result.status is Status.GENUINE
+    for iss in ("Ministry of Health", None):
+        result = Verifier(trust=store, clock=lambda: NOW).verify_payload(hc1(es, cert, iss=iss))
+        assert (result.status, result.cause) == (Status.UNTRUSTED, Cause.WRONG_STATE), iss
+    # The same certificate unbound (as a DSC file) verifies both.
+    assert verify(hc1(es, cert, iss="Ministry of Health"), cert).status is Status.GENUINE
+
+
+def test_bundle_entry_is_cs1_trust_unless_it_names_hc1(es: Issuer) -> None:
+    import base64
+
+    cert = signer(es, None)
+    store = TrustStore.from_bundle({"keys": [{"x5c": [base64.b64encode(cert).decode()]}]}, "bundle")
+    result = Verifier(trust=store, clock=lambda: NOW).verify_payload(hc1(es, cert))
+    assert (result.status, result.cause) == (Status.UNTRUSTED, Cause.UNKNOWN_KEY)
 
 
 def test_x5c_entry_may_state_the_dcc_kid(es: Issuer) -> None:

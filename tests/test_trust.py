@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from specseal import Issuer, certificate_builder, make_seal
 
-from scanverify import Status, TrustError, TrustStore, Verifier
+from scanverify import Cause, Role, Status, TrustError, TrustStore, Verifier
 
 NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.timezone.utc)
 T = int(NOW.timestamp())
@@ -44,17 +44,19 @@ def test_pem_certificate(issuer: Issuer, tmp_path: Path) -> None:
     assert key.name == "Consular Seal Signer 1"
     # "one key, active, no time bounds" (seal-format.md section 7), whatever the certificate says
     assert key.not_before is None and key.not_after is None and not key.revoked
-    assert verify(store, make_seal(issuer, iat=T).text()).status is Status.GENUINE
-    later = dt.datetime(2028, 1, 1, tzinfo=dt.timezone.utc)
-    seal = make_seal(issuer, iat=int(later.timestamp())).text()
-    assert Verifier(trust=store, clock=lambda: later).verify_payload(seal).status is Status.GENUINE
+    # A certificate file is trust for the certificate-based formats, never for
+    # CS1 (seal-format.md section 7): a CS1 key with a certificate is a bundle
+    # entry with x5c.
+    assert key.role is Role.CERTIFICATE and key.formats is None
+    result = verify(store, make_seal(issuer, iat=T).text())
+    assert (result.status, result.cause) == (Status.UNTRUSTED, Cause.UNKNOWN_KEY)
 
 
 def test_der_certificate_and_x5c_bundle(issuer: Issuer, tmp_path: Path) -> None:
     der = certificate(issuer).public_bytes(serialization.Encoding.DER)
     path = tmp_path / "signer.der"
     path.write_bytes(der)
-    assert verify(TrustStore.from_file(path), make_seal(issuer, iat=T).text()).genuine
+    assert verify(TrustStore.from_file(path), make_seal(issuer, iat=T).text()).status is Status.UNTRUSTED
     bundle = {
         "format": "scanverify.trust.v1",
         "version": 2,
@@ -63,6 +65,10 @@ def test_der_certificate_and_x5c_bundle(issuer: Issuer, tmp_path: Path) -> None:
     store = TrustStore.from_bundle(bundle, "x5c bundle")
     assert verify(store, make_seal(issuer, iat=T).text()).genuine
     assert store.versions == {"x5c bundle": 2}
+    later = dt.datetime(2028, 1, 1, tzinfo=dt.timezone.utc)
+    seal = make_seal(issuer, iat=int(later.timestamp())).text()
+    # "one key, active, no time bounds", whatever the certificate's own validity says
+    assert Verifier(trust=store, clock=lambda: later).verify_payload(seal).status is Status.GENUINE
 
 
 def test_revocation_in_any_source_wins(issuer: Issuer) -> None:
@@ -116,7 +122,9 @@ def test_unreadable_files(tmp_path: Path) -> None:
         (b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "unreadable public key"),
         (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "unreadable certificate"),
         (b"-----BEGIN PUBLIC KEY-----\nno end", "no complete PEM block"),
-        (b"\x00\x01 random", "not a readable X.509"),
+        (b"\x30\x01 random", "not a readable X.509"),
+        (b"\x00\x01 random", "not a kind of trust file scanverify reads"),
+        (b'{"something": "else"}', "not a kind of trust file scanverify reads"),
     ]:
         path = tmp_path / "trust.bin"
         path.write_bytes(content)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import ImageError, ScanverifyError, SealError, TrustError, UsageError
-from .model import Fact, Status, TrustedKey, VerificationResult
+from .model import Cause, Fact, Finding, Role, Status, TrustedKey, VerificationResult
 from .trust import TrustStore
 from .verifier import Verifier
 
@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Cause",
     "Fact",
+    "Finding",
     "ImageError",
+    "Role",
     "ScanverifyError",
     "SealError",
     "Status",

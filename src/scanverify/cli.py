@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import os
 import sys
@@ -29,6 +30,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .display import REASON_LIMIT, Shown, echo, fancy, json_line, make_console, shown
 from .errors import ImageError, ScanverifyError, UsageError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_SEAL, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -77,7 +79,7 @@ class VerifyOptions:
         if not self.no_default_trust:
             store, warnings = active_store(self.root)
             for warning in warnings:
-                click.echo(f"scanverify: warning: {warning}", err=True)
+                echo("scanverify: warning: ", shown(warning, REASON_LIMIT), err=True)
             stores.append(store)
         stores += [TrustStore.from_file(path) for path in self.trust_files]
         verifier = Verifier(trust=TrustStore.combine(stores), effort=self.effort)
@@ -148,7 +150,7 @@ class Reporter:
     """Prints results as they come (human panels or JSON Lines) and counts them."""
 
     def __init__(self, options: VerifyOptions) -> None:
-        from .render import Summary, make_console
+        from .render import Summary
 
         self.options = options
         self.summary = Summary()
@@ -160,21 +162,26 @@ class Reporter:
 
         self.summary.add(results)
         for result in results:
-            shown = result.redacted() if self.options.redact else result
+            public = result.redacted() if self.options.redact else result
             if self.options.as_json:
-                line = json.dumps(shown.to_json(), ensure_ascii=False)
-                sys.stdout.write(line + "\n")
+                sys.stdout.write(json_line(public.to_json()) + "\n")
                 sys.stdout.flush()
             elif result.status is not Status.ERROR:
-                self.out.print(render_result(shown))
+                self.out.print(render_result(public))
             if result.status is Status.ERROR:
-                # Plain, not rich: an error stays one line whatever the terminal's width.
-                click.echo(f"scanverify: error: {result.source}: {result.reason}", err=True)
+                error_line(result.source, result.reason)
 
     def finish(self) -> int:
         if not self.options.quiet and self.summary.sources > 1:
-            click.echo(self.summary.line(), err=self.options.as_json)
+            echo(self.summary.line(), err=self.options.as_json)
         return self.summary.exit_code
+
+
+def error_line(source: str | None, reason: str) -> None:
+    """``scanverify: error: SOURCE: reason`` on stderr. Plain, not rich: one line whatever the
+    terminal's width (newlines in a file name are shown as \\n)."""
+    where: tuple[Shown | str, ...] = (shown(source), ": ") if source is not None else ()
+    echo("scanverify: error: ", *where, shown(reason, REASON_LIMIT), err=True)
 
 
 # ---------------------------------------------------------------- commands
@@ -285,14 +292,19 @@ def _decode_one(image: str, effort: str) -> tuple[str, Any]:
 
 
 def _strip_source(message: str, source: str) -> str:
-    return message[len(source) + 2 :] if message.startswith(f"{source}: ") else message
+    # diagnostics() folds whitespace into single spaces: a name with newlines is folded too.
+    for name in (source, " ".join(source.split())):
+        if message.startswith(f"{name}: "):
+            return message[len(name) + 2 :]
+    return message
 
 
 def _decode_all(images: list[str], options: VerifyOptions) -> Iterator[tuple[str, Any]]:
     """Decoded codes per image, in input order; spread over the cores when there are many."""
     if not images:
         return
-    show_progress = len(images) > MANY and not options.quiet and (not options.as_json or sys.stderr.isatty())
+    # The bar is drawn with cursor moves: only on a terminal that may have them.
+    show_progress = len(images) > MANY and not options.quiet and fancy(sys.stderr)
     workers = min(len(images), os.cpu_count() or 1)
     decode = functools.partial(_decode_one, effort=options.effort)
     if len(images) <= MANY or workers < 2 or "-" in images:
@@ -307,10 +319,12 @@ def _decode_all(images: list[str], options: VerifyOptions) -> Iterator[tuple[str
         stream = executor.map(decode, images, chunksize=1)  # map() keeps input order
     try:
         if show_progress:
-            from rich.progress import Progress
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            with Progress(transient=True, console=_stderr_console()) as progress:
-                task = progress.add_task("Scanning", total=len(images))
+            # markup=False: a description is shown as it is, never read as markup.
+            columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
+            with Progress(*columns, TimeRemainingColumn(), transient=True, console=make_console(stderr=True)) as progress:
+                task = progress.add_task(shown("Scanning").text, total=len(images))
                 for item in stream:
                     progress.advance(task)
                     yield item
@@ -319,12 +333,6 @@ def _decode_all(images: list[str], options: VerifyOptions) -> Iterator[tuple[str
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
-
-
-def _stderr_console() -> Any:
-    from .render import make_console
-
-    return make_console(stderr=True)
 
 
 # ---------------------------------------------------------------- issuer tools
@@ -363,10 +371,10 @@ def keygen(
     paths = write_key_files(
         key, stem, name=name, iss=iss, not_before=not_before, not_after=not_after, specimen=specimen
     )
-    click.echo(f"private key: {paths[0]} (keep it secret; mode 0600)")
-    click.echo(f"public key:  {paths[1]}")
-    click.echo(f"trust entry: {paths[2]}")
-    click.echo(f"kid:         {kid_of(key.public_key()).hex()}")
+    echo(f"private key: {paths[0]} (keep it secret; mode 0600)")
+    echo(f"public key:  {paths[1]}")
+    echo(f"trust entry: {paths[2]}")
+    echo(f"kid:         {kid_of(key.public_key()).hex()}")
 
 
 @main.command()
@@ -397,13 +405,13 @@ def sign(
     record = _read_record(record_file)
     text = sign_record(record, load_private_key(key_file), iss=iss, issued_at=iat, expires_at=exp)
     if out is None:
-        click.echo(text)
+        echo(text)
     elif out.lower().endswith(".txt"):
         Path(out).write_text(text + "\n", encoding="ascii")
     else:
         render_qr(text, out)
     if out is not None:
-        click.echo(f"wrote {out}", err=True)
+        echo(f"wrote {out}", err=True)
 
 
 def _read_record(path: str) -> dict[str, Any]:
@@ -432,26 +440,29 @@ def doctor() -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from .decode import decoder_info
-    from .formats import formats
+    from .formats import formats, plugin_problems
     from .trustlist import active_store
 
-    click.echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
-    click.echo("decoders:")
+    echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
+    echo("decoders:")
     for info in decoder_info():
         state = f"ok {info.version or ''}".rstrip() if info.available else f"MISSING — {info.detail}"
-        click.echo(f"  {info.name:<10} {state}")
-    click.echo("libraries:")
+        echo(f"  {info.name:<10} ", shown(state))
+    echo("libraries:")
     for package in ("cryptography", "cbor2", "segno", "pillow", "numpy", "rich", "click"):
         try:
-            click.echo(f"  {package:<12} {version(package)}")
+            echo(f"  {package:<12} {version(package)}")
         except PackageNotFoundError:
-            click.echo(f"  {package:<12} MISSING")
-    click.echo("formats: " + ", ".join(f.name for f in formats()))
+            echo(f"  {package:<12} MISSING")
+    echo("formats: " + ", ".join(shown(f.name).text for f in formats()))
+    for problem in plugin_problems():
+        # A plug-in's own error message: text from outside this package.
+        echo("warning: ", shown(problem, REASON_LIMIT))
     store, warnings = active_store()
     for warning in warnings:
-        click.echo(f"warning: {warning}")
+        echo("warning: ", shown(warning, REASON_LIMIT))
     specimens = sum(1 for k in store if k.specimen)
-    click.echo(f"trust: {len(store)} keys ({specimens} specimen) from {', '.join(store.sources)}")
+    echo(f"trust: {len(store)} keys ({specimens} specimen) from ", ", ".join(shown(s).text for s in store.sources))
 
 
 # Added last: they use the shared options defined above.
@@ -470,25 +481,30 @@ def run(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        # Click's message may quote an argument as given: shown through the boundary too.
+        message = io.StringIO()
+        exc.show(file=message)
+        for line in message.getvalue().splitlines():
+            echo(shown(line, REASON_LIMIT), err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
-        click.echo("scanverify: interrupted", err=True)
+        echo("scanverify: interrupted", err=True)
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except ScanverifyError as exc:
-        click.echo(f"scanverify: error: {exc.diagnostics()}", err=True)
+        error_line(None, exc.diagnostics())
         return EXIT_USAGE
     except KeyboardInterrupt:
-        click.echo("scanverify: interrupted", err=True)
+        echo("scanverify: interrupted", err=True)
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing more to say to it.
         _silence_stdout()
         return EXIT_OK
     except Exception as exc:
-        click.echo(f"scanverify: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+        internal = shown(f"{type(exc).__name__}: {exc}", REASON_LIMIT)
+        echo("scanverify: internal error: ", internal, " (please report this)", err=True)
         return EXIT_INTERNAL
     return EXIT_OK
 

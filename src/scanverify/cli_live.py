@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from typing import Any
 
 import click
 
-from .cli import EXIT_USAGE, options_from, verification_options
+from .cli import EXIT_USAGE, error_line, options_from, verification_options
+from .display import echo, fancy, json_line, make_console, shown
 
 __all__ = ["live"]
 
@@ -47,7 +47,7 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
     2 the camera or video cannot be read; 3 no seal seen.
     """
     from .livescan import CameraError, LiveStats, scan, source_name
-    from .render import Summary, make_console, render_result
+    from .render import Summary, render_result
 
     options = options_from(kwargs)
     verifier = options.verifier()
@@ -55,14 +55,15 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
     seen: list[Any] = []
     stats = LiveStats()
     console = make_console()
-    err = sys.stderr
     window = None
     if not headless and not options.as_json:
         from .live_view import open_window
 
-        window = open_window(f"scanverify live — {source_name(target)}")
+        window = open_window(shown(f"scanverify live — {source_name(target)}"))
     view: Any = None
-    if window is None and not options.as_json and sys.stdout.isatty():
+    # The live table redraws itself with cursor moves: only on a terminal that
+    # may have escapes (not with NO_COLOR, TERM=dumb or a pipe: then panels).
+    if window is None and not options.as_json and fancy(sys.stdout):
         from .live_view import TerminalView
 
         view = TerminalView(console, stats, source_name(target))
@@ -76,8 +77,8 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
             return False
         from .live_view import draw_overlay
 
-        shown = [r.redacted() for r in frame.results] if options.redact else frame.results
-        image = draw_overlay(frame.image, frame.codes, shown, last[-1] if last else None)
+        results = [r.redacted() for r in frame.results] if options.redact else frame.results
+        image = draw_overlay(frame.image, frame.codes, results, last[-1] if last else None)
         return not window.show(image)
 
     results = scan(
@@ -91,19 +92,19 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
     try:
         with contextlib.closing(results), view if view is not None else contextlib.nullcontext():
             for result in results:
-                shown = result.redacted() if options.redact else result
-                last.append(shown)
+                public = result.redacted() if options.redact else result
+                last.append(public)
                 del last[:-1]
                 seen.append(result)
                 if options.as_json:
-                    sys.stdout.write(json.dumps(shown.to_json(), ensure_ascii=False) + "\n")
+                    sys.stdout.write(json_line(public.to_json()) + "\n")
                     sys.stdout.flush()
                 elif view is not None:
-                    view.add(shown)
+                    view.add(public)
                 else:
-                    console.print(render_result(shown))
+                    console.print(render_result(public))
                 if window is not None:
-                    window.set_title(f"scanverify live — {shown.verdict_text}")
+                    window.set_title(shown(f"scanverify live — {public.verdict_text}"))
                 if once and result.is_seal:
                     break
     except KeyboardInterrupt:
@@ -114,15 +115,14 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
         if window is not None:
             window.destroy()
     if failure is not None:
-        # Plain, not rich: one line whatever the terminal's width.
-        click.echo(f"scanverify: error: {failure}", err=True)
+        error_line(None, failure)
     # The whole run is one input: 0 seals seen and all genuine, 1 one is not,
     # 3 no seal seen; codes that are not seals (a URL on the page) are shown but
     # do not change it. With --once the run ends at its first seal.
     summary = Summary()
     summary.add(seen)
     if not options.quiet and (failure is None or seen):
-        err.write(_closing_line(summary, len(seen), stats) + "\n")
+        echo(_closing_line(summary, len(seen), stats), err=True)
     sys.exit(EXIT_USAGE if failure is not None else summary.exit_code)
 
 

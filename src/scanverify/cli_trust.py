@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import click
 
+from .display import REASON_LIMIT, echo, json_line, shown
 from .errors import TrustError
 
 #: A trust document that was read and checked, and refused (signature, rollback, expiry).
@@ -26,7 +26,7 @@ root_option = click.option(
 
 
 def _refused(exc: TrustError) -> None:
-    click.echo(f"scanverify: refused: {exc.diagnostics()}", err=True)
+    echo("scanverify: refused: ", shown(exc.diagnostics(), REASON_LIMIT), err=True)
     sys.exit(EXIT_REFUSED)
 
 
@@ -76,7 +76,7 @@ def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str)
         Path(out).write_bytes(signed)
     except OSError as exc:
         raise TrustError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    click.echo(f"wrote {out}")
+    echo("wrote ", shown(out))
 
 
 @trust.command("verify")
@@ -92,8 +92,9 @@ def verify_command(file: str, root_path: str | None) -> None:
         if _kind_of(data, file) == BUNDLE_TYPE:
             store, bundle = open_signed_bundle(data, root, file)
             expired = store.expires is not None and store.expires < datetime.now(UTC)
-            click.echo(
-                f"{file}: signature good; version {bundle.get('version', 0)}, {len(store)} keys, "
+            echo(
+                shown(file),
+                f": signature good; version {bundle.get('version', 0)}, {len(store)} keys, "
                 f"expires {store.expires.isoformat() if store.expires else 'never'}" + (" (EXPIRED)" if expired else "")
             )
             if expired:
@@ -103,7 +104,7 @@ def verify_command(file: str, root_path: str | None) -> None:
                 raise RefusedUpdate(f"{file}: this trust list expired at {store.expires.isoformat()}")
         else:
             new = _rotate(root, data, file)
-            click.echo(f"{file}: a valid rotation to root version {new.version}")
+            echo(shown(file), f": a valid rotation to root version {new.version}")
     except TrustError as exc:
         from .trustlist import RefusedUpdate
 
@@ -120,7 +121,7 @@ def update_command(file: str, root_path: str | None) -> None:
     from .trustlist import RefusedUpdate, _read, install
 
     try:
-        click.echo(install(_read(Path(file)), file, root_path=root_path))
+        echo(shown(install(_read(Path(file)), file, root_path=root_path), REASON_LIMIT))
     except RefusedUpdate as exc:
         _refused(exc)
 
@@ -153,21 +154,25 @@ def show_command(root_path: str | None, as_json: bool) -> None:
         "warnings": warnings,
     }
     if as_json:
-        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        for line in json_line(info, indent=2).splitlines():  # echo is one line at a time
+            echo(line)
         return
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"trust in use: {', '.join(store.sources)} (version {', '.join(map(str, store.versions.values()))})")
+        echo("warning: ", shown(warning, REASON_LIMIT), err=True)
+    sources = ", ".join(shown(source).text for source in store.sources)
+    echo(f"trust in use: {sources} (version {', '.join(map(str, store.versions.values()))})")
     if installed_at:
-        click.echo(f"installed: {installed_at:%Y-%m-%d %H:%M} UTC ({info['age_days']} days ago)")
+        echo(f"installed: {installed_at:%Y-%m-%d %H:%M} UTC ({info['age_days']} days ago)")
     if store.expires:
         age = "OUT OF DATE — update it" if info["stale"] else f"valid until {store.expires:%Y-%m-%d %H:%M} UTC"
-        click.echo(f"expires: {age}")
-    click.echo(f"root: version {root.version} from {root.source}")
+        echo(f"expires: {age}")
+    echo(f"root: version {root.version} from ", shown(root.source))
     for key in store:
         flags = [f for f, on in (("SPECIMEN", key.specimen), ("REVOKED", key.revoked)) if on]
-        click.echo(f"  {key.kid_hex}  {key.iss or '--'}  {key.alg or '':<6} {key.name} {' '.join(flags)}".rstrip())
-    click.echo(f"revoked seals: {len(store.revoked_seals)}")
+        # Names and states come from the bundle: shown through the boundary, cut at 200.
+        iss, name = shown(key.iss or "--").text, shown(key.name).text
+        echo(f"  {key.kid_hex}  {iss}  {key.alg or '':<6} {name} {' '.join(flags)}".rstrip())
+    echo(f"revoked seals: {len(store.revoked_seals)}")
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -156,7 +156,7 @@ def sign_record(
         raise UsageError(str(exc)) from None
     cose = sign_cose_sign1(cbor2.dumps(claims), private_key, algorithm, kid_of(public_key))
     text = PREFIX + b45encode(zlib.compress(cose, 9))
-    CS1().parse(text)  # refuses iss and times the format cannot carry
+    CS1().parse_text(text)  # refuses iss and times the format cannot carry
     return text
 
 

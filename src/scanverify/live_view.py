@@ -7,6 +7,7 @@ import sys
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from .display import REASON_LIMIT, Shown, shown
 from .model import Status, VerificationResult
 from .render import STYLE, headline
 
@@ -95,11 +96,14 @@ def _band(width: int, result: VerificationResult | None) -> numpy.ndarray:
     else:
         blue, green, red = colour_of(result.status)
         draw.text((12, 4), headline(result), font=big, fill=(red, green, blue))
+        # Labels, values and reasons carry text from the seal: through the
+        # boundary, so a bidi override or zero-width character is seen, not obeyed.
         if result.genuine:
-            lines = [f"{fact.label}: {fact.value}" for fact in result.facts]
+            lines = [f"{shown(fact.label).text}: {shown(fact.value).text}" for fact in result.facts]
             columns = 2
         else:
-            lines = [result.reason]  # not genuine: why, not what a seal that cannot be trusted says
+            # Not genuine: why, not what a seal that cannot be trusted says.
+            lines = [shown(result.reason, REASON_LIMIT).text]
             columns = 1
         column = (width - 24) // columns
         for i, line in enumerate(lines[: BANNER_ROWS * columns]):
@@ -146,7 +150,7 @@ def opencv_has_gui() -> bool:
     return match is not None and match.group(1).upper() != "NONE"
 
 
-def open_window(title: str = "scanverify live") -> TkWindow | CvWindow | None:
+def open_window(title: Shown | None = None) -> TkWindow | CvWindow | None:
     """A preview window, or None when none can be opened here (then the terminal view is used).
 
     Tk (part of most Pythons) is tried first, as it needs no GUI build of
@@ -170,11 +174,11 @@ def open_window(title: str = "scanverify live") -> TkWindow | CvWindow | None:
 class TkWindow:
     """A preview window drawn with Tk. q or Esc (or closing it) ends the scan."""
 
-    def __init__(self, title: str = "scanverify live") -> None:
+    def __init__(self, title: Shown | None = None) -> None:
         import tkinter
 
         self.root = tkinter.Tk()
-        self.root.title(title)
+        self.root.title((title or shown("scanverify live")).text)
         self.label = tkinter.Label(self.root)
         self.label.pack()
         self.closed = False
@@ -198,8 +202,8 @@ class TkWindow:
         self.shown += 1
         return not self.closed
 
-    def set_title(self, text: str) -> None:
-        self.root.title(text)
+    def set_title(self, text: Shown) -> None:
+        self.root.title(text.text)
 
     def destroy(self) -> None:
         try:
@@ -211,10 +215,10 @@ class TkWindow:
 class CvWindow:
     """A preview window drawn by OpenCV's HighGUI (needs opencv-python, not -headless)."""
 
-    def __init__(self, title: str = "scanverify live") -> None:
+    def __init__(self, title: Shown | None = None) -> None:
         import cv2
 
-        self.name = title
+        self.name = (title or shown("scanverify live")).text
         cv2.namedWindow(self.name, cv2.WINDOW_NORMAL)
         self.shown = 0
 
@@ -228,10 +232,10 @@ class CvWindow:
             return False
         return cv2.getWindowProperty(self.name, cv2.WND_PROP_VISIBLE) >= 1
 
-    def set_title(self, text: str) -> None:
+    def set_title(self, text: Shown) -> None:
         import cv2
 
-        cv2.setWindowTitle(self.name, text)
+        cv2.setWindowTitle(self.name, text.text)
 
     def destroy(self) -> None:
         import cv2
@@ -253,7 +257,8 @@ class TerminalView:
         self.latest: deque[VerificationResult] = deque(maxlen=8)
         self.frames = 0
         self.stats = stats
-        self.source = source
+        self.console = console
+        self.source = shown(source).text
         self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
 
     def __enter__(self) -> TerminalView:
@@ -274,23 +279,36 @@ class TerminalView:
 
     def _render(self) -> Any:
         from rich.console import Group
-        from rich.table import Table
-        from rich.text import Text
 
         from .render import render_result
 
+        if not self.latest:
+            return Group(shown("Hold the seal (QR code) in front of the camera.").rich("dim"), self._table(0))
+        latest = render_result(self.latest[0])
+        # The latest verdict's block comes whole, first; the table of earlier ones
+        # only with as many rows as fit under it on the screen. So the view never
+        # outgrows the terminal, and the block's closing headline stays on it.
+        height = self.console.size.height
+        used = len(self.console.render_lines(latest, pad=False))
+        for rows in range(len(self.latest), -1, -1):
+            table = self._table(rows)
+            if used + len(self.console.render_lines(table, pad=False)) < height:
+                return Group(latest, table)
+        return latest
+
+    def _table(self, rows: int) -> Any:
+        from rich.table import Table
+
         rate = f", {self.stats.decoded_per_second:.0f}/s" if self.stats is not None and self.frames else ""
-        title = f"scanverify live {self.source} — {self.frames} frames{rate}; Ctrl-C ends"
-        table = Table(title=title, expand=False)
+        title = shown(f"scanverify live {self.source} — {self.frames} frames{rate}; Ctrl-C ends", None)
+        table = Table(title=title.rich(), expand=False)
         table.add_column("verdict", no_wrap=True)
-        table.add_column("seal")
-        table.add_column("why")
-        for result in self.latest:
+        table.add_column("seal", overflow="fold")
+        table.add_column("why", overflow="fold")
+        for result in list(self.latest)[:rows]:
             seal = next((f.value for f in result.facts if f.label in ("Certificate number", "Certificate id")), "")
-            table.add_row(Text(headline(result), style=STYLE[result.status][2]), seal, result.reason)
-        parts: list[Any] = [table]
-        if self.latest:
-            parts.insert(0, render_result(self.latest[0]))
-        else:
-            parts.insert(0, Text("Hold the seal (QR code) in front of the camera.", style="dim"))
-        return Group(*parts)
+            # Rich Text built from the boundary, never a markup string: a payload
+            # "[bold green]✔ GENUINE[/]" is shown as those characters.
+            verdict = shown(headline(result)).rich(STYLE[result.status][2])
+            table.add_row(verdict, shown(seal).rich(), shown(result.reason, REASON_LIMIT).rich())
+        return table

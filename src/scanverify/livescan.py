@@ -293,6 +293,7 @@ def scan(
     """
     import cv2
 
+    from .verifier import ChunkAssembly
     from .verifier import Verifier as _Verifier
 
     verifier = verifier if verifier is not None else _Verifier()
@@ -316,6 +317,7 @@ def scan(
     )
     last_seen: dict[bytes, float] = {}
     verdicts: dict[bytes, VerificationResult] = {}
+    chunks = ChunkAssembly()
     try:
         reader.start()
         while True:
@@ -335,16 +337,28 @@ def scan(
             if codes:
                 escalation.last_read = stamp
             fresh = []
+            results = []
             for code in codes:
                 previous = last_seen.get(code.payload)
                 last_seen[code.payload] = stamp
                 if previous is None or stamp - previous > repeat_after:
-                    fresh.append(code)
-            results = verifier.verify_codes(fresh, source=name) if fresh else []
-            verdicts.update((code.payload, result) for code, result in zip(fresh, results, strict=True))
+                    # The chunks of a multi-code seal seen over several frames are
+                    # held until the seal is whole, then verified once.
+                    group = chunks.add(code.payload, code)
+                    if group is None:
+                        fresh.append(code)
+                    elif chunks.complete(group):
+                        assembled = chunks.take(group)
+                        result = verifier.verify_assembled(assembled, source=name)
+                        verdicts.update((part, result) for part in assembled.parts)
+                        results.append(result)
+            whole = verifier.verify_codes(fresh, source=name) if fresh else []
+            verdicts.update((code.payload, result) for code, result in zip(fresh, whole, strict=True))
+            results = whole + results
             if on_frame is not None:
-                shown = [verdicts[code.payload] for code in codes]
-                if on_frame(Frame(image, codes, shown, stamp)):
+                # A chunk still waiting for the rest of its seal has no verdict yet.
+                shown = [code for code in codes if code.payload in verdicts]
+                if on_frame(Frame(image, shown, [verdicts[code.payload] for code in shown], stamp)):
                     return
             for result in results:
                 stats.seals += result.is_seal

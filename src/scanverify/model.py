@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,10 +11,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .algorithms import PublicKey
     from .decode import DecodedCode
 
-__all__ = ["Fact", "Status", "TrustedKey", "VerificationResult"]
+__all__ = ["Cause", "Fact", "Finding", "Role", "Status", "TrustedKey", "VerificationResult"]
 
 #: How every verdict made with an expired trust list begins its warning.
 STALE_TRUST = "the trust list is out of date"
@@ -42,18 +42,99 @@ class Status(StrEnum):
         return self not in (Status.NOT_A_SEAL, Status.NO_CODE, Status.ERROR)
 
 
+class Cause(StrEnum):
+    """Why a verdict is what it is, as data a program can act on (JSON ``cause``).
+
+    Several causes share one status: "untrusted" because no key is known, because
+    the key is bound to another state, or because its certificate does not chain
+    are different problems with different remedies.
+    """
+
+    NONE = "none"
+    """Genuine: every rule holds."""
+    PARSE = "parse"
+    """Malformed: the seal breaks its format."""
+    UNKNOWN_KEY = "unknown_key"
+    """Untrusted: no trusted key or certificate matches the seal's signer."""
+    WRONG_STATE = "wrong_state"
+    """Untrusted: the key is bound to another state or issuer than the seal names."""
+    KEY_USAGE = "key_usage"
+    """Untrusted: the signer may not sign this kind of seal (a certificate's key usage)."""
+    CHAIN = "chain"
+    """Untrusted: the signer's certificate does not chain to a trusted anchor."""
+    SIGNATURE = "signature"
+    """Forged: the signature does not verify with the trusted key."""
+    REVOKED_KEY = "revoked_key"
+    """Revoked: the key is revoked in a trust list, or its certificate is on a CRL."""
+    REVOKED_SEAL = "revoked_seal"
+    """Revoked: this very seal is on a revocation list."""
+    SIGNED_IN_FUTURE = "signed_in_future"
+    """Not yet valid: signed after the time of checking."""
+    SEAL_NOT_YET_VALID = "seal_not_yet_valid"
+    """Not yet valid: the seal's own start of validity is after the time of checking."""
+    KEY_NOT_YET_VALID = "key_not_yet_valid"
+    """Not yet valid: signed before its key (or certificate) was valid."""
+    SEAL_EXPIRED = "seal_expired"
+    """Expired: past the seal's own end of validity."""
+    KEY_EXPIRED = "key_expired"
+    """Expired: signed after its key (or certificate) ended, or, for a format with no
+    signing time, the certificate is no longer valid at the time of checking."""
+    NOT_A_SEAL = "not_a_seal"
+    NO_CODE = "no_code"
+    INPUT_ERROR = "input_error"
+
+
+#: seal-format.md section 6: the first status in this order that applies stands.
+SECTION_6_ORDER: tuple[Status, ...] = (
+    Status.MALFORMED,
+    Status.UNTRUSTED,
+    Status.FORGED,
+    Status.REVOKED,
+    Status.NOT_YET_VALID,
+    Status.EXPIRED,
+    Status.GENUINE,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's outcome on a seal: the verifier keeps the earliest in section 6's order."""
+
+    status: Status
+    cause: Cause
+    reason: str
+    """English, one line, in words a clerk can act on."""
+
+    @property
+    def stage(self) -> int:
+        return SECTION_6_ORDER.index(self.status)
+
+
+class Role(StrEnum):
+    """What a trust entry may do."""
+
+    SIGNER = "signer"
+    """It may sign seals (of the formats in its scope)."""
+    ANCHOR = "anchor"
+    """A CA: it certifies the signers of chained formats and never signs a seal itself."""
+    CERTIFICATE = "certificate"
+    """A signer's certificate, trusted for chained formats only if it chains to an anchor."""
+
+
 @dataclass(frozen=True)
 class TrustedKey:
-    """A public key that scanverify trusts to sign seals, and the terms of that trust."""
+    """A public key that scanverify trusts, and the terms of that trust."""
 
-    public_key: PublicKey
+    public_key: Any
+    """A `cryptography` public key, or scanverify's own verify-only key for curves it lacks."""
     spki: bytes
     """DER SubjectPublicKeyInfo."""
     kids: frozenset[bytes]
     """Key identifiers that name this key: the CS1 kid, and one per certificate."""
     name: str = ""
     iss: str | None = None
-    """The state whose seals this key may sign; None: any."""
+    """The issuer whose seals this key may sign: a state code (CS1, HC1) or an issuer's
+    own identifier (a SMART Health Card's URL); None: any."""
     alg: str | None = None
     """The only algorithm this key may be used with; None: whichever fits its type."""
     not_before: datetime | None = None
@@ -64,18 +145,34 @@ class TrustedKey:
     """Where the key came from: the bundle or file, for messages and `trust show`."""
     certificates: tuple[bytes, ...] = ()
     """DER X.509 certificates, signer first, when the key came with them."""
+    role: Role = Role.SIGNER
+    formats: frozenset[str] | None = None
+    """The seal formats this entry serves; None: every format that takes its role.
+    A key trusted for one format never verifies another format's seals by accident."""
+    warnings: tuple[str, ...] = ()
+    """What a verdict resting on this key must say (a stale CRL on its chain)."""
+    origin: str = ""
+    """Where the material was published (for built-in anchors: the upstream source)."""
+
+    def serves(self, format_name: str) -> bool:
+        return self.formats is None or format_name in self.formats
 
     @property
     def kid_hex(self) -> str:
         from .algorithms import kid_of
 
-        return kid_of(self.public_key).hex()
+        try:
+            return kid_of(self.public_key).hex()
+        except (TypeError, ValueError, AttributeError):
+            return hashlib.sha256(self.spki).digest()[:8].hex()
 
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "iss": self.iss,
             "kid": self.kid_hex,
+            "role": self.role.value,
+            "formats": sorted(self.formats) if self.formats is not None else None,
             "specimen": self.specimen,
             "revoked": self.revoked,
             "source": self.source,
@@ -110,13 +207,22 @@ class VerificationResult:
     code: DecodedCode | None = None
     """Where and how the code was found in an image."""
     kid: bytes | None = None
+    """The seal's key identifier, when its format has one in bytes (CS1, HC1)."""
     key: TrustedKey | None = None
-    """The trusted key that has the seal's kid (the one that verified it, if any)."""
+    """The trusted key that verified the signature; None when none did."""
     claims: Mapping[str, Any] = field(default_factory=dict)
     record: Mapping[str, Any] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
     warnings: tuple[str, ...] = ()
     """Things the clerk must know that do not change the status (a stale trust list)."""
+    cause: Cause = Cause.NONE
+    """Why the status is what it is."""
+    signature_valid: bool | None = None
+    """Whether the signature verified with a trusted key; None when it was never checked
+    (malformed, or no trusted key to check it with)."""
+    kid_text: str | None = None
+    """The seal's signer as its format names it, when that is not a byte kid (VDS: country,
+    signer and certificate reference)."""
 
     @property
     def genuine(self) -> bool:
@@ -184,8 +290,10 @@ class VerificationResult:
             out["decoder"] = self.code.decoder
             if self.payload is None and self.code.payload:
                 out["payload_base64"] = base64.b64encode(self.code.payload).decode()
+        out["cause"] = self.cause.value
         if self.format is not None:
-            out["kid"] = self.kid.hex() if self.kid else None
+            out["kid"] = self.kid.hex() if self.kid else self.kid_text
+            out["signature_valid"] = self.signature_valid
             out["issuer"] = self.key.describe() if self.key else None
             out["specimen"] = self.specimen
             out["claims"] = _jsonable(self.claims)

@@ -6,12 +6,15 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .model import Status, VerificationResult
+from .display import REASON_LIMIT, Shown, make_console, shown
+from .model import Fact, Status, VerificationResult
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.measure import Measurement
+    from rich.text import Text
 
-__all__ = ["STYLE", "Summary", "render_result"]
+__all__ = ["STYLE", "SealBlock", "Summary", "headline", "make_console", "render_result"]
 
 #: Symbol, word and colour per status. The symbol and word carry the meaning;
 #: colour only repeats it, for screens and eyes that lack it.
@@ -30,42 +33,154 @@ STYLE: dict[Status, tuple[str, str, str]] = {
 
 
 def headline(result: VerificationResult) -> str:
+    """The verdict in words, with its symbol: "✘ UNTRUSTED ISSUER". Only scanverify's own words."""
     symbol, word, _ = STYLE[result.status]
     return f"{symbol} {result.qualified(word, specimen=' — SPECIMEN')}"
 
 
-def render_result(result: VerificationResult) -> RenderableType:
-    """A panel: the verdict, the reason, then what the seal certifies."""
-    from rich.console import Group
-    from rich.markup import escape
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
+#: A seal's block is at most this many lines (the terminal's width decides how
+#: its rows wrap); the verdict headline is its first and its last line.
+MAX_BLOCK_LINES = 80
+#: Facts a seal may carry beyond the ones its format names itself.
+MAX_EXTRA_FACTS = 20
 
-    _, _, colour = STYLE[result.status]
-    body = Table.grid(padding=(0, 2))
-    body.add_column(style="bold", no_wrap=True)
-    body.add_column(overflow="fold")
-    if result.genuine and result.specimen:
-        body.add_row(Text("SPECIMEN", style="bold black on yellow"), "test issuer — this is not a real document")
-    body.add_row("Why", escape(result.reason))
-    for warning in result.warnings:
-        body.add_row(Text("Warning", style="bold yellow"), escape(warning))
-    if result.format:
-        body.add_row("Format", result.format)
-    if result.facts and not result.genuine:
-        # What a seal that did not verify says is the forger's word: shown,
-        # so the clerk can see what it pretends to be, but marked as such.
-        body.add_row(Text("NOT VERIFIED", style="bold red"), "what this seal claims — do not rely on it:")
+
+def render_result(result: VerificationResult) -> RenderableType:
+    """A seal's block: the verdict, the reason, then what the seal certifies, between
+    two copies of the verdict headline. Everything from outside is shown through
+    scanverify.display, bounded, and never read as markup."""
+    return SealBlock(result)
+
+
+class SealBlock:
+    """The rich renderable of one verdict (see :func:`render_result`)."""
+
+    def __init__(self, result: VerificationResult) -> None:
+        self.result = result
+
+    def rows(self) -> list[tuple[Text, Text]]:
+        """The label/value rows between the headlines, bounded."""
+        result = self.result
+        rows: list[tuple[Text, Text]] = []
+
+        def row(label: Shown, value: Shown, style: str = "bold") -> None:
+            rows.append((label.rich(style), value.rich()))
+
+        if result.genuine and result.specimen:
+            row(shown("SPECIMEN"), shown("test issuer — this is not a real document"), "bold black on yellow")
+        row(shown("Source"), shown(result.source))
+        row(shown("Why"), shown(result.reason, REASON_LIMIT))
+        for warning in result.warnings:
+            row(shown("Warning"), shown(warning, REASON_LIMIT), "bold yellow")
+        if result.format:
+            row(shown("Format"), shown(result.format))
+        if result.facts and not result.genuine:
+            # What a seal that did not verify says is the forger's word: shown,
+            # so the clerk can see what it pretends to be, but marked as such.
+            row(shown("NOT VERIFIED"), shown("what this seal claims — do not rely on it:"), "bold red")
+        facts, hidden = bounded_facts(result)
+        for fact in facts:
+            row(shown(fact.label), shown(fact.value))
+        if hidden:
+            noun = "field" if hidden == 1 else "fields"
+            row(shown("…"), shown(f"and {hidden} more {noun} (see --json)"))
+        if result.status is Status.NOT_A_SEAL and result.payload:
+            row(shown("Content"), shown(result.payload))
+        return rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.cells import cell_len
+        from rich.measure import Measurement
+        from rich.panel import Panel
+        from rich.table import Table
+
+        from .display import Lines
+
+        _, _, colour = STYLE[self.result.status]
+        verdict = shown(headline(self.result)).rich(colour)
+        body = Table.grid(padding=(0, 2))
+        # Labels come from the seal too (unknown record keys): folded in a
+        # narrow column rather than pushing the values off the screen.
+        body.add_column(style="bold", max_width=24, overflow="fold")
+        body.add_column(overflow="fold")
+        for label, value in self.rows():
+            body.add_row(label, value)
+
+        width = options.max_width
+        titled = cell_len(verdict.plain) + 6 <= width
+        inner = max(1, min(Measurement.get(console, options, body).maximum, width - 4))
+        if titled:
+            inner = max(inner, cell_len(verdict.plain) + 2)
+        head_lines = 0 if titled else len(console.render_lines(verdict, options.update_width(width), pad=False))
+        lines = console.render_lines(body, options.update(width=inner, height=None), pad=True)
+        budget = MAX_BLOCK_LINES - 2 - 2 * head_lines
+        if len(lines) > budget:
+            # Whatever fills the middle, the block keeps its size: the closing
+            # headline stays on the clerk's screen.
+            note_options = options.update(width=inner, height=None)
+            probe = console.render_lines(shown("… 0000 more lines (see --json)").rich(), note_options)
+            keep = max(0, budget - len(probe))
+            note = shown(f"… {len(lines) - keep} more lines (see --json)").rich("dim")
+            lines = [*lines[:keep], *console.render_lines(note, note_options, pad=True)][:budget]
+        panel = Panel(
+            Lines(lines),
+            title=verdict if titled else None,
+            subtitle=verdict if titled else None,
+            title_align="left",
+            subtitle_align="left",
+            border_style=colour,
+            expand=False,
+            width=inner + 4,
+        )
+        if titled:
+            yield panel
+        else:
+            # Too narrow for the verdict in the border: it goes above and below, whole.
+            yield verdict
+            yield panel
+            yield verdict
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
+        return Measurement(1, options.max_width)
+
+
+def bounded_facts(result: VerificationResult) -> tuple[list[Fact], int]:
+    """The facts to show, and how many more were left out: every fact the format names
+    itself, and at most MAX_EXTRA_FACTS others (unknown record keys, in order)."""
+    known = set(known_fact_labels(result.format))
+    facts: list[Fact] = []
+    extra = hidden = 0
     for fact in result.facts:
-        body.add_row(escape(fact.label), escape(fact.value))
-    if result.status is Status.NOT_A_SEAL and result.payload:
-        body.add_row("Content", escape(result.payload[:300]))
-    title = escape(result.source)
-    # The verdict wraps rather than being cut: "genuine, but the trust list is
-    # out of date" must be read whole on a narrow terminal.
-    verdict = Text(headline(result), style=colour, overflow="fold")
-    return Panel(Group(verdict, body), title=title, title_align="left", border_style=colour, expand=False)
+        if fact.label in known:
+            known.discard(fact.label)  # a label the format knows counts as known once
+        elif extra < MAX_EXTRA_FACTS:
+            extra += 1
+        else:
+            hidden += 1
+            continue
+        facts.append(fact)
+    return facts, hidden
+
+
+def known_fact_labels(format_name: str | None) -> frozenset[str]:
+    """The labels a format gives the facts it names itself (not taken from the seal).
+
+    A format may declare them as ``fact_labels``; CS1's are read from its
+    tables here until it does. Every other fact counts against MAX_EXTRA_FACTS."""
+    if format_name is None:
+        return frozenset()
+    from .formats import format_named
+
+    declared = getattr(format_named(format_name), "fact_labels", None)
+    if declared is not None:
+        return frozenset(declared)
+    if format_name == "CS1":
+        from .formats.cs1 import DOC_LABELS, RECORD_LABELS
+
+        return frozenset({"Issuing state", "Sealed at", "Valid until", *RECORD_LABELS.values(), *DOC_LABELS.values()})
+    return frozenset()
 
 
 class Summary:
@@ -111,9 +226,3 @@ class Summary:
             parts.append(f"{self.counts[Status.ERROR]} unreadable")
         noun = "input" if self.sources == 1 else "inputs"
         return f"{self.sources} {noun}: " + ", ".join(parts)
-
-
-def make_console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)

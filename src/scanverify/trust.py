@@ -1,8 +1,12 @@
-"""Trust: the public keys a verdict of `genuine` may rest on.
+"""Trust: the public keys and certificates a verdict of `genuine` may rest on.
 
-Sources are trust bundles (seal-format.md section 7), PEM files holding a
-public key or an X.509 certificate, and DER certificates. The default bundle
-ships inside the package and holds public keys only.
+Every entry is scoped (seal-format.md section 7): a bundle entry or a bare
+public key signs CS1 seals unless the entry names its formats; a certificate
+is trust for the certificate-based formats (an EU DCC signer as given; for the
+chained formats an anchor if it is a CA, else a signer certificate that must
+chain to one). Sources are kinds of file (:class:`TrustSource`): a bundle, PEM,
+DER certificates and the kinds that format plug-ins add (a JWKS, a trust-service
+list). The default bundle ships inside the package and holds public material only.
 """
 
 from __future__ import annotations
@@ -12,27 +16,47 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from .algorithms import ALGORITHMS, kid_of, spki_der
 from .errors import TrustError
-from .model import TrustedKey
+from .model import Role, TrustedKey
 
-__all__ = ["BUNDLE_FORMAT", "TrustStore", "key_from_public", "parse_time"]
+__all__ = ["BUNDLE_FORMAT", "TrustSource", "TrustStore", "key_from_public", "parse_time", "trust_sources"]
 
 BUNDLE_FORMAT = "scanverify.trust.v1"
 #: Trust files are small; a larger one is refused before it is parsed.
 MAX_TRUST_FILE_BYTES = 8 * 1024 * 1024
 _COUNTRY = re.compile(r"[A-Z]{2}")
+#: What a bundle entry serves when it does not say (section 7): CS1.
+DEFAULT_ENTRY_FORMATS = frozenset({"CS1"})
+#: Formats whose iss is an ISO 3166-1 alpha-2 state code.
+STATE_FORMATS = frozenset({"CS1", "HC1"})
+MAX_ISSUER_CHARS = 500
+
+
+@runtime_checkable
+class TrustSource(Protocol):
+    """A kind of trust file: a bundle, a PEM key, a CRL, a JWKS, a trust-service list."""
+
+    @property
+    def name(self) -> str: ...
+
+    def sniff(self, data: bytes) -> bool:
+        """Cheaply: is this file of my kind?"""
+        ...
+
+    def load(self, data: bytes, source: str) -> TrustStore:
+        """Load it, or raise TrustError with one line."""
+        ...
 
 
 def parse_time(text: Any, what: str) -> datetime:
@@ -50,7 +74,10 @@ def parse_time(text: Any, what: str) -> datetime:
 
 def key_from_public(public_key: Any, **terms: Any) -> TrustedKey:
     """A TrustedKey for a `cryptography` public key, refusing types no algorithm uses."""
-    if not any(a.fits(public_key) for a in ALGORITHMS.values()):
+    signs_cose = terms.get("role", Role.SIGNER) is Role.SIGNER and (terms.get("formats") or STATE_FORMATS) <= STATE_FORMATS
+    # A key that is to sign CS1/HC1 seals must fit one of their algorithms; a
+    # certificate for the chained formats may use any curve they allow (brainpool).
+    if signs_cose and not any(a.fits(public_key) for a in ALGORITHMS.values()):
         raise TrustError(
             f"unsupported public key type {type(public_key).__name__}"
             " (supported: EC P-256/P-384/P-521, RSA >= 2048 bits, Ed25519)"
@@ -69,23 +96,29 @@ def key_from_public(public_key: Any, **terms: Any) -> TrustedKey:
 
 
 def _key_from_certificate(der: bytes, source: str, **terms: Any) -> TrustedKey:
+    """A certificate given as trust: an anchor if it is a CA, else a signer
+    certificate (unless ``terms`` say otherwise). Read leniently (scanverify.x509):
+    real CSCAs use explicit EC parameters, NULL-parameter ECDSA, brainpoolP224r1."""
+    from .x509 import load_certificate, trusted_key
+
     try:
-        certificate = x509.load_der_x509_certificate(der)
-        public_key = certificate.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
+        certificate = load_certificate(der)
+    except TrustError as exc:
         raise TrustError(f"{source}: not a readable X.509 certificate ({exc})") from None
-    # The certificate's own validity is not made the key's time bounds: a PEM
-    # or DER certificate is "one key, active, no time bounds" (seal-format.md
-    # section 7). Formats that give it meaning (HC1) read it from the certificate.
+    except ValueError as exc:
+        raise TrustError(f"{source}: not a readable X.509 certificate ({exc})") from None
+    # The certificate's own validity is not made the key's time bounds: a
+    # certificate is "one key, active, no time bounds" (seal-format.md
+    # section 7). Formats that give it meaning (HC1, the chained ones) read it
+    # from the certificate.
     if not terms.get("name"):
-        names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        terms["name"] = str(names[0].value) if names else certificate.subject.rfc4514_string()
-    return key_from_public(public_key, certificates=(der,), source=source, **terms)
+        terms.pop("name", None)
+    return trusted_key(certificate, source, **terms)
 
 
 @dataclass(frozen=True)
 class TrustStore:
-    """An immutable set of trusted keys and revoked seals; `+` merges two."""
+    """An immutable set of trusted keys, certificates, CRLs and revoked seals; `+` merges two."""
 
     keys: tuple[TrustedKey, ...] = ()
     revoked_seals: frozenset[str] = frozenset()
@@ -94,8 +127,11 @@ class TrustStore:
     """The version of each bundle loaded, by source."""
     expires: datetime | None = None
     """The earliest ``expires`` of the bundles loaded: past it, the keys may be stale."""
+    crls: tuple[Any, ...] = ()
+    """Certificate revocation lists given as trust input (checked against their CA when used)."""
     warnings: tuple[str, ...] = ()
-    """Said with every verdict made with this store (e.g. a fallback from an unusable installed list)."""
+    """What every verdict made with this store must say (e.g. a fallback to the built-in bundle)."""
+    _cache: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     # ---- building -------------------------------------------------------
     @classmethod
@@ -111,12 +147,12 @@ class TrustStore:
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str) -> TrustStore:
-        stripped = data.lstrip()
-        if stripped.startswith(b"{"):
-            return cls.from_bundle(parse_json(data, source), source=source)
-        if b"-----BEGIN" in data:
-            return cls(keys=tuple(_keys_from_pem(data, source)), sources=(source,))
-        return cls(keys=(_key_from_certificate(data, source),), sources=(source,))
+        """Any kind of trust file, told apart by its content (:func:`trust_sources`)."""
+        for kind in trust_sources():
+            if kind.sniff(data):
+                return kind.load(data, source)
+        expected = ", ".join(kind.name for kind in trust_sources())
+        raise TrustError(f"{source}: not a kind of trust file scanverify reads (expected {expected})")
 
     @classmethod
     def from_bundle(cls, bundle: Any, source: str) -> TrustStore:
@@ -153,7 +189,8 @@ class TrustStore:
             sources=self.sources + other.sources,
             versions={**self.versions, **other.versions},
             expires=min((e for e in (self.expires, other.expires) if e is not None), default=None),
-            warnings=tuple(dict.fromkeys(self.warnings + other.warnings)),
+            crls=self.crls + other.crls,
+            warnings=self.warnings + tuple(w for w in other.warnings if w not in self.warnings),
         )
 
     @classmethod
@@ -170,12 +207,47 @@ class TrustStore:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def candidates(self, kid: bytes) -> list[TrustedKey]:
-        """Every trusted key named by ``kid``.
+    def entries(self, format_name: str, roles: Sequence[Role]) -> tuple[TrustedKey, ...]:
+        """The entries of these roles whose scope includes ``format_name``."""
+        return tuple(key for key in self.keys if key.role in roles and key.serves(format_name))
 
-        The kid is an unauthenticated hint taken from the seal: it only picks
-        which keys to try, and a collision just means trying more than one.
+    def signers(self, format_name: str) -> tuple[TrustedKey, ...]:
+        """The keys that may sign seals of ``format_name``."""
+        return self.entries(format_name, (Role.SIGNER,))
+
+    def anchors(self, format_name: str) -> tuple[TrustedKey, ...]:
+        """The CA certificates that may certify signers of ``format_name``."""
+        return self.entries(format_name, (Role.ANCHOR,))
+
+    def certificates(self, format_name: str) -> tuple[TrustedKey, ...]:
+        """Signer certificates given for ``format_name``, trusted only through an anchor."""
+        return self.entries(format_name, (Role.CERTIFICATE,))
+
+    def index(
+        self,
+        format_name: str,
+        hints: Callable[[TrustedKey], Iterable[Hashable]],
+        roles: Sequence[Role] = (Role.SIGNER,),
+    ) -> Mapping[Hashable, tuple[TrustedKey, ...]]:
+        """The entries for ``format_name`` by each key hint ``hints`` gives for them.
+
+        Built once per store and kept (a store is immutable). The hint a seal
+        carries is unauthenticated: it only picks which keys to try, and a
+        collision just means trying more than one.
         """
+        cache_key = (format_name, hints, tuple(roles))
+        found = self._cache.get(cache_key)
+        if found is None:
+            by_hint: dict[Hashable, list[TrustedKey]] = {}
+            for key in self.entries(format_name, roles):
+                for hint in hints(key):
+                    by_hint.setdefault(hint, []).append(key)
+            found = {hint: tuple(keys) for hint, keys in by_hint.items()}
+            self._cache[cache_key] = found
+        return found
+
+    def candidates(self, kid: bytes) -> list[TrustedKey]:
+        """Every trusted key named by ``kid``, whatever its scope (for `trust show` and tests)."""
         return [key for key in self.keys if kid in key.kids]
 
     def stale_at(self, moment: datetime) -> bool:
@@ -183,8 +255,12 @@ class TrustStore:
         return self.expires is not None and moment > self.expires
 
     def is_revoked_key(self, key: TrustedKey) -> bool:
-        """A key is revoked if any source that lists it says so."""
-        return key.revoked or any(k.revoked and k.spki == key.spki for k in self.keys)
+        """A key is revoked if any source that lists it says so (in any scope: a
+        compromised key is compromised for every format)."""
+        revoked = self._cache.get("revoked-spki")
+        if revoked is None:
+            revoked = self._cache["revoked-spki"] = frozenset(k.spki for k in self.keys if k.revoked)
+        return key.revoked or key.spki in revoked
 
 
 def read_trust_file(path: str | Path) -> bytes:
@@ -233,16 +309,20 @@ def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:
         label, block = match.group(1), match.group(0)
         if label == b"CERTIFICATE":
             try:
-                der = x509.load_pem_x509_certificate(block).public_bytes(serialization.Encoding.DER)
-            except ValueError as exc:
+                der = base64.b64decode(b"".join(block.splitlines()[1:-1]), validate=True)
+            except (binascii.Error, ValueError):
+                raise TrustError(f"{source}: unreadable certificate (bad base64)") from None
+            try:
+                yield _key_from_certificate(der, source)
+            except TrustError as exc:
                 raise TrustError(f"{source}: unreadable certificate ({exc})") from None
-            yield _key_from_certificate(der, source)
         elif label == b"PUBLIC KEY":
             try:
                 public_key = serialization.load_pem_public_key(block)
             except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
                 raise TrustError(f"{source}: unreadable public key ({exc})") from None
-            yield key_from_public(public_key, source=source, name=Path(source).stem)
+            # A bare public key is CS1 trust (section 7): one key, active, no bounds.
+            yield key_from_public(public_key, source=source, name=Path(source).stem, formats=DEFAULT_ENTRY_FORMATS)
         elif b"PRIVATE KEY" in label:
             # A private key handed in as trust is a mistake worth stopping for:
             # it should never be copied to a verifying machine.
@@ -262,10 +342,28 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
     if not isinstance(name, str):
         raise TrustError(f"{where}: name must be text")
     terms["name"] = name
+    scope = entry.get("formats")
+    if scope is not None and not (
+        isinstance(scope, list) and scope and all(isinstance(f, str) and f for f in scope)
+    ):
+        raise TrustError(f"{where}: formats must be a non-empty list of format names like 'CS1'")
+    terms["formats"] = frozenset(scope) if scope is not None else DEFAULT_ENTRY_FORMATS
+    role = entry.get("role", Role.SIGNER.value)
+    if role not in {r.value for r in Role}:
+        raise TrustError(f"{where}: role must be one of {', '.join(r.value for r in Role)}, not {role!r}")
+    terms["role"] = Role(role)
     iss = entry.get("iss")
-    if iss is not None and not (isinstance(iss, str) and _COUNTRY.fullmatch(iss)):
-        raise TrustError(f"{where}: iss must be an ISO 3166-1 alpha-2 code like 'CN'")
+    if iss is not None:
+        if terms["formats"] <= STATE_FORMATS:
+            if not (isinstance(iss, str) and _COUNTRY.fullmatch(iss)):
+                raise TrustError(f"{where}: iss must be an ISO 3166-1 alpha-2 code like 'CN'")
+        elif not (isinstance(iss, str) and 0 < len(iss) <= MAX_ISSUER_CHARS):
+            raise TrustError(f"{where}: iss must be text of at most {MAX_ISSUER_CHARS} characters")
     terms["iss"] = iss
+    origin = entry.get("origin", "")
+    if not isinstance(origin, str):
+        raise TrustError(f"{where}: origin must be text")
+    terms["origin"] = origin
     alg = entry.get("alg")
     # isinstance first: a list or object here is unhashable, and must be a
     # TrustError, not a crash (found by benchmarks/fuzz, target bundle).
@@ -298,6 +396,8 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
         ders = [_b64(c, f"{where}: x5c") for c in chain]
         key = _key_from_certificate(ders[0], **terms)
         key = replace(key, certificates=tuple(ders))
+        if key.role is not Role.SIGNER and len(ders) != 1:
+            raise TrustError(f"{where}: an {key.role.value} entry holds exactly one certificate")
     else:
         raise TrustError(f"{where}: needs spki or x5c")
 
@@ -320,3 +420,82 @@ def _b64(text: Any, what: str) -> bytes:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise TrustError(f"{what} is not valid base64") from None
+
+
+# ---------------------------------------------------------------- kinds of trust file
+class _BundleSource:
+    name = "a scanverify trust bundle (JSON with \"format\")"
+
+    def sniff(self, data: bytes) -> bool:
+        if not data.lstrip().startswith(b"{"):
+            return False
+        document = _json_or_none(data)
+        if not isinstance(document, dict):
+            return True  # broken JSON: let the bundle reader say what is wrong with it
+        if "format" in document:
+            return True
+        # A bundle written without its format field is still read as one when its
+        # keys are bundle entries (spki or x5c); any other JSON is not a bundle.
+        keys = document.get("keys")
+        return (
+            isinstance(keys, list)
+            and all(isinstance(k, dict) and ("spki" in k or "x5c" in k) for k in keys)
+            and not (set(document) - {"version", "keys", "revoked_seals", "expires"})
+        )
+
+    def load(self, data: bytes, source: str) -> TrustStore:
+        return TrustStore.from_bundle(parse_json(data, source), source=source)
+
+
+class _PemSource:
+    name = "a PEM public key or certificate"
+
+    def sniff(self, data: bytes) -> bool:
+        return b"-----BEGIN" in data[:65536]
+
+    def load(self, data: bytes, source: str) -> TrustStore:
+        return TrustStore(keys=tuple(_keys_from_pem(data, source)), sources=(source,))
+
+
+class _DerCertificateSource:
+    name = "a DER X.509 certificate"
+
+    def sniff(self, data: bytes) -> bool:
+        # A DER SEQUENCE: the certificate parser says the rest.
+        return data[:1] == b"\x30"
+
+    def load(self, data: bytes, source: str) -> TrustStore:
+        return TrustStore(keys=(_key_from_certificate(data, source),), sources=(source,))
+
+
+def _json_or_none(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def _built_in_sources() -> tuple[TrustSource, ...]:
+    from .x509 import CrlSource
+
+    # A PEM CRL is a CRL before it is "some PEM file".
+    return (_BundleSource(), CrlSource(), _PemSource())
+
+
+def trust_sources() -> tuple[TrustSource, ...]:
+    """Every kind of trust file, in the order they are tried: bundles and PEM, then the
+    kinds format plug-ins add, then DER (certificates, CRLs, master lists)."""
+    from .formats import formats
+
+    added: list[TrustSource] = []
+    for fmt in formats():
+        added.extend(getattr(fmt, "trust_sources", ()))
+    return (*_built_in_sources(), *added, *_der_sources())
+
+
+def _der_sources() -> tuple[TrustSource, ...]:
+    from .x509 import MasterListSource
+
+    # Every DER file starts 0x30: the master list is told by its content type,
+    # the CRL (above) by its structure, and what is left is read as a certificate.
+    return (MasterListSource(), _DerCertificateSource())

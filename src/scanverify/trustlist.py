@@ -316,7 +316,7 @@ def _revocations(*stores: TrustStore) -> TrustStore:
             entries.setdefault(entry["spki"], entry)
         seals |= store.revoked_seals
     bundle = {"format": BUNDLE_FORMAT, "keys": list(entries.values()), "revoked_seals": sorted(seals)}
-    return replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={})
+    return replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={}, _cache={})
 
 
 def _read_state(home: Path) -> _State | None:
@@ -334,7 +334,7 @@ def _read_state(home: Path) -> _State | None:
     if type(root_version) is not int or root_version < 1 or type(version) is not int or version < 0:
         raise TrustError(f"{path}: root_version and version must be integers")
     bundle = {"format": BUNDLE_FORMAT, "keys": keys, "revoked_seals": seals}
-    revoked = replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={})
+    revoked = replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={}, _cache={})
     if not all(key.revoked for key in revoked.keys):
         # The record only ever holds revoked keys: an active one here was put
         # there by hand and must not become trusted through a fallback.
@@ -433,7 +433,7 @@ def _fallback(
         f"{problem}; using the built-in trust list, keeping the {count} revocations installed before;"
         " run `scanverify trust update`"
     )
-    store = replace(default + state.revoked, warnings=(message,))
+    store = replace(default + state.revoked, warnings=(message,), _cache={})
     return store, [*warnings, message]
 
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .errors import SealError, UsageError
-from .formats import MalformedSeal, ParsedSeal, find_format
-from .model import STALE_TRUST, Status, TrustedKey, VerificationResult
+from .errors import ScanverifyError, SealError, UsageError
+from .formats import MalformedSeal, ParsedSeal, SealFormat, find_format
+from .model import STALE_TRUST, Cause, Finding, Status, TrustedKey, VerificationResult
 from .trust import TrustStore
 
 if TYPE_CHECKING:
     from .decode import DecodedCode, Effort, ImageSource
 
-__all__ = ["Clock", "Verifier"]
+__all__ = ["Assembled", "ChunkAssembly", "Clock", "Judgement", "Verifier", "judge"]
 
 Clock = Callable[[], datetime]
 #: A seal signed up to this far in the verifier's future is accepted (clock skew).
@@ -27,10 +27,116 @@ def system_clock() -> datetime:
 
 
 @dataclass(frozen=True)
-class _Verdict:
+class Judgement:
+    """The outcome of section 6's order on one parsed seal."""
+
     status: Status
+    cause: Cause
     reason: str
     key: TrustedKey | None = None
+    """The key that verified the signature, if one did."""
+    signature_valid: bool | None = None
+
+
+def judge(fmt: SealFormat, seal: ParsedSeal, trust: TrustStore, at: datetime) -> Judgement:
+    """Section 6, in one place for every format: find the keys, check the signature,
+    then rank every rule that fails (the verifier's and the format's) by its status."""
+    found = fmt.candidate_keys(seal, trust, at)
+    if isinstance(found, Finding):
+        return Judgement(found.status, found.cause, found.reason)
+    if not found:
+        return Judgement(
+            Status.UNTRUSTED,
+            Cause.UNKNOWN_KEY,
+            f"no trusted {fmt.name} issuer key matches the seal's signer ({seal.signer_text}): the issuer is unknown",
+        )
+    # A key bound to one issuer (a state) signs only seals that name it: a CN key
+    # signing an FR seal, or a seal that names no state at all, is not trusted for it.
+    allowed = [k for k in found if k.iss is None or k.iss == seal.issuer]
+    if not allowed:
+        states = ", ".join(sorted({k.iss or "" for k in found}))
+        claimed = f"claims to be from {seal.issuer}" if seal.issuer else "names no issuing state"
+        return Judgement(
+            Status.UNTRUSTED,
+            Cause.WRONG_STATE,
+            f"the key for signer {seal.signer_text} is trusted only for seals of {states}, but the seal {claimed}",
+        )
+    key = next((k for k in allowed if fmt.verify_signature(seal, k)), None)
+    if key is None:
+        return Judgement(
+            Status.FORGED,
+            Cause.SIGNATURE,
+            "signature does not match: the seal was altered or not made by this issuer",
+            signature_valid=False,
+        )
+    findings = [*_rules(seal, key, trust, at), *fmt.policy(seal, key, trust, at)]
+    if findings:
+        # min() keeps the first of equal stages: the verifier's own rules first.
+        first = min(findings, key=lambda f: f.stage)
+        return Judgement(first.status, first.cause, first.reason, key, True)
+    name = key.name or f"key {seal.signer_text}"
+    specimen = " — SPECIMEN key: a test issuer, not a real document" if key.specimen else ""
+    return Judgement(Status.GENUINE, Cause.NONE, f"signature verified: sealed by {name}{specimen}", key, True)
+
+
+def _rules(seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> list[Finding]:
+    """The rules section 6 sets for every format, on the key that verified."""
+    found: list[Finding] = []
+    name = key.name or f"key {seal.signer_text}"
+    if trust.is_revoked_key(key):
+        found.append(
+            Finding(
+                Status.REVOKED, Cause.REVOKED_KEY, f"the issuer key '{name}' has been revoked (compromised); its seals are void"
+            )
+        )
+    if seal.revocation_id is not None and seal.revocation_id in trust.revoked_seals:
+        found.append(
+            Finding(Status.REVOKED, Cause.REVOKED_SEAL, f"this seal ({seal.revocation_id}) has been revoked by its issuer")
+        )
+    latest = _plus_skew(at)
+    signed = seal.issued_at
+    if signed is not None and signed > latest:
+        found.append(
+            Finding(
+                Status.NOT_YET_VALID,
+                Cause.SIGNED_IN_FUTURE,
+                f"the seal was signed at {_fmt(signed)}, after the time of checking ({_fmt(at)})",
+            )
+        )
+    if seal.not_before is not None and seal.not_before > latest:
+        found.append(
+            Finding(
+                Status.NOT_YET_VALID,
+                Cause.SEAL_NOT_YET_VALID,
+                f"the seal is valid only from {_fmt(seal.not_before)}, after the time of checking ({_fmt(at)})",
+            )
+        )
+    if signed is not None and key.not_before is not None and signed < key.not_before:
+        found.append(
+            Finding(
+                Status.NOT_YET_VALID,
+                Cause.KEY_NOT_YET_VALID,
+                f"the seal was signed at {_fmt(signed)}, before its key was valid (from {_fmt(key.not_before)})",
+            )
+        )
+    if seal.expires_at is not None and seal.expires_at < at:
+        found.append(Finding(Status.EXPIRED, Cause.SEAL_EXPIRED, f"the seal expired at {_fmt(seal.expires_at)}"))
+    if signed is not None and key.not_after is not None and signed > key.not_after:
+        found.append(
+            Finding(
+                Status.EXPIRED,
+                Cause.KEY_EXPIRED,
+                f"the seal was signed at {_fmt(signed)}, after its key was retired ({_fmt(key.not_after)})",
+            )
+        )
+    return found
+
+
+def _plus_skew(at: datetime) -> datetime:
+    try:
+        return at + CLOCK_SKEW
+    except OverflowError:  # a time of checking at the end of year 9999
+        return datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -64,12 +170,52 @@ class Verifier:
         return self.verify_codes(decode_image(image, effort=self._effort()), source=name)
 
     def verify_codes(self, codes: Iterable[DecodedCode], *, source: str) -> list[VerificationResult]:
-        """Verdicts for codes already decoded (by :func:`scanverify.decode.decode_image`)."""
+        """Verdicts for codes already decoded (by :func:`scanverify.decode.decode_image`).
+
+        The chunks of a seal printed over several codes are joined into one seal
+        with one verdict, at the place of its first chunk.
+        """
         at = self._now()
         codes = list(codes)
         if not codes:
-            return [VerificationResult(Status.NO_CODE, "no QR or other 2D code was found in the image", source, at)]
-        return [self._verify(code.payload, source=source, code=code, at=at) for code in codes]
+            return [
+                VerificationResult(
+                    Status.NO_CODE, "no QR or other 2D code was found in the image", source, at, cause=Cause.NO_CODE
+                )
+            ]
+        results: list[VerificationResult | None] = []
+        assembly = ChunkAssembly()
+        slots: dict[Hashable, int] = {}
+        for code in codes:
+            group = assembly.add(code.payload, code)
+            if group is None:
+                results.append(self._verify(code.payload, source=source, code=code, at=at))
+            elif group not in slots:
+                slots[group] = len(results)
+                results.append(None)
+        for group, assembled in assembly.finish().items():
+            results[slots[group]] = self.verify_assembled(assembled, source=source, at=at)
+        return [r for r in results if r is not None]
+
+    def verify_assembled(
+        self, assembled: Assembled, *, source: str, at: datetime | None = None
+    ) -> VerificationResult:
+        """The verdict on a seal joined from several codes (see :class:`ChunkAssembly`)."""
+        at = at if at is not None else self._now()
+        if assembled.problem is None:
+            return self._verify(assembled.payload, source=source, code=assembled.code, at=at)
+        fmt = find_format(assembled.payload)
+        name = fmt.name if fmt is not None else "multi-code"
+        return VerificationResult(
+            Status.MALFORMED,
+            f"malformed {name} seal: {assembled.problem}",
+            source,
+            at,
+            format=fmt.name if fmt is not None else None,
+            code=assembled.code,
+            cause=Cause.PARSE,
+            warnings=self._warnings(at),
+        )
 
     def check_payload(self, payload: str | bytes) -> VerificationResult:
         """Like verify_payload, but raise SealError unless the seal is genuine."""
@@ -95,107 +241,165 @@ class Verifier:
     def _verify(
         self, payload: str | bytes, *, source: str, code: DecodedCode | None, at: datetime
     ) -> VerificationResult:
-        text = _as_text(payload)
-        fmt = find_format(text) if text is not None else None
-        if text is None or fmt is None:
-            shown = text if text is None or len(text) <= 80 else text[:77] + "..."
-            reason = "the code holds no seal (no known prefix)" + (f": {shown}" if shown else "")
-            return VerificationResult(Status.NOT_A_SEAL, reason, source, at, payload=text, code=code)
-        # The store's own warnings (a fallback from an unusable installed list)
-        # go with every verdict: a clerk must not miss that trust is degraded.
-        warnings: tuple[str, ...] = self.trust.warnings
-        if self.trust.stale_at(at):
-            # An out-of-date list may still trust a key revoked since: say so
-            # with every verdict rather than stay silent.
-            assert self.trust.expires is not None
-            warnings = (f"{STALE_TRUST} (expired {_fmt(self.trust.expires)}); update it", *warnings)
-        common: dict[str, Any] = {"format": fmt.name, "payload": text, "code": code, "warnings": warnings}
+        data = _as_bytes(payload)
+        text = _as_text(data)
+        fmt = find_format(data)
+        warnings = self._warnings(at)
+        if fmt is None:
+            # The payload is not put in the reason: --redact removes the payload
+            # (it may hold a name), and the reason must not carry it back in.
+            return VerificationResult(
+                Status.NOT_A_SEAL,
+                "the code holds no seal (no known seal format)",
+                source,
+                at,
+                payload=text,
+                code=code,
+                cause=Cause.NOT_A_SEAL,
+                warnings=warnings,
+            )
+        common: dict[str, Any] = {"format": fmt.name, "payload": text, "code": code}
         try:
-            seal = fmt.parse(text)
+            seal = fmt.parse(data)
         except MalformedSeal as exc:
-            reason = f"malformed {fmt.name} seal: {exc}"
-            return VerificationResult(Status.MALFORMED, reason, source, at, kid=exc.kid, **common)
-        verdict = self._judge(seal, at, fmt.key_policy)
+            return VerificationResult(
+                Status.MALFORMED,
+                f"malformed {fmt.name} seal: {exc}",
+                source,
+                at,
+                kid=exc.kid,
+                cause=Cause.PARSE,
+                warnings=warnings,
+                **common,
+            )
+        except ScanverifyError:
+            raise
+        except Exception as exc:  # a plug-in's bug is a malformed verdict, never a genuine one or a crash
+            return VerificationResult(
+                Status.MALFORMED,
+                f"the {fmt.name} format plug-in could not read this seal ({type(exc).__name__})",
+                source,
+                at,
+                cause=Cause.PARSE,
+                warnings=warnings,
+                **common,
+            )
+        verdict = judge(fmt, seal, self.trust, at)
+        if verdict.key is not None:
+            warnings += tuple(w for w in verdict.key.warnings if w not in warnings)
         return VerificationResult(
             verdict.status,
             verdict.reason,
             source,
             at,
             kid=seal.kid,
+            kid_text=seal.kid_text,
             key=verdict.key,
             claims=seal.claims,
             record=seal.record,
             facts=seal.facts,
+            cause=verdict.cause,
+            signature_valid=verdict.signature_valid,
+            warnings=warnings,
             **common,
         )
 
-    def _judge(
-        self,
-        seal: ParsedSeal,
-        at: datetime,
-        key_policy: Callable[[ParsedSeal, TrustedKey], tuple[Status, str] | None],
-    ) -> _Verdict:
-        named = self.trust.candidates(seal.kid)
-        if not named:
-            return _Verdict(
-                Status.UNTRUSTED, f"no trusted issuer key has the seal's kid {seal.kid.hex()}: the issuer is unknown"
-            )
-        # A key may only sign for its own state; a key of CN signing an FR seal
-        # is not trusted for that seal.
-        allowed = [k for k in named if k.iss is None or seal.issuer_state is None or k.iss == seal.issuer_state]
-        if not allowed:
-            states = ", ".join(sorted({k.iss or "" for k in named}))
-            return _Verdict(
-                Status.UNTRUSTED,
-                f"the key with kid {seal.kid.hex()} is trusted only for seals of {states}, "
-                f"but the seal claims to be from {seal.issuer_state}",
-                named[0],
-            )
-        key = next((k for k in allowed if _signature_ok(seal, k)), None)
-        if key is None:
-            return _Verdict(
-                Status.FORGED,
-                "signature does not match: the seal was altered or not made by this issuer",
-                allowed[0],
-            )
-        name = key.name or f"key {seal.kid.hex()}"
-        # A format's own rule on the key is judged where its status ranks in
-        # section 6: "not trusted for this" right after the signature, a time
-        # rule (a certificate's validity) with the other time rules.
-        policy = key_policy(seal, key)
-        if policy is not None and policy[0] in (Status.UNTRUSTED, Status.FORGED):
-            return _Verdict(policy[0], policy[1], key)
-        if self.trust.is_revoked_key(key):
-            return _Verdict(
-                Status.REVOKED, f"the issuer key '{name}' has been revoked (compromised); its seals are void", key
-            )
-        if seal.revocation_id is not None and seal.revocation_id in self.trust.revoked_seals:
-            return _Verdict(Status.REVOKED, f"this seal ({seal.revocation_id}) has been revoked by its issuer", key)
-        if seal.issued_at > at + CLOCK_SKEW:
-            return _Verdict(
-                Status.NOT_YET_VALID,
-                f"the seal was signed at {_fmt(seal.issued_at)}, after the time of checking ({_fmt(at)})",
-                key,
-            )
-        if key.not_before is not None and seal.issued_at < key.not_before:
-            return _Verdict(
-                Status.NOT_YET_VALID,
-                f"the seal was signed at {_fmt(seal.issued_at)}, "
-                f"before its key was valid (from {_fmt(key.not_before)})",
-                key,
-            )
-        if seal.expires_at is not None and seal.expires_at < at:
-            return _Verdict(Status.EXPIRED, f"the seal expired at {_fmt(seal.expires_at)}", key)
-        if key.not_after is not None and seal.issued_at > key.not_after:
-            return _Verdict(
-                Status.EXPIRED,
-                f"the seal was signed at {_fmt(seal.issued_at)}, after its key was retired ({_fmt(key.not_after)})",
-                key,
-            )
-        if policy is not None:
-            return _Verdict(policy[0], policy[1], key)
-        specimen = " — SPECIMEN key: a test issuer, not a real document" if key.specimen else ""
-        return _Verdict(Status.GENUINE, f"signature verified: sealed by {name}{specimen}", key)
+    def _warnings(self, at: datetime) -> tuple[str, ...]:
+        warnings = self.trust.warnings
+        if self.trust.stale_at(at):
+            # An out-of-date list may still trust a key revoked since: say so
+            # with every verdict rather than stay silent.
+            assert self.trust.expires is not None
+            warnings = (f"{STALE_TRUST} (expired {_fmt(self.trust.expires)}); update it", *warnings)
+        return warnings
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The chunks of one seal, joined (or what kept them from being joined)."""
+
+    payload: bytes
+    """The joined payload; the first chunk's when it could not be joined."""
+    code: Any
+    """Where the first chunk was found (a DecodedCode), if it came from an image."""
+    parts: tuple[bytes, ...]
+    """Every chunk's payload, as found."""
+    problem: str | None = None
+
+
+class ChunkAssembly:
+    """Joins the chunks of seals printed over several codes (a multi-chunk SMART
+    Health Card), in one image or over the frames of a live scan."""
+
+    def __init__(self) -> None:
+        self._groups: dict[Hashable, dict[int, list[tuple[bytes, Any]]]] = {}
+        self._totals: dict[Hashable, set[int]] = {}
+        self._formats: dict[Hashable, SealFormat] = {}
+
+    def add(self, payload: bytes, code: Any = None) -> Hashable | None:
+        """Take a code; its group when it is a chunk, None when it is a whole seal."""
+        fmt = find_format(payload)
+        chunk_of = getattr(fmt, "chunk", None)
+        if fmt is None or chunk_of is None:
+            return None
+        try:
+            chunk = chunk_of(payload)
+        except Exception:  # a broken chunk header is for parse to call malformed
+            return None
+        if chunk is None:
+            return None
+        group = (fmt.name, chunk.group)
+        self._formats[group] = fmt
+        found = self._groups.setdefault(group, {}).setdefault(chunk.index, [])
+        if all(payload != seen for seen, _ in found):
+            found.append((payload, code))
+        self._totals.setdefault(group, set()).add(chunk.total)
+        return group
+
+    def complete(self, group: Hashable) -> bool:
+        totals = self._totals.get(group, set())
+        parts = self._groups.get(group, {})
+        return len(totals) == 1 and set(parts) == set(range(1, next(iter(totals)) + 1))
+
+    def take(self, group: Hashable) -> Assembled:
+        """The joined seal, or what is wrong when it cannot be joined."""
+        parts = self._groups.pop(group)
+        totals = self._totals.pop(group)
+        fmt = self._formats.pop(group)
+        first = parts[min(parts)][0]
+        payloads = tuple(payload for index in sorted(parts) for payload, _ in parts[index])
+
+        def failed(problem: str) -> Assembled:
+            return Assembled(first[0], first[1], payloads, problem)
+
+        if len(totals) != 1:
+            return failed(f"its chunks disagree on how many there are ({_list(sorted(totals))})")
+        total = next(iter(totals))
+        missing = [i for i in range(1, total + 1) if i not in parts]
+        extra = sorted(i for i in parts if i < 1 or i > total)
+        doubled = sorted(i for i, found in parts.items() if len(found) > 1)
+        if missing or extra or doubled:
+            said = []
+            if missing:
+                said.append(f"chunk{'s' if len(missing) > 1 else ''} {_list(missing)} of {total} missing")
+            if extra:
+                said.append(f"chunk{'s' if len(extra) > 1 else ''} {_list(extra)} beyond the {total} announced")
+            if doubled:
+                said.append(f"two different chunks numbered {_list(doubled)}")
+            return failed("the seal is printed over several codes and cannot be assembled: " + "; ".join(said))
+        try:
+            joined = fmt.join([parts[i][0][0] for i in range(1, total + 1)])  # type: ignore[attr-defined]
+        except ScanverifyError as exc:
+            return failed(str(exc))
+        return Assembled(joined, first[1], payloads)
+
+    def finish(self) -> dict[Hashable, Assembled]:
+        """Every group still open, joined or with what is missing."""
+        return {group: self.take(group) for group in list(self._groups)}
+
+
+def _list(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
 
 
 def _trust_in_use() -> TrustStore:
@@ -212,19 +416,19 @@ def _trust_in_use() -> TrustStore:
     return store
 
 
-def _signature_ok(seal: ParsedSeal, key: TrustedKey) -> bool:
-    # The seal's alg must be the key's own: an alg that does not fit the key's
-    # type or curve (or the alg pinned in the bundle) never verifies.
-    if key.alg is not None and key.alg != seal.algorithm.name:
-        return False
-    return seal.algorithm.verify(key.public_key, seal.to_be_signed, seal.signature)
-
-
-def _as_text(payload: str | bytes) -> str | None:
+def _as_bytes(payload: str | bytes) -> bytes:
     if isinstance(payload, str):
-        return payload
+        # Lone surrogates (from a text source that was not UTF-8) become bytes
+        # that are not UTF-8, which no text format accepts, rather than an error.
+        return payload.encode("utf-8", "surrogatepass")
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        return bytes(payload)
+    raise UsageError(f"a payload is text or bytes, not {type(payload).__name__}")
+
+
+def _as_text(data: bytes) -> str | None:
     try:
-        return payload.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
 

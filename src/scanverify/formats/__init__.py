@@ -1,29 +1,55 @@
 """Seal formats as plug-ins.
 
-A format says which payloads are its own (by prefix) and turns one into a
-:class:`ParsedSeal` — the signed bytes, the signature, the kid and the claims —
-that the shared verification steps then judge. Third-party formats register
-an object with the same shape under the entry-point group
-``scanverify.formats``.
+A format recognises a code's exact bytes as its own (a text format decodes
+them itself; a binary one such as the ICAO VDS reads them as they are), turns
+them into a :class:`ParsedSeal` — the signed bytes, the signature, how it names
+its signer, its times and claims — and finds the candidate keys for it in the
+trust store (a kid, a certificate reference, a certificate inside the seal
+chained to an anchor). The shared order of seal-format.md section 6 then
+judges it (:func:`scanverify.verifier.judge`); a format adds its own rules as
+:class:`~scanverify.model.Finding` objects, each ranked by its status.
+
+Built-in formats and third-party ones alike register under the entry-point
+group ``scanverify.formats`` (an object or a class called with no arguments).
+A plug-in that fails to load is reported by ``scanverify doctor`` and in a
+warning, and the others go on working. See docs/formats.md for a worked example.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ..algorithms import Algorithm
 from ..errors import ScanverifyError
-from ..model import Fact, Status, TrustedKey
+from ..model import Fact, Finding, TrustedKey
 
-__all__ = ["MalformedSeal", "ParsedSeal", "SealFormat", "cwt_claims", "find_format", "format_named", "formats"]
+if TYPE_CHECKING:
+    from ..algorithms import Algorithm
+    from ..trust import TrustSource, TrustStore
+
+__all__ = [
+    "BaseFormat",
+    "Chunk",
+    "MalformedSeal",
+    "ParsedSeal",
+    "SealFormat",
+    "TextFormat",
+    "cwt_claims",
+    "find_format",
+    "format_named",
+    "formats",
+    "plugin_problems",
+]
+
+ENTRY_POINT_GROUP = "scanverify.formats"
 
 
 class MalformedSeal(ScanverifyError):
-    """A payload that carries a format's prefix but breaks its rules."""
+    """A payload that claims to be a format's seal but breaks its rules."""
 
     def __init__(self, reason: str, *, kid: bytes | None = None) -> None:
         super().__init__(reason)
@@ -35,39 +61,77 @@ class ParsedSeal:
     """What a format found in a payload, ready for the shared checks."""
 
     format: str
-    kid: bytes
-    algorithm: Algorithm
     to_be_signed: bytes
+    """The exact bytes the signature covers."""
     signature: bytes
-    issued_at: datetime
-    expires_at: datetime | None
-    issuer_state: str | None
-    """The issuing state the seal claims (iss), checked against the key's."""
-    revocation_id: str | None
-    """The seal's name on a bundle's revoked list ('CN/2021-BJ-0012345')."""
+    key_hint: Hashable
+    """How the seal names its signer, in the format's own terms: a kid (CS1, HC1), a country
+    + signer + certificate reference (VDS), a certificate (VDS-NC). An unauthenticated hint:
+    it only picks which keys to try; the signature decides."""
+    issued_at: datetime | None
+    """When it was signed; None for a format without a signing time (VDS-NC)."""
+    expires_at: datetime | None = None
+    issuer: str | None = None
+    """The issuer the seal claims (a state code, an issuer URL), checked against the key's ``iss``."""
+    revocation_id: str | None = None
+    """The seal's name on revocation lists ('CN/2021-BJ-0012345')."""
+    algorithm: Algorithm | None = None
+    """The signature algorithm the seal names; None when the key decides (VDS: its curve)."""
+    kid: bytes | None = None
+    """A byte kid, shown in hex (CS1, HC1)."""
+    kid_text: str | None = None
+    """The signer as shown when there is no byte kid."""
+    not_before: datetime | None = None
+    """The seal's own start of validity (a SMART Health Card's nbf), when it has one."""
+    certificates: tuple[bytes, ...] = ()
+    """DER certificates carried inside the seal (VDS-NC's signer certificate)."""
     claims: Mapping[str, Any] = field(default_factory=dict)
     record: Mapping[str, Any] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
 
+    @property
+    def signer_text(self) -> str:
+        return self.kid.hex() if self.kid is not None else (self.kid_text or "?")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One code of a seal printed over several codes (a multi-chunk SMART Health Card)."""
+
+    group: Hashable
+    """Chunks with equal groups belong to one seal."""
+    index: int
+    """1-based position."""
+    total: int
+
 
 @runtime_checkable
 class SealFormat(Protocol):
+    """What a format plug-in provides. Subclass :class:`BaseFormat` for the defaults."""
+
     @property
     def name(self) -> str:
-        """Short name shown in results: 'CS1', 'HC1'."""
+        """Short name shown in results: 'CS1', 'HC1', 'VDS'."""
         ...
 
-    @property
-    def prefixes(self) -> Sequence[str]:
-        """Payload prefixes that make a payload this format's own."""
+    def recognise(self, data: bytes) -> bool:
+        """True when the code's exact bytes claim to be this format's (then parse decides)."""
         ...
 
-    def parse(self, payload: str) -> ParsedSeal:
-        """Parse a payload that starts with one of ``prefixes``; raise MalformedSeal."""
+    def parse(self, data: bytes) -> ParsedSeal:
+        """Parse a payload that :meth:`recognise` claimed; raise MalformedSeal."""
         ...
 
-    def key_policy(self, seal: ParsedSeal, key: TrustedKey) -> tuple[Status, str] | None:
-        """A format's own rule on a key that verified the seal, or None when it has none."""
+    def candidate_keys(self, seal: ParsedSeal, trust: TrustStore, at: datetime) -> Sequence[TrustedKey] | Finding:
+        """The trusted keys that may have signed it, or an untrusted Finding (chain, usage)."""
+        ...
+
+    def verify_signature(self, seal: ParsedSeal, key: TrustedKey) -> bool:
+        """True when ``seal.signature`` verifies with ``key``."""
+        ...
+
+    def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
+        """The format's own rules on the key that verified (any stage of section 6)."""
         ...
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -75,19 +139,127 @@ class SealFormat(Protocol):
         ...
 
 
+class BaseFormat:
+    """Defaults for a format: keys are the trust store's signers for this format whose
+    :meth:`key_hints` include the seal's key hint; the signature is checked with the
+    algorithm the seal names, which must be the one the key is pinned to (if any)."""
+
+    name: str = ""
+    trust_sources: Sequence[TrustSource] = ()
+    """Kinds of --trust file this format adds (a JWKS, a trust-service list)."""
+
+    def recognise(self, data: bytes) -> bool:
+        raise NotImplementedError
+
+    def parse(self, data: bytes) -> ParsedSeal:
+        raise NotImplementedError
+
+    def key_hints(self, key: TrustedKey) -> Iterable[Hashable]:
+        """The key hints by which seals of this format name ``key``."""
+        return ()
+
+    def candidate_keys(self, seal: ParsedSeal, trust: TrustStore, at: datetime) -> Sequence[TrustedKey] | Finding:
+        return trust.index(self.name, self.key_hints).get(seal.key_hint, ())
+
+    def verify_signature(self, seal: ParsedSeal, key: TrustedKey) -> bool:
+        algorithm = seal.algorithm
+        # The seal's alg must be the key's own: an alg that does not fit the key's
+        # type or curve (or the alg pinned in the bundle) never verifies.
+        if algorithm is None or (key.alg is not None and key.alg != algorithm.name):
+            return False
+        return algorithm.verify(key.public_key, seal.to_be_signed, seal.signature)
+
+    def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
+        return ()
+
+    def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        return record
+
+    def chunk(self, data: bytes) -> Chunk | None:
+        """The chunk this code is, for a format printed over several codes; None otherwise."""
+        return None
+
+    def join(self, parts: Sequence[bytes]) -> bytes:
+        """One payload from all the chunks of a seal, in order."""
+        raise NotImplementedError
+
+
+class TextFormat(BaseFormat):
+    """A format whose payload is text with a fixed prefix ('CS1:', 'HC1:')."""
+
+    prefixes: tuple[str, ...] = ()
+
+    def recognise(self, data: bytes) -> bool:
+        return any(data.startswith(prefix.encode()) for prefix in self.prefixes)
+
+    def parse(self, data: bytes | str) -> ParsedSeal:
+        if isinstance(data, str):
+            return self.parse_text(data)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedSeal(f"a {self.name} seal is text, but these bytes are not UTF-8") from None
+        return self.parse_text(text)
+
+    def parse_text(self, payload: str) -> ParsedSeal:
+        raise NotImplementedError
+
+
+_problems: list[str] = []
+
+
 @cache
 def formats() -> tuple[SealFormat, ...]:
-    """The built-in formats, then those registered by other packages."""
+    """The formats installed: the built-in ones, then those other packages register.
+
+    Each entry point is loaded on its own: one that is broken is reported (see
+    :func:`plugin_problems`) and left out, so it cannot stop every verification.
+    """
     from importlib.metadata import entry_points
 
     from .cs1 import CS1
     from .hc1 import HC1
 
-    found: list[SealFormat] = [CS1(), HC1()]
-    for entry_point in entry_points(group="scanverify.formats"):
-        plugin = entry_point.load()
-        found.append(plugin() if isinstance(plugin, type) else plugin)
-    return tuple(found)
+    found: dict[str, SealFormat] = {"CS1": CS1(), "HC1": HC1()}
+    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            plugin = entry_point.load()
+            fmt = plugin() if isinstance(plugin, type) else plugin
+            name = fmt.name
+            if not isinstance(name, str) or not name or not callable(getattr(fmt, "recognise", None)):
+                raise TypeError("it does not provide a name and recognise()")
+        except Exception as exc:  # a third party's bug must not take the verifier down
+            problem = f"format plug-in {entry_point.name!r} ({entry_point.value}) failed to load: {exc}"
+            _problems.append(problem)
+            warnings.warn(f"scanverify: {problem}", RuntimeWarning, stacklevel=2)
+            continue
+        # A plug-in may not replace a format already registered (a built-in one, say):
+        # the first registration of a name stands.
+        found.setdefault(name, fmt)
+    return tuple(found.values())
+
+
+def plugin_problems() -> tuple[str, ...]:
+    """Why any format plug-in could not be loaded."""
+    formats()
+    return tuple(_problems)
+
+
+def format_named(name: str) -> SealFormat | None:
+    return next((fmt for fmt in formats() if fmt.name == name), None)
+
+
+def find_format(data: bytes | str) -> SealFormat | None:
+    """The format whose seal these exact bytes claim to be, if any."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    for fmt in formats():
+        try:
+            if fmt.recognise(data):
+                return fmt
+        except Exception:  # a plug-in that cannot even say "not mine" is skipped
+            continue
+    return None
 
 
 def cwt_claims(payload: bytes, kid: bytes | None) -> dict[Any, Any]:
@@ -101,14 +273,3 @@ def cwt_claims(payload: bytes, kid: bytes | None) -> dict[Any, Any]:
     if not isinstance(claims, dict):
         raise MalformedSeal("the COSE payload is not a CWT claims map", kid=kid)
     return claims
-
-
-def format_named(name: str) -> SealFormat | None:
-    return next((fmt for fmt in formats() if fmt.name == name), None)
-
-
-def find_format(payload: str) -> SealFormat | None:
-    for fmt in formats():
-        if any(payload.startswith(prefix) for prefix in fmt.prefixes):
-            return fmt
-    return None

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from .._codec import CodecError, b45decode, inflate_if_zlib
 from ..algorithms import BY_COSE
 from ..cose import COSE_SIGN1_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, parse_cose_sign1
-from ..model import Fact, Status, TrustedKey
-from . import MalformedSeal, ParsedSeal, cwt_claims
+from ..model import Fact, TrustedKey
+from . import MalformedSeal, ParsedSeal, TextFormat, cwt_claims
 
 PREFIX = "CS1:"
 CLAIM_ISS, CLAIM_IAT, CLAIM_EXP, CLAIM_RECORD = 1, 6, 4, -65537
@@ -35,13 +35,17 @@ RECORD_LABELS = {
 DOC_LABELS = {"ti": "Document", "hn": "Holder", "pg": "Pages", "h": "Document SHA-256"}
 
 
-class CS1:
+class CS1(TextFormat):
     """The CS1 seal: Base45(zlib(COSE_Sign1(CWT claims with a consular record)))."""
 
     name = "CS1"
     prefixes: tuple[str, ...] = (PREFIX,)
 
-    def parse(self, payload: str) -> ParsedSeal:
+    def key_hints(self, key: TrustedKey) -> Iterable[Hashable]:
+        # The kid is the first 8 bytes of SHA-256 over the key's SPKI (section 2).
+        return key.kids
+
+    def parse_text(self, payload: str) -> ParsedSeal:
         if len(payload) > MAX_PAYLOAD_CHARS:
             raise MalformedSeal(f"seal text is {len(payload)} characters, more than a QR code holds")
         try:
@@ -84,20 +88,18 @@ class CS1:
         return ParsedSeal(
             format=self.name,
             kid=kid,
+            key_hint=kid,
             algorithm=algorithm,
             to_be_signed=cose.to_be_signed(),
             signature=cose.signature,
             issued_at=issued_at,
             expires_at=expires_at,
-            issuer_state=iss,
+            issuer=iss,
             revocation_id=f"{iss}/{record['no']}",
             claims={"iss": iss, "iat": issued_at, "exp": expires_at, "alg": algorithm.name},
             record=record,
             facts=_facts(iss, issued_at, expires_at, record),
         )
-
-    def key_policy(self, seal: ParsedSeal, key: TrustedKey) -> tuple[Status, str] | None:
-        return None
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         doc = {k: v for k, v in record.get("doc", {}).items() if k != "hn"}

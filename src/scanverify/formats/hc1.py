@@ -16,16 +16,19 @@ EU conformance suite can check each of its flags on its own.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._codec import CBORTag, CodecError, b45decode, inflate_if_zlib
 from ..algorithms import ALGORITHMS
 from ..cose import COSE_SIGN1_TAG, CWT_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, CoseSign1, parse_cose_sign1
-from ..model import Fact, Status, TrustedKey
-from . import MalformedSeal, ParsedSeal, cwt_claims
+from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
+from ..x509 import extended_key_usage
+from . import MalformedSeal, ParsedSeal, TextFormat, cwt_claims
+
+if TYPE_CHECKING:
+    from ..trust import TrustStore
 
 PREFIX = "HC1:"
 CLAIM_ISS, CLAIM_IAT, CLAIM_EXP, CLAIM_HCERT = 1, 6, 4, -260
@@ -41,7 +44,6 @@ KEY_USAGE = {
 }
 TYPE_NAMES = {"v": "vaccination", "t": "test", "r": "recovery"}
 ALLOWED_TAGS = {(), (COSE_SIGN1_TAG,), (CWT_TAG, COSE_SIGN1_TAG), (CWT_TAG,)}
-_COUNTRY = re.compile(r"[A-Z]{2}")
 #: The EU-authorised vaccines' product codes (DCC value set vaccines-covid-19-names), for the clerk.
 VACCINE_NAMES = {
     "EU/1/20/1528": "Comirnaty (BioNTech/Pfizer)",
@@ -54,7 +56,7 @@ TEST_TYPES = {"LP6464-4": "NAAT (PCR)", "LP217198-3": "rapid antigen"}
 TEST_RESULTS = {"260415000": "not detected (negative)", "260373001": "detected (positive)"}
 
 
-class HC1:
+class HC1(TextFormat):
     """The EU Digital COVID Certificate, prefix 'HC1:'."""
 
     name = "HC1"
@@ -95,7 +97,18 @@ class HC1:
         return cose
 
     # ---- the plug-in interface
-    def parse(self, payload: str) -> ParsedSeal:
+    def key_hints(self, key: TrustedKey) -> Iterable[Hashable]:
+        # The DCC kid is SHA-256 over the signer certificate, first 8 bytes; a
+        # bare key is named by its SPKI kid (both are in key.kids).
+        return key.kids
+
+    def candidate_keys(self, seal: ParsedSeal, trust: TrustStore, at: dt.datetime) -> Sequence[TrustedKey] | Finding:
+        # A DCC signer certificate (DSC) given as trust is trusted as given,
+        # whatever its basicConstraints: the EU gateway distributes DSCs, not
+        # chains. Only entries scoped to HC1 (or to any format) are looked at.
+        return trust.index(self.name, self.key_hints, roles=tuple(Role)).get(seal.key_hint, ())
+
+    def parse_text(self, payload: str) -> ParsedSeal:
         cose = self.cose(self.decompress(self.base45(self.unprefix(payload)))[0])
         # The protected kid wins; the unprotected one is a fallback the DCC
         # allows. It is only a hint for finding the key: the signature decides.
@@ -132,72 +145,86 @@ class HC1:
         return ParsedSeal(
             format=self.name,
             kid=kid,
+            key_hint=kid,
             algorithm=algorithm,
             to_be_signed=cose.to_be_signed(),
             signature=cose.signature,
             issued_at=issued_at,
             expires_at=expires_at,
             # iss is optional in the DCC and not always a country code (Georgia
-            # names its ministry): only a country code can be held against a
-            # key that a trust bundle binds to one state.
-            issuer_state=iss if iss is not None and _COUNTRY.fullmatch(iss) else None,
+            # names its ministry). A key a bundle binds to one state verifies
+            # only seals that name that state: no iss, or a ministry's name,
+            # does not match it (the verifier compares them as they are).
+            issuer=iss,
             revocation_id=None,
             claims={"iss": iss, "iat": issued_at, "exp": expires_at, "alg": algorithm.name, "type": kinds[0]},
             record=record,
             facts=_facts(record, kinds[0], iss),
         )
 
-    def key_policy(self, seal: ParsedSeal, key: TrustedKey) -> tuple[Status, str] | None:
-        """The signer certificate's word on this seal: which types it may sign, and when.
-
-        Called once the signature has verified. Key usage comes first, as
-        ``untrusted`` ranks before the time verdicts in seal-format.md section 6.
-        """
+    def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: dt.datetime) -> Sequence[Finding]:
+        """The signer certificate's word on this seal: which types it may sign, and when."""
         kind = seal.claims.get("type")
         if not key.certificates or kind not in KEY_USAGE:
-            return None  # a bare public key (a bundle's spki) states no limits
+            return ()  # a bare public key (a bundle's spki) states no limits
         certificate = key.certificates[0]
+        findings: list[Finding] = []
         usage = extended_key_usage(certificate)
         if usage is None:
             # An extended key usage we cannot read is not evidence of
             # permission: fail closed rather than guess what it allowed.
-            return Status.UNTRUSTED, "the signer's certificate has an extended key usage that cannot be read"
-        dcc_usage = usage & {oid for oids in KEY_USAGE.values() for oid in oids}
-        # With no extended key usage (or an empty one) the signer may sign every
-        # type. With one that names no DCC type at all (IS/3 in the EU suite)
-        # it may sign none: its issuer limited it to other uses.
-        if usage and not usage & set(KEY_USAGE[kind]):
-            # The signature is real, but the signer is not authorised for this
-            # type of certificate: our trust in it does not cover this seal.
-            # Not forged (nothing was altered), not malformed: untrusted, the
-            # verdict for "signed, but not by anyone trusted to sign this".
-            allowed = sorted(TYPE_NAMES[k] for k, oids in KEY_USAGE.items() if dcc_usage & set(oids))
-            scope = f"only {' and '.join(allowed)} certificates" if allowed else "no kind of COVID certificate"
-            return (
-                Status.UNTRUSTED,
-                f"the signer may issue {scope}, not this {TYPE_NAMES[kind]} certificate",
+            findings.append(
+                Finding(
+                    Status.UNTRUSTED,
+                    Cause.KEY_USAGE,
+                    "the signer's certificate has an extended key usage that cannot be read",
+                )
             )
-        # The certificate's validity bounds when its key may sign (iat), not
-        # how long its seals may be checked: the same rule, and the same
-        # verdicts, as a CS1 key's not_before / not_after (seal-format.md
-        # section 6), so a clerk reads one meaning in both formats. A DCC
-        # signed before its signer existed is back-dated (not_yet_valid); one
-        # signed after the signer's end used a retired key (expired). The EU
-        # suite agrees: PL/1.3.0/6 expires after its signer and is valid.
+        else:
+            dcc_usage = usage & {oid for oids in KEY_USAGE.values() for oid in oids}
+            # As the reference verifiers read it (the Corona-Warn-App's
+            # DscSignatureValidator, the EU's own): a DSC whose EKU names no DCC
+            # type may sign every type (Spain's DSCs carry only other OIDs); one
+            # that names DCC types may sign only those.
+            if dcc_usage and not dcc_usage & set(KEY_USAGE[kind]):
+                # The signature is real, but the signer is not authorised for this
+                # type of certificate: "signed, but not by anyone trusted to sign
+                # this" is untrusted, not forged (nothing was altered).
+                allowed = sorted(TYPE_NAMES[k] for k, oids in KEY_USAGE.items() if dcc_usage & set(oids))
+                findings.append(
+                    Finding(
+                        Status.UNTRUSTED,
+                        Cause.KEY_USAGE,
+                        f"the signer may issue only {' and '.join(allowed)} certificates, "
+                        f"not this {TYPE_NAMES[kind]} certificate",
+                    )
+                )
+        # The certificate's validity bounds when its key may sign (iat), the same
+        # rule and verdicts as a CS1 key's not_before / not_after (section 6): a
+        # DCC signed before its signer existed is back-dated (not_yet_valid); one
+        # signed after the signer's end used a retired key (expired). The EU suite
+        # agrees: PL/1.3.0/6 expires after its signer and is valid.
         valid_from, valid_until = _validity(certificate)
+        assert seal.issued_at is not None  # HC1 requires iat
         if seal.issued_at < valid_from:
-            return (
-                Status.NOT_YET_VALID,
-                f"signed at {seal.issued_at:%Y-%m-%d %H:%M} UTC, before the signer's certificate was valid "
-                f"(from {valid_from:%Y-%m-%d})",
+            findings.append(
+                Finding(
+                    Status.NOT_YET_VALID,
+                    Cause.KEY_NOT_YET_VALID,
+                    f"signed at {seal.issued_at:%Y-%m-%d %H:%M} UTC, before the signer's certificate was valid "
+                    f"(from {valid_from:%Y-%m-%d})",
+                )
             )
         if seal.issued_at > valid_until:
-            return (
-                Status.EXPIRED,
-                f"signed at {seal.issued_at:%Y-%m-%d %H:%M} UTC, after the signer's certificate expired "
-                f"({valid_until:%Y-%m-%d})",
+            findings.append(
+                Finding(
+                    Status.EXPIRED,
+                    Cause.KEY_EXPIRED,
+                    f"signed at {seal.issued_at:%Y-%m-%d %H:%M} UTC, after the signer's certificate expired "
+                    f"({valid_until:%Y-%m-%d})",
+                )
             )
-        return None
+        return findings
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
         return {k: v for k, v in record.items() if k not in ("nam", "dob")}
@@ -209,100 +236,6 @@ def _validity(der: bytes) -> tuple[dt.datetime, dt.datetime]:
 
     certificate = x509.load_der_x509_certificate(der)  # loaded once already, when the key was trusted
     return certificate.not_valid_before_utc, certificate.not_valid_after_utc
-
-
-EKU_OID = "2.5.29.37"
-
-
-@lru_cache(maxsize=256)
-def extended_key_usage(der: bytes) -> frozenset[str] | None:
-    """The certificate's extended key usage OIDs; empty if it has none; None if unreadable.
-
-    Read with `cryptography` first. Some states' signer certificates are not
-    strict DER (Finland's encode BasicConstraints cA=FALSE, which DER omits),
-    and `cryptography` then refuses every extension; those are read again
-    with a small DER walker that looks at the extended key usage only. That
-    trusts nothing new: the certificate comes from the trust store, not from
-    the seal, and its key is already trusted as it is.
-    """
-    from cryptography import x509
-
-    certificate = x509.load_der_x509_certificate(der)
-    try:
-        extension = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
-    except x509.ExtensionNotFound:
-        return frozenset()
-    except ValueError:
-        return _eku_from_tbs(certificate.tbs_certificate_bytes)
-    return frozenset(oid.dotted_string for oid in extension.value)
-
-
-def _eku_from_tbs(tbs: bytes) -> frozenset[str] | None:
-    """The EKU OIDs of a TBSCertificate, read leniently; None if the DER is broken."""
-    try:
-        [(tag, body)] = _tlvs(tbs)
-        if tag != 0x30:
-            return None
-        extensions = [value for tag, value in _tlvs(body) if tag == 0xA3]  # [3] EXPLICIT Extensions
-        if not extensions:
-            return frozenset()
-        [(tag, sequence)] = _tlvs(extensions[0])
-        if tag != 0x30:
-            return None
-        found: list[frozenset[str]] = []
-        for tag, extension in _tlvs(sequence):
-            fields = list(_tlvs(extension))
-            if tag != 0x30 or not fields or fields[0][0] != 0x06:
-                return None
-            if _oid(fields[0][1]) != EKU_OID:
-                continue
-            value = fields[-1]
-            if value[0] != 0x04:
-                return None
-            [(tag, purposes)] = _tlvs(value[1])
-            oids = list(_tlvs(purposes))
-            if tag != 0x30 or any(t != 0x06 for t, _ in oids):
-                return None
-            found.append(frozenset(_oid(v) for _, v in oids))
-    except (ValueError, IndexError):
-        return None
-    # Two EKU extensions contradict each other: unreadable, not merged.
-    return found[0] if len(found) == 1 else (frozenset() if not found else None)
-
-
-def _tlvs(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """The DER items (tag, contents) that fill ``data`` exactly; ValueError if they do not."""
-    pos = 0
-    while pos < len(data):
-        tag = data[pos]
-        if tag & 0x1F == 0x1F:
-            raise ValueError("multi-byte DER tag")
-        length = data[pos + 1]
-        pos += 2
-        if length & 0x80:
-            size = length & 0x7F
-            if not 0 < size <= 4:
-                raise ValueError("unsupported DER length")
-            length = int.from_bytes(data[pos : pos + size], "big")
-            pos += size
-        if pos + length > len(data):
-            raise ValueError("DER item runs past its container")
-        yield tag, data[pos : pos + length]
-        pos += length
-
-
-def _oid(body: bytes) -> str:
-    if not body or body[-1] & 0x80:
-        raise ValueError("truncated OID")
-    arcs: list[int] = []
-    value = 0
-    for byte in body:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(value)
-            value = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
 
 
 def _time(claims: Mapping[Any, Any], key: int, what: str, kid: bytes, *, needed: bool) -> dt.datetime | None:
