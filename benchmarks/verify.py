@@ -8,7 +8,7 @@ so no private key is ever stored. The plain alternative is the signature check
 alone, in the same process: `cryptography`'s ECDSA verify over the same
 Sig_structure bytes with the same key, as a caller with everything already
 parsed would run it. Each rate is the best of a few rounds of about --seconds
-each (the machine is shared; the best round is the least disturbed one).
+each, interleaved (the machine is shared; the best round is the least disturbed one).
 """
 
 from __future__ import annotations
@@ -50,22 +50,27 @@ RECORD = {  # tools/make_samples.py's genuine.jpg record
 }
 
 
-def rate(function: Callable[[], object], seconds: float, rounds: int = 3) -> float:
-    """Calls per second: the best of ``rounds`` timed rounds of about ``seconds`` each."""
-    best = 0.0
+def rates(steps: dict[str, Callable[[], object]], seconds: float, rounds: int = 5) -> dict[str, float]:
+    """Calls per second of each step: the best of ``rounds`` rounds of about ``seconds`` each.
+
+    The rounds of all steps are interleaved, so that a burst of other work on
+    the machine slows every step alike rather than one of them.
+    """
+    best = dict.fromkeys(steps, 0.0)
     for _ in range(rounds):
-        calls, started = 0, time.perf_counter()
-        while (elapsed := time.perf_counter() - started) < seconds:
-            for _ in range(50):
-                function()
-            calls += 50
-        best = max(best, calls / elapsed)
+        for name, function in steps.items():
+            calls, started = 0, time.perf_counter()
+            while (elapsed := time.perf_counter() - started) < seconds:
+                for _ in range(50):
+                    function()
+                calls += 50
+            best[name] = max(best[name], calls / elapsed)
     return best
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="length of one timed round")
+    parser.add_argument("--seconds", type=float, default=1.0, help="length of one timed round")
     parser.add_argument("--profile", action="store_true", help="also print where verify_payload spends its time")
     args = parser.parse_args()
 
@@ -92,9 +97,9 @@ def main() -> int:
         "  CBOR decode (COSE and claims)": lambda: cbor_decode(parsed.payload) and cbor_decode(cose),
     }
     print(f"seal: {len(seal)} characters, {len(cose)} bytes of COSE")
-    rates = {name: rate(step, args.seconds) for name, step in steps.items()}
-    bare = rates["bare ES256 verify (cryptography)"]
-    for name, per_second in rates.items():
+    measured = rates(steps, args.seconds)
+    bare = measured["bare ES256 verify (cryptography)"]
+    for name, per_second in measured.items():
         print(f"{name:<36}{per_second:>10,.0f}/s{1e6 / per_second:>9.1f} µs{per_second / bare:>8.0%} of bare")
     if args.profile:
         profiler = cProfile.Profile()
