@@ -316,7 +316,7 @@ def _revocations(*stores: TrustStore) -> TrustStore:
             entries.setdefault(entry["spki"], entry)
         seals |= store.revoked_seals
     bundle = {"format": BUNDLE_FORMAT, "keys": list(entries.values()), "revoked_seals": sorted(seals)}
-    return replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={}, _cache={})
+    return replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={})
 
 
 def _read_state(home: Path) -> _State | None:
@@ -334,7 +334,7 @@ def _read_state(home: Path) -> _State | None:
     if type(root_version) is not int or root_version < 1 or type(version) is not int or version < 0:
         raise TrustError(f"{path}: root_version and version must be integers")
     bundle = {"format": BUNDLE_FORMAT, "keys": keys, "revoked_seals": seals}
-    revoked = replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={}, _cache={})
+    revoked = replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={})
     if not all(key.revoked for key in revoked.keys):
         # The record only ever holds revoked keys: an active one here was put
         # there by hand and must not become trusted through a fallback.
@@ -389,7 +389,26 @@ def active_store(root_path: str | Path | None = None, *, home: Path | None = Non
     checks). A fallback never trusts what an installed list revoked, and its
     warning is also on the store, so that every verdict made with it says so.
     """
-    home = home or data_dir()
+    store, warnings = _active_bundle(root_path, home=home or data_dir())
+    # Built-in trust of the formats that is too large to load at every start
+    # (the VCI issuer directory): loaded when a seal of that format is seen.
+    # It is refreshed by its own signed updates, whichever bundle is in use.
+    return replace(store, deferred=store.deferred + built_in_deferred()), warnings
+
+
+def built_in_deferred() -> tuple[tuple[str, str], ...]:
+    """The (format, loader) pairs of every installed format's deferred built-in trust."""
+    from .formats import formats
+
+    found: list[tuple[str, str]] = []
+    for fmt in formats():
+        loader = getattr(fmt, "built_in_trust", None)
+        if isinstance(loader, str) and ":" in loader:
+            found.append((fmt.name, loader))
+    return tuple(found)
+
+
+def _active_bundle(root_path: str | Path | None, *, home: Path) -> tuple[TrustStore, list[str]]:
     default = TrustStore.default()
     # A --root the user named and that cannot be read is their error to hear
     # about (TrustError), not a reason to fall back quietly.
@@ -433,7 +452,7 @@ def _fallback(
         f"{problem}; using the built-in trust list, keeping the {count} revocations installed before;"
         " run `scanverify trust update`"
     )
-    store = replace(default + state.revoked, warnings=(message,), _cache={})
+    store = replace(default + state.revoked, warnings=(message,))
     return store, [*warnings, message]
 
 
