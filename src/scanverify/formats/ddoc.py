@@ -44,6 +44,8 @@ class DDOC(BaseFormat):
     """The 2D-Doc format (the ``ddoc`` entry point)."""
 
     name = FORMAT
+    #: Built-in certificates (data/public_certificates.json), loaded when the first seal is verified.
+    built_in_trust = "scanverify.formats._builtin_trust:for_ddoc"
     trust_sources = (AntsTsl(),)
 
     def recognise(self, data: bytes) -> bool:

@@ -595,6 +595,8 @@ class VDS(BaseFormat):
     """The ICAO Visible Digital Seal: binary, first byte 0xDC."""
 
     name = "VDS"
+    #: Built-in certificates (data/public_certificates.json), loaded when the first seal is verified.
+    built_in_trust = "scanverify.formats._builtin_trust:for_vds"
 
     def recognise(self, data: bytes) -> bool:
         return data[:1] == bytes((MAGIC,))

@@ -388,6 +388,8 @@ class VDSNC(BaseFormat):
     """The VDS-NC seal format plug-in (entry point ``scanverify.formats: vdsnc``)."""
 
     name = FORMAT
+    #: Built-in certificates (data/public_certificates.json), loaded when the first seal is verified.
+    built_in_trust = "scanverify.formats._builtin_trust:for_vdsnc"
 
     def recognise(self, data: bytes) -> bool:
         return claims_vdsnc(data)
