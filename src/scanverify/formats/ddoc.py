@@ -27,7 +27,7 @@ from ..errors import TrustError
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from .ddoc_parse import Ddoc, DdocError, parse
-from .ddoc_tables import DOCUMENT_TYPES
+from .ddoc_tables import DOCUMENT_TYPES, FIELDS
 from .ddoc_tsl import AntsTsl
 
 if TYPE_CHECKING:
@@ -39,12 +39,26 @@ __all__ = ["DDOC", "TEST_AUTHORITY", "facts_of", "record_of"]
 FORMAT = "2D-DOC"
 #: The certification authority of the ANTS specification's examples ("AC DE TEST").
 TEST_AUTHORITY = "FR00"
+#: The labels of the facts a 2D-Doc is shown with: the header's, and each field's English name
+#: from the ANTS tables (a field id the tables lack stops parsing: its text is "unrecognised").
+FACT_LABELS = frozenset(
+    {
+        "Type de document / Document type",
+        "Autorité / Authority",
+        "Émis le / Issued on",
+        "Signé le / Signed on",
+        "Données non reconnues / Unrecognised data",
+        "Annexe, non signée / Annex, NOT signed",
+    }
+    | {definition.en for definition in FIELDS.values()}
+)
 
 
 class DDOC(BaseFormat):
     """The 2D-Doc format (the ``ddoc`` entry point)."""
 
     name = FORMAT
+    fact_labels = FACT_LABELS
     #: Built-in certificates (data/public_certificates.json), loaded when the first seal is verified.
     built_in_trust = "scanverify.formats._builtin_trust:for_ddoc"
     trust_sources = (AntsTsl(),)

@@ -449,6 +449,34 @@ def mrz_fields(coding: str, lines: Sequence[str]) -> dict[str, str]:
     }
 
 
+#: The labels VDS gives facts besides the tables' message names (see :func:`fact_labels`).
+OWN_LABELS = frozenset(
+    {
+        "Document type",
+        "Issuing country",
+        "Duration of stay",
+        "Name",
+        "Document number",
+        "Nationality",
+        "Date of birth (YYMMDD)",
+        "Sex",
+        "Date of expiry (YYMMDD)",
+        "Issued on",
+        "Sealed on",
+        "Signer",
+    }
+)
+
+
+@cache
+def fact_labels() -> frozenset[str]:
+    """Every label a VDS fact may have that is not taken from the seal: VDS's own, and the
+    message names of the public tables (a message the tables lack is "Feature 0x.." instead)."""
+    definitions = [m for entry in document_types().values() for m in entry["messages"]]
+    definitions += [m for entry in profiles().values() for m in entry["messages"]]
+    return OWN_LABELS | {_title(str(m["name"])) for m in definitions}
+
+
 def seal_facts(seal: VdsSeal) -> tuple[Fact, ...]:
     header = seal.header
     doc_type, found = features(seal)
@@ -541,6 +569,10 @@ class VDS(BaseFormat):
     name = "VDS"
     #: Built-in certificates (data/public_certificates.json), loaded when the first seal is verified.
     built_in_trust = "scanverify.formats._builtin_trust:for_vds"
+
+    @property
+    def fact_labels(self) -> frozenset[str]:
+        return fact_labels()
 
     def recognise(self, data: bytes) -> bool:
         return data[:1] == bytes((MAGIC,))
