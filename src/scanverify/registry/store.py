@@ -171,8 +171,7 @@ class Registry:
             import sqlalchemy  # noqa: F401
         except ImportError:
             raise RegistryError(EXTRA_MESSAGE) from None
-        parsed = _parse_url(url or default_url())
-        shown_url = parsed.render_as_string(hide_password=True)
+        parsed, shown_url = _parse_url(url or default_url())
         engine = _engine(parsed, shown_url, create=create)
         registry = cls(engine, shown_url)
         try:
@@ -510,7 +509,8 @@ class Registry:
 
 
 # ---------------------------------------------------------------- the engine
-def _parse_url(url: str) -> URL:
+def _parse_url(url: str) -> tuple[URL, str]:
+    """The URL to connect with, and the one to show (as given, its password hidden)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -518,16 +518,17 @@ def _parse_url(url: str) -> URL:
         parsed = make_url(url)
     except ArgumentError:
         raise UsageError("a registry is given as a URL: sqlite:///PATH or postgresql://USER@HOST/DB") from None
+    shown_url = parsed.render_as_string(hide_password=True)
     backend = parsed.get_backend_name()
     if backend == "postgres":
         backend = "postgresql"
     if backend == "postgresql":
         # psycopg 3, the maintained driver, whatever the URL names.
-        return parsed.set(drivername="postgresql+psycopg")
+        return parsed.set(drivername="postgresql+psycopg"), shown_url
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise UsageError("a SQLite registry is a file: sqlite:///PATH")
-        return parsed.set(drivername="sqlite+pysqlite")
+        return parsed.set(drivername="sqlite+pysqlite"), shown_url
     raise UsageError(f"a registry is SQLite or PostgreSQL, not {backend!r}")
 
 
