@@ -199,9 +199,14 @@ class Registry:
 
         config = Config()
         config.set_main_option("script_location", "scanverify.registry:migrations")
-        with self._transaction(write=True) as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        from alembic.util import CommandError
+
+        try:
+            with self._transaction(write=True) as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except CommandError as exc:  # e.g. a revision this scanverify does not know: a newer one made it
+            raise RegistryError(f"{self.url}: cannot bring this registry up to date ({_first_line(exc)})") from None
 
     def _check_revision(self) -> None:
         from sqlalchemy import text
