@@ -61,13 +61,34 @@ def postgres() -> Iterator[Path]:
         as_user = ["runuser", "-u", "postgres", "--"]
     data = base / "data"
     quiet = {"check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE}
-    subprocess.run([*as_user, str(tools / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"], **quiet)  # type: ignore[call-overload]
+    subprocess.run(
+        [
+            *as_user,
+            str(tools / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
+        **quiet,
+    )  # type: ignore[call-overload]
     options = f"-k {base} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
-    subprocess.run([*as_user, str(tools / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o", options, "start"], **quiet)  # type: ignore[call-overload]
+    subprocess.run(
+        [*as_user, str(tools / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o", options, "start"],
+        **quiet,
+    )  # type: ignore[call-overload]
     try:
         yield base
     finally:
-        subprocess.run([*as_user, str(tools / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], check=False, capture_output=True)
+        subprocess.run(
+            [*as_user, str(tools / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -116,7 +137,9 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def record(no: str, *, dt: str = "2026-11-20", t: str = "apostille", au: str = "Consulate General, Shanghai") -> dict[str, Any]:
+def record(
+    no: str, *, dt: str = "2026-11-20", t: str = "apostille", au: str = "Consulate General, Shanghai"
+) -> dict[str, Any]:
     return {"v": 1, "no": no, "t": t, "dt": dt, "au": au, "doc": {"ti": "Birth certificate", "hn": "王小明"}}
 
 
@@ -126,8 +149,21 @@ def record_file(tmp_path: Path, no: str, **terms: Any) -> str:
     return str(path)
 
 
-def sign(capsys: pytest.CaptureFixture[str], tmp_path: Path, issuer: Path, url: str, no: str, *extra: str, **terms: Any) -> tuple[int, str, str]:
-    return cli(capsys, "sign", record_file(tmp_path, no, **terms), "--key", str(issuer), "--iss", "CN", "--registry", url, *extra)
+def sign(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, issuer: Path, url: str, no: str, *extra: str, **terms: Any
+) -> tuple[int, str, str]:
+    return cli(
+        capsys,
+        "sign",
+        record_file(tmp_path, no, **terms),
+        "--key",
+        str(issuer),
+        "--iss",
+        "CN",
+        "--registry",
+        url,
+        *extra,
+    )
 
 
 def one_line(err: str) -> str:
@@ -171,7 +207,9 @@ def test_sign_writes_the_file_after_recording(capsys: Any, tmp_path: Path, issue
     assert code == 0 and out == "" and "wrote" in err
     from scanverify import Verifier
 
-    results = Verifier(trust=TrustStore.from_file(str(issuer).replace(".key.pem", ".trust.json"))).verify_image(out_file)
+    results = Verifier(trust=TrustStore.from_file(str(issuer).replace(".key.pem", ".trust.json"))).verify_image(
+        out_file
+    )
     assert [r.status.value for r in results] == ["genuine"]
     assert not list(tmp_path.glob(".seal-*"))
 
@@ -215,7 +253,9 @@ def test_a_broken_registry_leaves_no_seal(
 ) -> None:
     broken = _gone(url, tmp_path) if breakage == "gone" else _read_only(url)
     out_file = tmp_path / "seal.png"
-    code, out, err = sign(capsys, tmp_path, issuer, broken, "2026-SH-0005", *(() if to_stdout else ("-o", str(out_file))))
+    code, out, err = sign(
+        capsys, tmp_path, issuer, broken, "2026-SH-0005", *(() if to_stdout else ("-o", str(out_file)))
+    )
     assert code == 2 and out == ""
     assert "Traceback" not in err and one_line(err).startswith("scanverify: error: ")
     assert not out_file.exists() and not list(tmp_path.glob(".seal-*"))
@@ -259,7 +299,18 @@ def test_revoke_and_unrevoke_need_reasons_and_are_kept(capsys: Any, tmp_path: Pa
     assert code == 2 and "already" in one_line(err)
     code, _, err = cli(capsys, "registry", "unrevoke", "2026-SH-0010", "--registry", url)
     assert code == 2 and "--reason" in err
-    code, _, _ = cli(capsys, "registry", "unrevoke", "2026-SH-0010", "--reason", "found again", "--by", "Officer Li", "--registry", url)
+    code, _, _ = cli(
+        capsys,
+        "registry",
+        "unrevoke",
+        "2026-SH-0010",
+        "--reason",
+        "found again",
+        "--by",
+        "Officer Li",
+        "--registry",
+        url,
+    )
     assert code == 0
     code, _, err = cli(capsys, "registry", "revoke", "2099-NONE", "--reason", "x", "--registry", url)
     assert code == 2 and "no seal" in one_line(err)
@@ -320,14 +371,41 @@ def test_export_merges_a_base_bundle(capsys: Any, tmp_path: Path, issuer: Path, 
     ministry["revoked_seals"] = ["FR/1"]
     base.write_text(json.dumps(ministry))
     out = tmp_path / "bundle.json"
-    code, _, err = cli(capsys, "registry", "export", "--version", "7", "--expires", "2030-01-01T00:00:00Z",
-                       "-o", str(out), "--base", str(base), "--name", "Consulate", "--registry", url)
+    code, _, err = cli(
+        capsys,
+        "registry",
+        "export",
+        "--version",
+        "7",
+        "--expires",
+        "2030-01-01T00:00:00Z",
+        "-o",
+        str(out),
+        "--base",
+        str(base),
+        "--name",
+        "Consulate",
+        "--registry",
+        url,
+    )
     assert code == 0, err
     store = TrustStore.from_file(out)
     assert sorted(k.iss or "" for k in store) == ["CN", "FR"]
     assert store.revoked_seals == {"CN/2026-SH-0020", "FR/1"}
     assert store.expires == datetime(2030, 1, 1, tzinfo=UTC)
-    code, _, err = cli(capsys, "registry", "export", "--version", "0", "--expires", "2030-01-01T00:00:00Z", "-o", str(out), "--registry", url)
+    code, _, err = cli(
+        capsys,
+        "registry",
+        "export",
+        "--version",
+        "0",
+        "--expires",
+        "2030-01-01T00:00:00Z",
+        "-o",
+        str(out),
+        "--registry",
+        url,
+    )
     assert code == 2
 
 
@@ -343,7 +421,22 @@ def test_target_three_seals_one_revoked_exported_signed_installed(
     bundle, signed = tmp_path / "bundle.json", tmp_path / "bundle.signed.json"
     version = str(built_in_version() + 1)
     expires = (NOW + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert cli(capsys, "registry", "export", "--version", version, "--expires", expires, "-o", str(bundle), "--registry", url)[0] == 0
+    assert (
+        cli(
+            capsys,
+            "registry",
+            "export",
+            "--version",
+            version,
+            "--expires",
+            expires,
+            "-o",
+            str(bundle),
+            "--registry",
+            url,
+        )[0]
+        == 0
+    )
     # A throw-away trust root, as a private deployment would have (docs/trust.md).
     root_key = generate_key("EdDSA")
     root_key_file = write_key_files(root_key, tmp_path / "root")[0]
@@ -364,7 +457,12 @@ def test_target_three_seals_one_revoked_exported_signed_installed(
         "2026-SH-0103": ("genuine", 0),
     }
     answers = {}
-    for no, dt in (("2026-SH-0101", "2026-11-02"), ("2026-SH-0102", "2026-11-02"), ("2026-SH-0103", "2026-11-03"), ("2026-SH-9999", "2026-11-02")):
+    for no, dt in (
+        ("2026-SH-0101", "2026-11-02"),
+        ("2026-SH-0102", "2026-11-02"),
+        ("2026-SH-0103", "2026-11-03"),
+        ("2026-SH-9999", "2026-11-02"),
+    ):
         code, out, _ = cli(capsys, "registry", "lookup", no, "--dt", dt, "--registry", url)
         answers[no] = (json.loads(out), code)
     assert answers["2026-SH-0101"][0]["status"] == "valid" and answers["2026-SH-0101"][1] == 0
@@ -438,7 +536,10 @@ def test_lookup_answer_for_the_web(url: str) -> None:
     limiter = RateLimiter(per_minute=30, clock=lambda: clock[0])
     with Registry.open(url) as registry:
         assert lookup_answer(registry, {"no": ["L-1"], "dt": ["2026-03-01"]}, "10.0.0.1", limiter)[1]["found"] is True
-        assert lookup_answer(registry, {"no": "L-1", "dt": "2026-03-09"}, "10.0.0.1", limiter) == (200, {"found": False})
+        assert lookup_answer(registry, {"no": "L-1", "dt": "2026-03-09"}, "10.0.0.1", limiter) == (
+            200,
+            {"found": False},
+        )
         for params in ({"no": "L-1"}, {"no": ["L-1", "L-2"], "dt": "2026-03-01"}, {"no": "L-1", "dt": "yesterday"}):
             status, body = lookup_answer(registry, params, "10.0.0.1", limiter)
             assert status == 400 and "error" in body and "found" not in body

@@ -172,7 +172,14 @@ def history_command(no: str | None, as_json: bool, url: str | None) -> None:
     if as_json:
         _print_json(
             [
-                {"iss": c.iss, "no": c.no, "action": c.action, "reason": c.reason, "by": c.actor, "at": c.at.isoformat()}
+                {
+                    "iss": c.iss,
+                    "no": c.no,
+                    "action": c.action,
+                    "reason": c.reason,
+                    "by": c.actor,
+                    "at": c.at.isoformat(),
+                }
                 for c in changes
             ]
         )
@@ -268,8 +275,7 @@ def stats_command(as_json: bool, url: str | None) -> None:
     lookups = stats["lookups"]
     console.print(
         shown(
-            f"{stats['seals']} seals, {stats['revoked']} revoked; {lookups['total']} lookups "
-            f"({lookups['found']} found)"
+            f"{stats['seals']} seals, {stats['revoked']} revoked; {lookups['total']} lookups ({lookups['found']} found)"
         ).rich()
     )
     sections: list[tuple[str, str, dict[str, Any]]] = [

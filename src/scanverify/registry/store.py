@@ -222,7 +222,11 @@ class Registry:
                 raise RegistryError(f"{self.url}: {self._not_a_registry()}") from None
             raise
         if revision != HEAD:
-            why = "an older scanverify: upgrade it with 'scanverify registry init'" if revision and revision < HEAD else "a newer scanverify"
+            why = (
+                "an older scanverify: upgrade it with 'scanverify registry init'"
+                if revision and revision < HEAD
+                else "a newer scanverify"
+            )
             raise RegistryError(f"{self.url}: this registry was made by {why}")
 
     def _not_a_registry(self) -> str:
@@ -286,7 +290,12 @@ class Registry:
         }
         try:
             with self._transaction(write=True) as connection:
-                key_row = {"kid": kid.hex(), "spki": base64.b64encode(spki_der(public_key)).decode(), "alg": algorithm.name, "first_used": now}
+                key_row = {
+                    "kid": kid.hex(),
+                    "spki": base64.b64encode(spki_der(public_key)).decode(),
+                    "alg": algorithm.name,
+                    "first_used": now,
+                }
                 connection.execute(_insert_or_ignore(connection, keys, key_row))
                 connection.execute(seals.insert().values(row))
                 connection.execute(
@@ -434,7 +443,7 @@ class Registry:
         if iss is not None:
             query = query.where(seals.c.iss == iss)
         with self._transaction() as connection:
-            rows = list(connection.execute(query.order_by(seals.c.iss)).all())
+            rows: list[tuple[Any, ...]] = [tuple(row) for row in connection.execute(query.order_by(seals.c.iss))]
         real = bool(rows)
         wanted = hashlib.sha256(dt.encode()).digest()
         answer: dict[str, Any] = {"found": False}
@@ -469,7 +478,9 @@ class Registry:
         with self._transaction() as connection:
             day = _day(connection, seals.c.signed_at)
             per_day = connection.execute(select(day, func.count()).group_by(day).order_by(day)).all()
-            per_kind = connection.execute(select(seals.c.kind, func.count()).group_by(seals.c.kind).order_by(seals.c.kind)).all()
+            per_kind = connection.execute(
+                select(seals.c.kind, func.count()).group_by(seals.c.kind).order_by(seals.c.kind)
+            ).all()
             per_post = connection.execute(
                 select(seals.c.authority, func.count()).group_by(seals.c.authority).order_by(seals.c.authority)
             ).all()
@@ -477,7 +488,9 @@ class Registry:
             revoked = connection.execute(select(func.count()).where(seals.c.revoked.is_(True))).scalar() or 0
             lookup_day = _day(connection, lookups.c.at)
             lookup_rows = connection.execute(
-                select(lookup_day, lookups.c.found, func.count()).group_by(lookup_day, lookups.c.found).order_by(lookup_day)
+                select(lookup_day, lookups.c.found, func.count())
+                .group_by(lookup_day, lookups.c.found)
+                .order_by(lookup_day)
             ).all()
         lookup_days: dict[str, dict[str, int]] = {}
         for when, found, count in lookup_rows:
@@ -538,7 +551,7 @@ def _parse_url(url: str) -> tuple[URL, str]:
 
 
 def _engine(url: URL, shown_url: str, *, create: bool) -> Engine:
-    from sqlalchemy import create_engine, event
+    from sqlalchemy import create_engine
 
     if url.get_backend_name() == "postgresql":
         try:
@@ -546,12 +559,14 @@ def _engine(url: URL, shown_url: str, *, create: bool) -> Engine:
         except ImportError:
             raise RegistryError(EXTRA_MESSAGE) from None
         return create_engine(url, connect_args={"connect_timeout": 10})
-    return _sqlite_engine(url, shown_url, create=create, create_engine=create_engine, event=event)
+    return _sqlite_engine(url, shown_url, create=create)
 
 
-def _sqlite_engine(url: URL, shown_url: str, *, create: bool, create_engine: Any, event: Any) -> Engine:
+def _sqlite_engine(url: URL, shown_url: str, *, create: bool) -> Engine:
     import sqlite3
     from urllib.parse import quote
+
+    from sqlalchemy import create_engine, event
 
     path = Path(str(url.database)).expanduser()
     mode = url.query.get("mode", "rw")
@@ -575,7 +590,7 @@ def _sqlite_engine(url: URL, shown_url: str, *, create: bool, create_engine: Any
             f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=BUSY_SECONDS, check_same_thread=False
         )
 
-    engine: Engine = create_engine("sqlite+pysqlite://", creator=connect)
+    engine = create_engine("sqlite+pysqlite://", creator=connect)
 
     @event.listens_for(engine, "connect")
     def _connected(dbapi_connection: Any, _record: Any) -> None:
@@ -617,4 +632,3 @@ def _first_line(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
     lines = str(original).strip().splitlines()
     return lines[0] if lines else type(original).__name__
-
