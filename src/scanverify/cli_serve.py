@@ -64,12 +64,10 @@ def _serve(
     prints no QR code. Browsers give a page the camera only over HTTPS or on localhost.
     """
     options = options_from(kwargs)
-    try:
-        import multipart  # noqa: F401  # python-multipart
-        import starlette  # noqa: F401
-        import uvicorn
-    except ImportError:
-        raise UsageError(EXTRA_MISSING) from None
+    if not extra_installed():
+        raise UsageError(EXTRA_MISSING)
+    import uvicorn
+
     from .serve.app import ENV_CONFIG, ServeConfig
 
     if (tls_cert is None) != (tls_key is None):
@@ -124,6 +122,17 @@ def _serve(
 
 
 serve: click.Command = _serve
+
+
+def extra_installed() -> bool:
+    """Whether the 'serve' extra's packages are there (python-multipart is imported as python_multipart or multipart)."""
+    from importlib.util import find_spec
+
+    try:
+        multipart = find_spec("python_multipart") is not None or find_spec("multipart") is not None
+        return multipart and all(find_spec(name) is not None for name in ("starlette", "uvicorn"))
+    except (ImportError, ValueError):
+        return False
 
 
 def _loopback(host: str) -> bool:
