@@ -468,7 +468,7 @@ def fake_camera_clip(image: Path, out: Path, size: tuple[int, int] = (1280, 960)
     return out
 
 
-def _browser(extra: list[str]) -> Any:
+def _browser(extra: list[str], language: str = "en-US") -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -476,6 +476,9 @@ def _browser(extra: list[str]) -> Any:
     assert found is not None
     options = webdriver.ChromeOptions()
     options.binary_location = found[0]
+    # navigator.language: headless Chromium takes it from this preference (and --lang).
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
+    options.add_argument(f"--lang={language}")
     for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--window-size=412,915", *extra]:
@@ -501,7 +504,7 @@ def test_page_shows_the_verdict_for_the_fake_camera(server: str, tmp_path: Path)
 
     clip = fake_camera_clip(SAMPLES / "genuine.jpg", tmp_path / "seal.y4m")
     driver = _browser(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                       f"--use-file-for-fake-video-capture={clip}", "--lang=en-US"])
+                       f"--use-file-for-fake-video-capture={clip}"])
     try:
         driver.get(server + "/")
         status, seconds = _wait_for_verdict(driver)
@@ -532,7 +535,7 @@ def test_page_upload_fallback_without_a_camera(server: str, tmp_path: Path, name
     from selenium.webdriver.common.by import By
 
     # No fake device and the permission denied: the photo input is the way in. Chinese from navigator.language.
-    driver = _browser(["--deny-permission-prompts", "--lang=zh-CN"])
+    driver = _browser(["--deny-permission-prompts"], language="zh-CN")
     try:
         driver.get(server + "/")
         driver.find_element(By.ID, "photo").send_keys(str(SAMPLES / name))
