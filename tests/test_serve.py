@@ -543,7 +543,11 @@ def test_page_upload_fallback_without_a_camera(server: str, tmp_path: Path, name
         driver.save_screenshot(str(tmp_path / f"upload-{status}.png"))
         assert found == status
         assert driver.find_element(By.ID, "verdict-word").text == word
-        assert driver.find_element(By.ID, "camera-status").text  # says why there is no camera
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        # It says why there is no camera, and offers to try again.
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "camera-start").is_displayed())
+        assert driver.find_element(By.ID, "camera-status").text
         assert driver.find_element(By.ID, "not-verified").is_displayed() is (status != "genuine")
     finally:
         driver.quit()

@@ -208,7 +208,6 @@
     const input = $("photo");
     const file = input.files && input.files[0];
     if (!file) return;
-    $("camera-status").textContent = "";
     busy();
     try {
       await send(file.type && file.type.startsWith("image/") ? file : new Blob([file], { type: "image/jpeg" }), false);
