@@ -113,6 +113,7 @@ def _serve(
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
         log_level="warning",
+        access_log=False,  # a line per request costs time; a reverse proxy keeps the access log
         server_header=False,  # the software and its version are nobody's business
         date_header=True,
         timeout_keep_alive=5,
