@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import re
 import sys
@@ -81,10 +80,6 @@ def entry(der: bytes, *, role: str, formats: Iterable[str], specimen: bool, orig
         "specimen": specimen,
         "origin": origin,
         **extra,
-        # For people reading the file: what the certificate says of itself (not read by scanverify).
-        "subject": cert.subject_text,
-        "valid": f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}",
-        "sha256": hashlib.sha256(der).hexdigest(),
         "x5c": [b64(der)],
     }
 
