@@ -305,3 +305,17 @@ def test_each_format_loads_only_its_own_certificates() -> None:
     added = vds.keys[len(trust.keys) :]
     assert added and all(k.serves("VDS") for k in added)
     assert not vds.anchors("2D-DOC") and not vds.certificates("2D-DOC")
+
+
+def test_the_library_default_store_carries_the_late_loaded_trust() -> None:
+    """`TrustStore.default() + TrustStore.from_file(...)`, the README's library example, verifies
+    what the command line does: the formats' certificates and the VCI directory come with it."""
+    from scanverify import Status, TrustStore, Verifier
+
+    store = TrustStore.default() + TrustStore()
+    assert {name for name, _ in store.deferred} >= {"VDS", "VDS-NC", "2D-DOC", "SHC"}
+    result = Verifier(trust=store).verify_payload(text_of(APO / "vdsnc_AUS_valid_JOHN.json"))
+    assert (result.format, result.status) == ("VDS-NC", Status.GENUINE), result.reason
+    assert Verifier(trust=TrustStore()).verify_payload(text_of(APO / "vdsnc_AUS_valid_JOHN.json")).status is (
+        Status.UNTRUSTED
+    )
