@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Cause", "Fact", "Finding", "Role", "Status", "TrustedKey", "VerificationResult"]
 
+#: In a pickled TrustedKey: its public key is to be loaded from its `spki`.
+_FROM_SPKI = "scanverify:public-key-from-spki"
 #: How every verdict made with an expired trust list begins its warning.
 STALE_TRUST = "the trust list is out of date"
 
@@ -82,6 +84,9 @@ class Cause(StrEnum):
     NOT_A_SEAL = "not_a_seal"
     NO_CODE = "no_code"
     INPUT_ERROR = "input_error"
+    """Error: the input could not be read (missing, corrupt, too large)."""
+    INTERNAL = "internal"
+    """Error: a bug in scanverify met on this input (please report it)."""
 
 
 #: seal-format.md section 6: the first status in this order that applies stands.
@@ -156,6 +161,23 @@ class TrustedKey:
 
     def serves(self, format_name: str) -> bool:
         return self.formats is None or format_name in self.formats
+
+    # A `cryptography` key cannot be pickled: a Verifier sent to another process
+    # (a worker, a server's) carries each key as its DER SubjectPublicKeyInfo and
+    # loads it again there, through the same lenient reader as a trust file.
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if type(state["public_key"]).__module__.startswith("cryptography"):
+            state["public_key"] = _FROM_SPKI
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.get("public_key") == _FROM_SPKI:
+            from .x509 import load_public_key
+
+            state = {**state, "public_key": load_public_key(state["spki"])}
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     @property
     def kid_hex(self) -> str:

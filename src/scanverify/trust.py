@@ -200,6 +200,14 @@ class TrustStore:
             result = result + store
         return result
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The cache is rebuilt where the store is used (its keys hold functions).
+        return {**self.__dict__, "_cache": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     # ---- using ----------------------------------------------------------
     def __iter__(self) -> Iterator[TrustedKey]:
         return iter(self.keys)
