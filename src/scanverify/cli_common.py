@@ -196,7 +196,14 @@ class Reporter:
 
         self.options = options
         self.summary = Summary()
-        self.out = make_console()
+        self._out: Any = None
+
+    @property
+    def out(self) -> Any:
+        # Made when first used: a --json run prints no panel and needs no rich.
+        if self._out is None:
+            self._out = make_console()
+        return self._out
 
     def report(self, results: Sequence[Any]) -> None:
         from .model import Status

@@ -15,6 +15,7 @@ from . import DecodedCode
 
 if TYPE_CHECKING:
     import numpy
+    import PIL.Image
 
 Polygon = tuple[tuple[float, float], ...]
 
@@ -67,8 +68,10 @@ class ZxingDecoder:
     def decode(self, gray: numpy.ndarray) -> list[DecodedCode]:
         return self.scan(gray)[0]
 
-    def scan(self, gray: numpy.ndarray, **overrides: Any) -> tuple[list[DecodedCode], list[Polygon]]:
-        """The codes read, and where symbols were seen whose error correction failed."""
+    def scan(self, gray: numpy.ndarray | PIL.Image.Image, **overrides: Any) -> tuple[list[DecodedCode], list[Polygon]]:
+        """The codes read, and where symbols were seen whose error correction failed.
+
+        `gray` is an array, or a mode-"L" PIL image (read without numpy)."""
         import zxingcpp
 
         options = {**self.options, **overrides}
