@@ -89,11 +89,12 @@ def decode_many(
     """decode_one for every image, in input order; spread over processes when there are many."""
     if not images:
         return
-    count = worker_count(len(images), max_pixels=max_pixels) if workers is None else max(1, min(workers, len(images)))
-    if len(images) <= MANY or count < 2:
+    count = 1 if len(images) <= MANY else workers or worker_count(len(images), max_pixels=max_pixels)
+    if min(count, len(images)) < 2:
         for image in images:
             yield decode_one(image, effort, max_pixels)
         return
+    count = min(count, len(images))
     yield from pooled(_decode_in_worker, images, count, initializer=_warm, initargs=(effort, max_pixels))
 
 

@@ -148,7 +148,12 @@ class TrustStore:
     @classmethod
     def from_bytes(cls, data: bytes, source: str) -> TrustStore:
         """Any kind of trust file, told apart by its content (:func:`trust_sources`)."""
-        for kind in trust_sources():
+        # A bundle is told first, before the other kinds (and the format plug-ins
+        # that add some) are loaded: the usual --trust file costs no more.
+        bundle = _BundleSource()
+        if bundle.sniff(data):
+            return bundle.load(data, source)
+        for kind in trust_sources()[1:]:
             if kind.sniff(data):
                 return kind.load(data, source)
         expected = ", ".join(kind.name for kind in trust_sources())

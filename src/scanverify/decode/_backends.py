@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from . import DecodedCode
@@ -36,6 +35,8 @@ _SYMBOLOGIES = {
 
 
 def _package_version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version(name)
     except PackageNotFoundError:

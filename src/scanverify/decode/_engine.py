@@ -96,7 +96,12 @@ def decoder_info() -> list[DecoderInfo]:
 
 @cache
 def _available(name: str) -> Decoder | None:
-    decoder = next((d for d in decoders() if d.name == name), None)
+    # A built-in decoder is found before any plug-in is looked for: the first
+    # pass needs no entry-point scan (cold start). A plug-in of the same name
+    # would come after it in decoders() anyway.
+    decoder = next((d for d in BUILT_IN if d.name == name), None) or next(
+        (d for d in decoders() if d.name == name), None
+    )
     try:
         return decoder if decoder is not None and decoder.available() else None
     except Exception:
