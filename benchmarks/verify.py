@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from scanverify import Status, TrustStore, Verifier  # noqa: E402
+from scanverify import FixedClock, Status, TrustStore, Verifier  # noqa: E402
 from scanverify._codec import b45decode, cbor_decode, inflate_if_zlib  # noqa: E402
 from scanverify.algorithms import ALGORITHMS  # noqa: E402
 from scanverify.cose import parse_cose_sign1  # noqa: E402
@@ -80,7 +80,7 @@ def main() -> int:
     store = TrustStore.from_bundle(
         {"format": "scanverify.trust.v1", "keys": [trust_entry(key.public_key(), iss="CN", name="bench")]}, "bench"
     )
-    verifier = Verifier(trust=store, clock=lambda: datetime(2026, 11, 27, tzinfo=UTC))
+    verifier = Verifier(trust=store, clock=FixedClock(datetime(2026, 11, 27, tzinfo=UTC)))
     assert verifier.verify_payload(seal).status is Status.GENUINE
 
     cose, _ = inflate_if_zlib(b45decode(seal[4:]))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from .decode import DecodedCode
 
-__all__ = ["Cause", "Fact", "Finding", "Role", "Status", "TrustedKey", "VerificationResult"]
+__all__ = ["Cause", "Fact", "Finding", "LazyFacts", "Role", "Status", "TrustedKey", "VerificationResult"]
 
 #: In a pickled TrustedKey: its public key is to be loaded from its `spki`.
 _FROM_SPKI = "scanverify:public-key-from-spki"
@@ -211,6 +211,58 @@ class Fact:
     """Personal data (name, birth date): hidden when output is redacted."""
 
 
+class LazyFacts(Sequence[Fact]):
+    """A seal's facts, built the first time they are read.
+
+    A verdict does not depend on them and a JSON line does not show them: a
+    program that verifies many payloads (a server, an archive check) never
+    pays for turning each record into lines for a clerk. Reads like the tuple
+    it stands for (equal to it, same repr); pickled, it is that tuple.
+    """
+
+    __slots__ = ("_facts", "_make")
+
+    def __init__(self, make: Callable[[], Iterable[Fact]]) -> None:
+        self._make: Callable[[], Iterable[Fact]] | None = make
+        self._facts: tuple[Fact, ...] | None = None
+
+    def built(self) -> tuple[Fact, ...]:
+        facts = self._facts
+        if facts is None:
+            assert self._make is not None
+            # Two threads may both build them: the same pure function, the same facts.
+            facts = self._facts = tuple(self._make())
+            self._make = None
+        return facts
+
+    def __len__(self) -> int:
+        return len(self.built())
+
+    @overload
+    def __getitem__(self, index: int) -> Fact: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Fact, ...]: ...
+    def __getitem__(self, index: int | slice) -> Fact | tuple[Fact, ...]:
+        return self.built()[index]
+
+    def __iter__(self) -> Iterator[Fact]:
+        return iter(self.built())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyFacts):
+            other = other.built()
+        return self.built() == other
+
+    def __hash__(self) -> int:
+        return hash(self.built())
+
+    def __repr__(self) -> str:
+        return repr(self.built())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self.built(),))
+
+
 @dataclass(frozen=True)
 class VerificationResult:
     """The verdict on one decoded code (or on an image without one)."""
@@ -234,7 +286,8 @@ class VerificationResult:
     """The trusted key that verified the signature; None when none did."""
     claims: Mapping[str, Any] = field(default_factory=dict)
     record: Mapping[str, Any] = field(default_factory=dict)
-    facts: tuple[Fact, ...] = ()
+    facts: Sequence[Fact] = ()
+    """What the seal certifies, line by line (a tuple, or a :class:`LazyFacts` that reads like one)."""
     warnings: tuple[str, ...] = ()
     """Things the clerk must know that do not change the status (a stale trust list)."""
     cause: Cause = Cause.NONE

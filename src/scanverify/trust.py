@@ -30,7 +30,7 @@ from .algorithms import ALGORITHMS, kid_of, spki_der
 from .errors import TrustError
 from .model import Role, TrustedKey
 
-__all__ = ["BUNDLE_FORMAT", "TrustSource", "TrustStore", "key_from_public", "parse_time", "trust_sources"]
+__all__ = ["BUNDLE_FORMAT", "FORMATS_BUILT_IN", "TrustSource", "TrustStore", "key_from_public", "parse_time", "trust_sources"]
 
 BUNDLE_FORMAT = "scanverify.trust.v1"
 #: Trust files are small; a larger one is refused before it is parsed.
@@ -227,18 +227,29 @@ class TrustStore:
 
     def for_format(self, format_name: str) -> TrustStore:
         """This store with the deferred built-in trust of ``format_name`` loaded (once)."""
-        loaders = [loader for name, loader in self.deferred if name == format_name]
-        if not loaders:
+        if not self.deferred:
             return self
         cache_key = ("deferred", format_name)
         found = self._cache.get(cache_key)
         if found is None:
             found = self
-            for loader in loaders:
+            for loader in self._loaders(format_name):
                 found = found + _load_deferred(loader)
             found = replace(found, deferred=())
             self._cache[cache_key] = found
         return found
+
+    def _loaders(self, format_name: str) -> list[str]:
+        loaders = [loader for name, loader in self.deferred if name == format_name]
+        if FORMATS_BUILT_IN in self.deferred:
+            # Asked of this format alone, now that a seal of it is seen: no
+            # other format's plug-in is loaded to find out (cold start).
+            from .formats import format_named
+
+            loader = getattr(format_named(format_name), "built_in_trust", None)
+            if isinstance(loader, str) and ":" in loader and loader not in loaders:
+                loaders.append(loader)
+        return loaders
 
     def entries(self, format_name: str, roles: Sequence[Role]) -> tuple[TrustedKey, ...]:
         """The entries of these roles whose scope includes ``format_name``."""
@@ -294,6 +305,11 @@ class TrustStore:
         if revoked is None:
             revoked = self._cache["revoked-spki"] = frozenset(k.spki for k in self.keys if k.revoked)
         return key.revoked or key.spki in revoked
+
+
+#: In ``TrustStore.deferred``: every format's own ``built_in_trust``, each loaded
+#: when a seal of that format is first verified.
+FORMATS_BUILT_IN = ("*", "built_in_trust")
 
 
 def _load_deferred(loader: str) -> TrustStore:

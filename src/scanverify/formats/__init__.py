@@ -87,7 +87,8 @@ class ParsedSeal:
     """DER certificates carried inside the seal (VDS-NC's signer certificate)."""
     claims: Mapping[str, Any] = field(default_factory=dict)
     record: Mapping[str, Any] = field(default_factory=dict)
-    facts: tuple[Fact, ...] = ()
+    facts: Sequence[Fact] = ()
+    """A tuple, or a :class:`~scanverify.model.LazyFacts` built when first read."""
 
     @property
     def signer_text(self) -> str:
