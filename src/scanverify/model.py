@@ -345,7 +345,7 @@ class VerificationResult:
         return replace(
             self,
             payload=None,
-            code=replace(self.code, payload=b"") if self.code is not None else None,
+            code=replace(self.code, payload=b"", text_hint=None) if self.code is not None else None,
             record=fmt.redact(self.record) if fmt is not None else {},
             facts=tuple(f for f in self.facts if not f.personal),
             # A reason may quote what it found wrong (a field's value): redaction
@@ -367,7 +367,9 @@ class VerificationResult:
         if self.code is not None:
             out["symbology"] = self.code.symbology
             out["decoder"] = self.code.decoder
-            if self.payload is None and self.code.payload:
+            if self.code.payload and (self.payload is None or not _is_utf8(self.code.payload)):
+                # The exact bytes whenever `payload` is not them in UTF-8 (absent, or
+                # read in the symbol's own character set).
                 out["payload_base64"] = base64.b64encode(self.code.payload).decode()
         out["cause"] = self.cause.value
         if self.format is not None:
@@ -396,6 +398,14 @@ def _scrub(text: str, personal: list[str]) -> str:
     if words:
         text = re.sub(r"\w{3,}", lambda m: "[redacted]" if m.group(0) in words else m.group(0), text)
     return text
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _iso(moment: datetime) -> str:

@@ -315,6 +315,10 @@ class Verifier:
     ) -> VerificationResult:
         data = _as_bytes(payload)
         text = _as_text(data)
+        if text is None and code is not None:
+            # Not UTF-8: shown as the symbol's own character set says (Shift-JIS,
+            # say), for display only; a seal is still parsed from `data`, exactly.
+            text = code.text_hint
         fmt = find_format(data)
         trust = self.trust.for_format(fmt.name) if fmt is not None else self.trust
         warnings = _warnings(trust, at)

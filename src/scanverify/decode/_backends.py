@@ -92,8 +92,20 @@ class ZxingDecoder:
             if not barcode.valid or barcode.error:
                 missed.append(polygon)
                 continue
-            found.append(DecodedCode(bytes(barcode.bytes), symbology, polygon, self.name))
+            found.append(DecodedCode(bytes(barcode.bytes), symbology, polygon, self.name, _text_hint(barcode)))
         return found, missed
+
+
+def _text_hint(barcode: Any) -> str | None:
+    """zxing-cpp's reading of a text symbol in its declared or recognised character set
+    (Shift-JIS, ISO-8859-1, ...); None for binary content, or when it is the UTF-8 reading."""
+    import zxingcpp
+
+    if barcode.content_type != zxingcpp.ContentType.Text:
+        # Binary (or mixed) content read as text would be mojibake: shown as bytes instead.
+        return None
+    text = barcode.text
+    return text if isinstance(text, str) and text.encode("utf-8", "surrogatepass") != bytes(barcode.bytes) else None
 
 
 @cache
