@@ -8,7 +8,10 @@ so no private key is ever stored. The plain alternative is the signature check
 alone, in the same process: `cryptography`'s ECDSA verify over the same
 Sig_structure bytes with the same key, as a caller with everything already
 parsed would run it. Each rate is the best of a few rounds of about --seconds
-each, interleaved (the machine is shared; the best round is the least disturbed one).
+each, interleaved, timed in this process's CPU time (time.process_time): the
+machine is shared, and wall time would count the other work's turns on the
+cores against whichever step was running; the best round is the least
+disturbed one (caches, frequency).
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ def rates(steps: dict[str, Callable[[], object]], seconds: float, rounds: int = 
     best = dict.fromkeys(steps, 0.0)
     for _ in range(rounds):
         for name, function in steps.items():
-            calls, started = 0, time.perf_counter()
-            while (elapsed := time.perf_counter() - started) < seconds:
+            calls, started = 0, time.process_time()
+            while (elapsed := time.process_time() - started) < seconds:
                 for _ in range(50):
                     function()
                 calls += 50

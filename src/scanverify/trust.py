@@ -19,13 +19,13 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
+from ._files import package_data
 from .algorithms import ALGORITHMS, kid_of, spki_der
 from .errors import TrustError
 from .model import Role, TrustedKey
@@ -141,7 +141,7 @@ class TrustStore:
     @classmethod
     def default(cls) -> TrustStore:
         """The bundle that ships inside the package (public keys only)."""
-        text = resources.files("scanverify").joinpath("data/default_trust.json").read_text("utf-8")
+        text = package_data("default_trust.json").decode("utf-8")
         return cls.from_bundle(json.loads(text), source="built-in trust bundle")
 
     @classmethod

@@ -36,10 +36,10 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._files import package_data
 from .algorithms import PrivateKey, algorithm_for_key, kid_of
 from .errors import TrustError
 from .trust import BUNDLE_FORMAT, FORMATS_BUILT_IN, TrustStore, key_from_public, parse_json, read_trust_file
@@ -118,7 +118,7 @@ def _parse_root(data: bytes, source: str) -> Root:
 
 
 def pinned_root() -> Root:
-    data = resources.files("scanverify").joinpath("data/trust_root.json").read_bytes()
+    data = package_data("trust_root.json")
     return _parse_root(data, "built-in trust root")
 
 
