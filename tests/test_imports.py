@@ -26,6 +26,8 @@ AT = "2026-11-26T12:00:00Z"
 IMAGE_STACK = ("numpy", "cv2", "PIL", "zxingcpp", "pyzbar")
 #: Escalation only: a photo read by the first pass needs none of it.
 ESCALATION = ("cv2", "numpy", "pyzbar")
+#: The server and the registry: only `scanverify serve` / `registry` need them.
+SERVER = ("starlette", "uvicorn", "anyio", "sqlalchemy", "alembic", "psycopg", "dask", "scanverify.serve", "scanverify.registry")
 #: What a format or trust source needs only for itself (certificates, JOSE, XML, ...).
 FORMAT_ONLY = (
     "cryptography.x509",
@@ -80,7 +82,7 @@ def seal(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 def test_a_payload_as_json_needs_no_image_stack_and_no_rich(seal: tuple[str, str]) -> None:
     text, bundle = seal
     modules = imported("--json", "--at", AT, "--trust", bundle, "--text", text)
-    assert heavy(modules, (*IMAGE_STACK, "rich", *FORMAT_ONLY)) == []
+    assert heavy(modules, (*IMAGE_STACK, "rich", *FORMAT_ONLY, *SERVER)) == []
 
 
 def test_a_payload_shown_to_a_person_needs_no_image_stack(seal: tuple[str, str]) -> None:
