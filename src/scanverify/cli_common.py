@@ -239,3 +239,62 @@ def error_result(source: str, reason: str, *, internal: bool = False) -> Any:
 
     cause = Cause.INTERNAL if internal else Cause.INPUT_ERROR
     return VerificationResult(Status.ERROR, reason, source, datetime.now(UTC), cause=cause)
+
+
+# ---------------------------------------------------------------- language
+LANG_HELP = "The language of everything shown to a person: zh (Simplified Chinese) or en; default: the locale's. JSON stays English."
+
+
+def lang_from_argv(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` on the command line (before ``--``), or None.
+
+    Read before click parses anything, so that its help, its usage errors and every
+    other word come in that language wherever --lang stands; click then checks the
+    value like any option's.
+    """
+    from .i18n import LANGUAGES
+
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else None
+        if arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        if value is not None:
+            return value if value in LANGUAGES else None
+    return None
+
+
+def prepare_cli(command: click.Command) -> None:
+    """Give every command under ``command`` the --lang option (once), and keep the English
+    of every help text so that :func:`translate_cli` can translate from it again."""
+    if not any(param.name == "lang" for param in command.params):
+        command.params.append(
+            click.Option(["--lang"], type=click.Choice(["zh", "en"]), expose_value=False, is_eager=True, help=LANG_HELP)
+        )
+    attributes = vars(command)
+    attributes.setdefault("_english_help", command.help)
+    attributes.setdefault("_english_short_help", command.short_help)
+    for param in command.params:
+        vars(param).setdefault("_english_help", getattr(param, "help", None))
+    for sub in getattr(command, "commands", {}).values():
+        prepare_cli(sub)
+
+
+def translate_cli(command: click.Command) -> None:
+    """Every help text under ``command`` in the language in use (English: as written)."""
+    import inspect
+
+    from .i18n import gettext
+
+    prepare_cli(command)
+    english = vars(command)["_english_help"]
+    command.help = gettext(inspect.cleandoc(english)) if english else english
+    short = vars(command)["_english_short_help"]
+    command.short_help = gettext(inspect.cleandoc(short)) if short else short
+    for param in command.params:
+        text = vars(param)["_english_help"]
+        if text and isinstance(param, click.Option):
+            param.help = gettext(text)
+    for sub in getattr(command, "commands", {}).values():
+        translate_cli(sub)
