@@ -1,6 +1,6 @@
 """Babel extractors for the words scanverify shows that are not in a ``_()`` call.
 
-Named in babel.cfg (``pybabel extract -F babel.cfg``); docs/translating.md.
+Named in babel.cfg (``pybabel extract -F babel.cfg``) as :func:`extract`; docs/translating.md.
 Each collects its messages from the live objects, so the catalogue lists every
 one of them, complete by construction:
 
@@ -20,7 +20,7 @@ import inspect
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
-__all__ = ["cli_help", "click_messages", "command_texts", "fact_labels"]
+__all__ = ["cli_help", "click_messages", "command_texts", "extract", "fact_labels"]
 
 Extracted = tuple[int, str | None, str | tuple[str, ...], list[str]]
 
@@ -86,3 +86,12 @@ def click_messages(
                 source, {"_": None, "ngettext": (1, 2)}, [], {}
             ):
                 yield lineno, funcname, message, [f"click/{module}.py:{lineno} (click's own words)"]
+
+
+def extract(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Sequence[str], options: Mapping[str, Any]
+) -> Iterator[Extracted]:
+    """All three, for the one section of babel.cfg that names them."""
+    yield from fact_labels(fileobj, keywords, comment_tags, options)
+    yield from cli_help(fileobj, keywords, comment_tags, options)
+    yield from click_messages(fileobj, keywords, comment_tags, options)

@@ -41,13 +41,16 @@ from .cli_common import (
     check_home,
     error_line,
     error_result,
+    lang_from_argv,
     options_from,
     parse_at,
     refuse_special_file,
+    translate_cli,
     verification_options,
 )
 from .display import REASON_LIMIT, echo, fancy, make_console, shown
 from .errors import ImageError, ScanverifyError, UsageError
+from .i18n import gettext as _
 
 if TYPE_CHECKING:
     from .verifier import Verifier
@@ -113,9 +116,9 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> No
     """Verify the seals in IMAGE... (files or directories; '-' reads an image from stdin)."""
     options = options_from(kwargs)
     if images and texts:
-        raise click.UsageError("give images or --text, not both")
+        raise click.UsageError(_("give images or --text, not both"))
     if not images and not texts:
-        raise click.UsageError("no IMAGE given (or --text PAYLOAD); see 'scanverify --help'")
+        raise click.UsageError(_("no IMAGE given (or --text PAYLOAD); see 'scanverify --help'"))
     if images:
         images = tuple(_expand(images))  # refuses FIFOs and devices before any work
     verifier = options.verifier()
@@ -243,19 +246,21 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
     # markup=False: a description is shown as it is, never read as markup.
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeRemainingColumn(), transient=True, console=make_console(stderr=True)) as bar:
-        task = bar.add_task(shown("Scanning").text, total=total)
+        task = bar.add_task(shown(_("Scanning")).text, total=total)
         yield lambda done, _total: bar.update(task, completed=done)
 
 
 def _read_stdin_image() -> bytes:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
-        raise ImageError("no standard input to read an image from")
+        raise ImageError(_("no standard input to read an image from"))
     if stream.isatty():
-        raise ImageError("standard input is a terminal: pipe an image into it (scanverify - < photo.jpg)")
+        raise ImageError(_("standard input is a terminal: pipe an image into it (scanverify - < photo.jpg)"))
     data = stream.read(STDIN_IMAGE_LIMIT + 1)
     if len(data) > STDIN_IMAGE_LIMIT:
-        raise ImageError(f"the image on standard input is larger than {STDIN_IMAGE_LIMIT >> 20} MiB; give it as a file")
+        raise ImageError(
+            _("the image on standard input is larger than {size} MiB; give it as a file").format(size=STDIN_IMAGE_LIMIT >> 20)
+        )
     return bytes(data)
 
 
@@ -295,10 +300,10 @@ def keygen(
     paths = write_key_files(
         key, stem, name=name, iss=iss, not_before=not_before, not_after=not_after, specimen=specimen
     )
-    echo(f"private key: {paths[0]} (keep it secret; mode 0600)")
-    echo(f"public key:  {paths[1]}")
-    echo(f"trust entry: {paths[2]}")
-    echo(f"kid:         {kid_of(key.public_key()).hex()}")
+    echo(_("private key: {path} (keep it secret; mode 0600)").format(path=paths[0]))
+    echo(_("public key:  {path}").format(path=paths[1]))
+    echo(_("trust entry: {path}").format(path=paths[2]))
+    echo(_("kid:         {kid}").format(kid=kid_of(key.public_key()).hex()))
 
 
 @main.command()
@@ -355,7 +360,7 @@ def sign(
     else:
         render_qr(text, out)
     if out is not None:
-        echo(f"wrote {out}", err=True)
+        echo(_("wrote {path}").format(path=out), err=True)
 
 
 def _read_record(path: str) -> dict[str, Any]:
@@ -369,20 +374,20 @@ def _read_record(path: str) -> dict[str, Any]:
             with open(path, "rb") as file:
                 data = file.read(RECORD_LIMIT + 1)
         if len(data) > RECORD_LIMIT:
-            raise UsageError(f"{path}: larger than {RECORD_LIMIT >> 10} KiB: not a seal's record")
+            raise UsageError(_("{path}: larger than {size} KiB: not a seal's record").format(path=path, size=RECORD_LIMIT >> 10))
         record = json.loads(data)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise UsageError(_("{path}: cannot read ({error})").format(path=path, error=exc.strerror or exc)) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also a 5000-digit number
-        raise UsageError(f"{path}: not valid JSON ({exc})") from None
+        raise UsageError(_("{path}: not valid JSON ({error})").format(path=path, error=exc)) from None
     if not isinstance(record, dict):
-        raise UsageError(f"{path}: the record must be a JSON object")
+        raise UsageError(_("{path}: the record must be a JSON object").format(path=path))
     doc = record.get("doc")
     if isinstance(doc, dict) and isinstance(doc.get("h"), str):
         try:
             doc["h"] = bytes.fromhex(doc["h"])
         except ValueError:
-            raise UsageError(f"{path}: doc.h must be 64 hex digits") from None
+            raise UsageError(_("{path}: doc.h must be 64 hex digits").format(path=path)) from None
     return record
 
 
@@ -394,28 +399,42 @@ def doctor() -> None:
 
     from .decode import decoder_info
     from .formats import formats, plugin_problems
+    from .live_view import cjk_font
+    from .reasons import warning_text
     from .trustlist import active_store
 
-    echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
-    echo("decoders:")
+    python = f"{platform.python_version()} ({platform.platform()})"
+    echo(_("scanverify {version} on Python {python}").format(version=__version__, python=python))
+    echo(_("decoders:"))
     for info in decoder_info():
-        state = f"ok {info.version or ''}".rstrip() if info.available else f"MISSING — {info.detail}"
+        if info.available:
+            state = _("ok {version}").format(version=info.version or "").rstrip()
+        else:
+            state = _("MISSING — {detail}").format(detail=info.detail)
         echo(f"  {info.name:<10} ", shown(state))
-    echo("libraries:")
+    echo(_("libraries:"))
     for package in ("cryptography", "cbor2", "segno", "pillow", "numpy", "rich", "click"):
         try:
             echo(f"  {package:<12} {version(package)}")
         except PackageNotFoundError:
-            echo(f"  {package:<12} MISSING")
-    echo("formats: " + ", ".join(shown(f.name).text for f in formats()))
+            echo(f"  {package:<12} ", _("MISSING"))
+    echo(_("formats: "), ", ".join(shown(f.name).text for f in formats()))
+    font = cjk_font()
+    if font is None:
+        # The holder's name is what the clerk compares with the paper: a window that
+        # draws it as boxes cannot be used for that.
+        echo(_("warning: "), _("no font for Chinese is installed: the live window shows Chinese names as boxes (install fonts-noto-cjk or another CJK font)"))
+    else:
+        echo(_("font for names: {path}").format(path=shown(font.path).text))
     for problem in plugin_problems():
         # A plug-in's own error message: text from outside this package.
-        echo("warning: ", shown(problem, REASON_LIMIT))
+        echo(_("warning: "), shown(problem, REASON_LIMIT))
     store, warnings = active_store()
     for warning in warnings:
-        echo("warning: ", shown(warning, REASON_LIMIT))
+        echo(_("warning: "), shown(warning_text(warning), REASON_LIMIT))
     specimens = sum(1 for k in store if k.specimen)
-    echo(f"trust: {len(store)} keys ({specimens} specimen) from ", ", ".join(shown(s).text for s in store.sources))
+    keys = _("trust: {count} keys ({specimens} specimen) from ").format(count=len(store), specimens=specimens)
+    echo(keys, ", ".join(shown(s).text for s in store.sources))
 
 
 # After main: the group they join. Each imports the shared options from cli_common, not from here.
@@ -433,8 +452,41 @@ main.add_command(registry)
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status, never raising."""
     _utf8_output()
+    args = list(argv) if argv is not None else sys.argv[1:]
+    with _language(lang_from_argv(args)):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _language(lang: str | None) -> Iterator[None]:
+    """Speak ``lang`` (None: the locale's) for one run: our words, the commands' help, and
+    click's own words ("Usage:", its errors), which click looks up with the standard
+    library's gettext: in our catalogue while the run lasts, in the language chosen."""
+    import gettext as stdlib_gettext
+
+    from .i18n import CATALOGUES, DOMAIN, LOCALE_DIR, set_language
+
+    chosen = set_language(lang)
+    translate_cli(main)
+    saved_domain = stdlib_gettext.textdomain()
+    saved_language = os.environ.get("LANGUAGE")
+    stdlib_gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    stdlib_gettext.textdomain(DOMAIN)
+    # The standard library's gettext reads the language from the environment only.
+    os.environ["LANGUAGE"] = CATALOGUES[chosen] or chosen
     try:
-        main.main(args=list(argv) if argv is not None else None, prog_name="scanverify", standalone_mode=False)
+        yield
+    finally:
+        stdlib_gettext.textdomain(saved_domain)
+        if saved_language is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = saved_language
+
+
+def _run(args: list[str]) -> int:
+    try:
+        main.main(args=args, prog_name="scanverify", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
@@ -442,7 +494,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         # is three: usage, a hint, the error).
         command = f"'{exc.ctx.command_path} --help'" if exc.ctx is not None else "'scanverify --help'"
         # The message may quote an argument as given: through the display boundary.
-        error_line(None, f"{' '.join(exc.format_message().split())} (see {command})")
+        message = " ".join(exc.format_message().split())
+        error_line(None, _("{message} (see {command})").format(message=message, command=command))
         return EXIT_USAGE
     except click.ClickException as exc:
         # Click's message may quote an argument as given: shown through the boundary too.
@@ -452,7 +505,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             echo(shown(line, REASON_LIMIT), err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
-        echo("scanverify: interrupted", err=True)
+        echo(_("scanverify: interrupted"), err=True)
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
@@ -460,7 +513,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         error_line(None, exc.diagnostics())
         return EXIT_USAGE
     except KeyboardInterrupt:
-        echo("scanverify: interrupted", err=True)
+        echo(_("scanverify: interrupted"), err=True)
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing more to say to it.
@@ -468,7 +521,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:
         internal = shown(f"{type(exc).__name__}: {exc}", REASON_LIMIT)
-        echo("scanverify: internal error: ", internal, " (please report this)", err=True)
+        echo(_("scanverify: internal error: "), internal, _(" (please report this)"), err=True)
         return EXIT_INTERNAL
     return EXIT_OK
 

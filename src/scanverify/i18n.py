@@ -60,7 +60,7 @@ CATALOGUES: Final[Mapping[str, str | None]] = {"en": None, "zh": "zh_CN"}
 _LANGUAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar("scanverify_language", default=None)
 
 
-def N_(message: str) -> str:  # noqa: N802  (gettext's own name for it)
+def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it here (it is translated where shown)."""
     return message
 

@@ -184,7 +184,7 @@ def explain(text: str, cause: Cause | None, templates: Iterable[str] = TEMPLATES
         translated = gettext(template).format(**shown)
         if not all(shown.values()):
             # A detail with no value in it: no empty brackets, no dangling colon.
-            translated = re.sub(r"\s*[(（]\s*[)）]", "", translated).rstrip(" :：,，")
+            translated = re.sub(r"\s*[(\uff08]\s*[)\uff09]", "", translated).rstrip(" :,\uff1a\uff0c")
         return translated
     if english:
         return local_times_in(text)
