@@ -209,7 +209,7 @@ def test_trust_says_what_is_trusted(client: TestClient) -> None:
 def test_openapi_from_the_framework(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert schema["openapi"].startswith("3.")
-    assert set(schema["paths"]) == {"/api/verify", "/api/trust", "/healthz"}
+    assert set(schema["paths"]) == {"/api/verify", "/api/trust", "/api/config", "/healthz"}  # no /api/lookup: no registry
     assert {"200", "413", "415", "422"} <= {str(s) for s in schema["paths"]["/api/verify"]["post"]["responses"]}
 
 
@@ -277,6 +277,8 @@ def test_messages_cover_every_string_in_both_languages() -> None:
     assert set(messages["en"]) == set(messages["zh"])
     used = set(re.findall(r'data-(?:msg|label)="([a-z_]+)"', (STATIC / "index.html").read_text()))
     used |= set(re.findall(r'\bt\("([a-z_]+)"\)', (STATIC / "app.js").read_text()))
+    # Keys the script looks up through a table (the lookup's answers, a record's field labels).
+    used |= set(re.findall(r'"((?:lookup|field)_[a-z_]+)"', (STATIC / "app.js").read_text()))
     used |= {f"status_{s}" for s in ("genuine", "forged", "untrusted", "revoked", "not_yet_valid", "expired",
                                      "malformed", "not_a_seal", "no_code", "error")}
     assert used <= set(messages["en"]), used - set(messages["en"])

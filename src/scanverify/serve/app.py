@@ -510,7 +510,7 @@ class Lookup:
           whether the number is unknown or the date wrong (numbers cannot be walked into holders'
           names). At most a fixed number of lookups per client a minute (60 by default).
         parameters:
-          - {name: no, in: query, required: true, schema: {type: string, maxLength: 200}, description: the certificate number}
+          - {name: 'no', in: query, required: true, schema: {type: string, maxLength: 200}, description: the certificate number}
           - {name: dt, in: query, required: true, schema: {type: string, format: date}, description: the date of the act, YYYY-MM-DD}
         responses:
           200: {description: '{"found": true, "status": "valid"|"revoked", "record": {...}} or {"found": false}'}
