@@ -235,22 +235,28 @@
   }
 
   // ------------------------------------------------------------ registry lookup
+  // The record's fields in the order a certificate prints them (the registry keeps its keys sorted).
   function recordRows(record) {
     const rows = [];
     const text = (v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v));
-    for (const [key, value] of Object.entries(record || {})) {
-      if (key === "v") continue;
-      if (key === "doc" && value && typeof value === "object" && !Array.isArray(value)) {
-        for (const [k, v] of Object.entries(value)) rows.push([DOC_FIELDS[k] ? t(DOC_FIELDS[k]) : "doc." + k, text(v)]);
-      } else {
-        rows.push([RECORD_FIELDS[key] ? t(RECORD_FIELDS[key]) : key, text(value)]);
-      }
+    // Own keys only: a field named "constructor" or "toString" is data like any other.
+    const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+    const fields = record && typeof record === "object" ? record : {};
+    const doc = fields.doc && typeof fields.doc === "object" && !Array.isArray(fields.doc) ? fields.doc : null;
+    for (const key of Object.keys(RECORD_FIELDS)) if (has(fields, key)) rows.push([t(RECORD_FIELDS[key]), text(fields[key])]);
+    if (doc) {
+      for (const key of Object.keys(DOC_FIELDS)) if (has(doc, key)) rows.push([t(DOC_FIELDS[key]), text(doc[key])]);
+      for (const [k, v] of Object.entries(doc)) if (!has(DOC_FIELDS, k)) rows.push(["doc." + k, text(v)]);
+    }
+    // Fields this page has no label for are shown under their own key, never dropped.
+    for (const [key, value] of Object.entries(fields)) {
+      if (key !== "v" && !has(RECORD_FIELDS, key) && !(key === "doc" && doc)) rows.push([key, text(value)]);
     }
     return rows;
   }
 
   // shown: {kind: "valid"|"revoked"|"not_found"|"error"|"busy", record?, error?}
-  function showLookup(shown) {
+  function showLookup(shown, announce) {
     lookupShown = shown.kind === "busy" ? null : shown;
     const how = LOOKUP[shown.kind];
     const box = $("lookup-result");
@@ -268,13 +274,14 @@
       dd.textContent = value;
       list.append(dt, dd);
     }
+    if (shown.kind !== "busy" && announce) box.scrollIntoView({ block: "nearest" });
   }
 
   async function lookupSubmitted(event) {
     event.preventDefault();
     const no = $("lookup-no").value.trim();
     const dt = $("lookup-dt").value;
-    if (!no || !dt) { showLookup({ kind: "error", error: t("lookup_missing") }); return; }
+    if (!no || !dt) { showLookup({ kind: "error", error: t("lookup_missing") }, true); return; }
     showLookup({ kind: "busy" });
     let response = null;
     let body = null;
@@ -286,13 +293,13 @@
     } catch (e) { body = null; }
     // "valid" only for exactly that answer: anything unexpected is a failure, never a pass.
     if (response && response.status === 200 && body && body.found === true && (body.status === "valid" || body.status === "revoked")) {
-      showLookup({ kind: body.status, record: body.record });
+      showLookup({ kind: body.status, record: body.record }, true);
     } else if (response && response.status === 200 && body && body.found === false) {
-      showLookup({ kind: "not_found" });
+      showLookup({ kind: "not_found" }, true);
     } else if (response && response.status === 429) {
-      showLookup({ kind: "error", error: t("lookup_too_many") });
+      showLookup({ kind: "error", error: t("lookup_too_many") }, true);
     } else {
-      showLookup({ kind: "error", error: body && body.error ? String(body.error) : String(response ? response.status : t("lookup_offline")) });
+      showLookup({ kind: "error", error: body && body.error ? String(body.error) : (response ? String(response.status) : t("lookup_offline")) }, true);
     }
   }
 
