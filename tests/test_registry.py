@@ -614,6 +614,26 @@ def test_served_lookup_answers_exactly(url: str) -> None:
         assert registry.stats()["lookups"]["total"] == 6  # the served lookups are the registry's own
 
 
+def test_served_lookup_with_read_access_only(url: str) -> None:
+    """A public server needs no write access: a read-only SQLite copy, a PostgreSQL role with SELECT only."""
+    from sqlalchemy import text
+
+    _three(url)
+    if url.startswith("sqlite"):
+        reader = url + "?mode=ro"
+    else:
+        role = f"r_{uuid.uuid4().hex[:12]}"
+        with Registry.open(url) as registry, registry._transaction(write=True) as connection:
+            connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+            connection.execute(text(f"GRANT SELECT ON seals, alembic_version TO {role}"))
+        reader = url.replace("postgresql://postgres@", f"postgresql://{role}@")
+    web = served(reader)
+    assert web.get("/api/lookup", params={"no": "L-2", "dt": "2026-03-02"}).json()["status"] == "revoked"
+    assert web.get("/api/lookup", params={"no": "L-2", "dt": "2026-03-01"}).json() == {"found": False}
+    with Registry.open(url) as registry:
+        assert registry.stats()["lookups"]["total"] == 0  # answered, not counted
+
+
 def test_served_lookup_redacts_with_redact(url: str) -> None:
     _three(url)
     answer = served(url, redact=True).get("/api/lookup", params={"no": "L-1", "dt": "2026-03-01"}).json()
