@@ -140,9 +140,11 @@ class TrustStore:
     # ---- building -------------------------------------------------------
     @classmethod
     def default(cls) -> TrustStore:
-        """The bundle that ships inside the package (public keys only)."""
+        """The trust that ships inside the package (public material only): the built-in
+        bundle, and the formats' larger built-in trust (certificates, the VCI issuer
+        directory), loaded when a seal of their format is first verified."""
         text = resources.files("scanverify").joinpath("data/default_trust.json").read_text("utf-8")
-        return cls.from_bundle(json.loads(text), source="built-in trust bundle")
+        return replace(cls.from_bundle(json.loads(text), source="built-in trust bundle"), deferred=built_in_deferred())
 
     @classmethod
     def from_file(cls, path: str | Path) -> TrustStore:
@@ -281,6 +283,18 @@ class TrustStore:
         if revoked is None:
             revoked = self._cache["revoked-spki"] = frozenset(k.spki for k in self.keys if k.revoked)
         return key.revoked or key.spki in revoked
+
+
+def built_in_deferred() -> tuple[tuple[str, str], ...]:
+    """The (format, loader) pairs of every installed format's deferred built-in trust."""
+    from .formats import formats
+
+    found: list[tuple[str, str]] = []
+    for fmt in formats():
+        loader = getattr(fmt, "built_in_trust", None)
+        if isinstance(loader, str) and ":" in loader:
+            found.append((fmt.name, loader))
+    return tuple(found)
 
 
 def _load_deferred(loader: str) -> TrustStore:

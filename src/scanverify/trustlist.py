@@ -42,7 +42,7 @@ from typing import Any
 
 from .algorithms import PrivateKey, algorithm_for_key, kid_of
 from .errors import TrustError
-from .trust import BUNDLE_FORMAT, TrustStore, key_from_public, parse_json, read_trust_file
+from .trust import BUNDLE_FORMAT, TrustStore, built_in_deferred, key_from_public, parse_json, read_trust_file
 
 __all__ = [
     "ROOT_FORMAT",
@@ -393,19 +393,8 @@ def active_store(root_path: str | Path | None = None, *, home: Path | None = Non
     # Built-in trust of the formats that is too large to load at every start
     # (the VCI issuer directory): loaded when a seal of that format is seen.
     # It is refreshed by its own signed updates, whichever bundle is in use.
-    return replace(store, deferred=store.deferred + built_in_deferred()), warnings
-
-
-def built_in_deferred() -> tuple[tuple[str, str], ...]:
-    """The (format, loader) pairs of every installed format's deferred built-in trust."""
-    from .formats import formats
-
-    found: list[tuple[str, str]] = []
-    for fmt in formats():
-        loader = getattr(fmt, "built_in_trust", None)
-        if isinstance(loader, str) and ":" in loader:
-            found.append((fmt.name, loader))
-    return tuple(found)
+    extra = tuple(d for d in built_in_deferred() if d not in store.deferred)
+    return replace(store, deferred=store.deferred + extra), warnings
 
 
 def _active_bundle(root_path: str | Path | None, *, home: Path) -> tuple[TrustStore, list[str]]:

@@ -148,6 +148,12 @@ class BaseFormat:
     trust_sources: Sequence[TrustSource] = ()
     """Kinds of --trust file this format adds (a JWKS, a trust-service list)."""
 
+    @property
+    def fact_labels(self) -> frozenset[str]:
+        """The labels of the facts this format names itself (not taken from the seal): shown in
+        full, while any other fact counts against the bound of render.MAX_EXTRA_FACTS."""
+        return frozenset()
+
     def recognise(self, data: bytes) -> bool:
         raise NotImplementedError
 

@@ -40,6 +40,7 @@ class CS1(TextFormat):
 
     name = "CS1"
     prefixes: tuple[str, ...] = (PREFIX,)
+    fact_labels = frozenset({"Issuing state", "Sealed at", "Valid until", *RECORD_LABELS.values(), *DOC_LABELS.values()})
 
     def key_hints(self, key: TrustedKey) -> Iterable[Hashable]:
         # The kid is the first 8 bytes of SHA-256 over the key's SPKI (section 2).

@@ -431,6 +431,10 @@ def _card(payload: dict[str, Any], kid: str, signing_input: bytes, signature: by
 
 
 # ---------------------------------------------------------------- facts for the clerk
+#: The labels of the facts a card is shown with (all named here, none taken from the card).
+FACT_LABELS = frozenset({"Card type", "Issuer", "Holder", "Date of birth", "Vaccination", "Lab result"})
+
+
 def _facts(resources: list[dict[str, Any]], kind: str | None, iss: str) -> tuple[Fact, ...]:
     facts = [Fact("Card type", "SMART Health Card" + (f" — {kind}" if kind else "")), Fact("Issuer", iss)]
     for patient in (r for r in resources if r.get("resourceType") == "Patient"):
@@ -872,6 +876,7 @@ class SHC(BaseFormat):
     thumbprint); the verifier holds a key bound to another iss against the card."""
 
     name = FORMAT
+    fact_labels = FACT_LABELS
     trust_sources: tuple[Any, ...] = TRUST_SOURCES
     #: The VCI's directory of real issuers ships with the package; 650 issuers take about
     #: half a second to load, so they are loaded when the first card is verified.
