@@ -24,7 +24,6 @@ from .._codec import CBORTag, CodecError, b45decode, inflate_if_zlib
 from ..algorithms import ALGORITHMS
 from ..cose import COSE_SIGN1_TAG, CWT_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, CoseSign1, parse_cose_sign1
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
-from ..x509 import extended_key_usage
 from . import MalformedSeal, ParsedSeal, TextFormat, cwt_claims
 
 if TYPE_CHECKING:
@@ -186,6 +185,8 @@ class HC1(TextFormat):
         kind = seal.claims.get("type")
         if not key.certificates or kind not in KEY_USAGE:
             return ()  # a bare public key (a bundle's spki) states no limits
+        from ..x509 import extended_key_usage  # only for a key that came with its certificate
+
         certificate = key.certificates[0]
         findings: list[Finding] = []
         usage = extended_key_usage(certificate)
