@@ -535,6 +535,12 @@ def test_page_shows_the_verdict_for_the_fake_camera(server: str, tmp_path: Path)
         driver.find_element(By.ID, "language").click()
         assert driver.find_element(By.ID, "verdict-word").text == "真实有效"
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-Hans"
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        # The server's words follow: the page asks for the same image again in Chinese.
+        WebDriverWait(driver, 30).until(lambda d: "证书编号" in d.find_element(By.ID, "facts").text)
+        assert "Certificate number" not in driver.find_element(By.ID, "facts").text
+        assert driver.find_element(By.ID, "verdict-reason").text.startswith("原因：签名已核实")
     finally:
         driver.quit()
 
@@ -554,6 +560,9 @@ def test_page_upload_fallback_without_a_camera(server: str, tmp_path: Path, name
         driver.save_screenshot(str(tmp_path / f"upload-{status}.png"))
         assert found == status
         assert driver.find_element(By.ID, "verdict-word").text == word
+        facts = driver.find_element(By.ID, "facts").text  # the server's labels, asked for in Chinese
+        assert "持有人" in facts and "Holder" not in facts and "王小明 WANG Xiaoming" in facts
+        assert driver.find_element(By.ID, "verdict-reason").text.startswith("原因：")
         from selenium.webdriver.support.ui import WebDriverWait
 
         # It says why there is no camera, and offers to try again.

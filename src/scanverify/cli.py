@@ -75,8 +75,11 @@ class DefaultToVerify(click.Group):
     """`scanverify photo.jpg` means `scanverify verify photo.jpg`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
-            args = ["verify", *args]
+        # --lang may come first (`scanverify --lang zh photo.jpg`): the word after it decides.
+        skip = 2 if args[:1] == ["--lang"] else 1 if args[:1] and args[0].startswith("--lang=") else 0
+        first = args[skip] if len(args) > skip else None
+        if first is None or (first not in self.commands and first not in ("--help", "-h", "--version")):
+            args = [*args[:skip], "verify", *args[skip:]] if first is not None else ["verify", *args]
         return super().parse_args(ctx, args)
 
 

@@ -292,6 +292,10 @@ def translate_cli(command: click.Command) -> None:
     from .i18n import gettext
 
     prepare_cli(command)
+    # Click makes each command's --help option once, with its help text in the language of
+    # that moment, and keeps it: forgotten, it is made again in this run's language.
+    if "_help_option" in vars(command):
+        vars(command)["_help_option"] = None
     english = vars(command)["_english_help"]
     command.help = gettext(inspect.cleandoc(english)) if english else english
     short = vars(command)["_english_short_help"]
