@@ -21,11 +21,13 @@ from scanverify import Status, TrustStore, Verifier
 from scanverify.i18n import (
     LOCALE_DIR,
     catalogue,
-    gettext as translate,
     language_from_accept,
     language_from_environment,
     local_times_in,
     using,
+)
+from scanverify.i18n import (
+    gettext as translate,
 )
 from scanverify.model import Cause
 
@@ -106,9 +108,9 @@ def _marked_strings() -> set[str]:
     found: set[str] = set()
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                if node.func.id in ("_", "gettext", "N_", "ngettext"):
-                    found |= {a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+            called = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
+            if isinstance(node, ast.Call) and called in ("_", "gettext", "N_", "ngettext"):
+                found |= {a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)}
     return found
 
 

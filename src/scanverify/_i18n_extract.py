@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, Any, cast
 
 __all__ = ["cli_help", "click_messages", "command_texts", "extract", "fact_labels"]
 
@@ -82,9 +82,9 @@ def click_messages(
     folder = Path(click.__file__).parent
     for module in ("core", "decorators", "exceptions", "formatting", "parser", "types", "utils"):
         with open(folder / f"{module}.py", "rb") as source:
-            for lineno, funcname, message, _comments in extract_python(
-                source, {"_": None, "ngettext": (1, 2)}, [], {}
-            ):
+            for found in extract_python(source, {"_": None, "ngettext": (1, 2)}, [], {}):
+                # (lineno, funcname, message, comments), as Babel documents it (its type alias differs).
+                lineno, funcname, message, _comments = cast(Any, found)
                 yield lineno, funcname, message, [f"click/{module}.py:{lineno} (click's own words)"]
 
 

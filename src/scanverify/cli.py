@@ -497,8 +497,8 @@ def _run(args: list[str]) -> int:
         # is three: usage, a hint, the error).
         command = f"'{exc.ctx.command_path} --help'" if exc.ctx is not None else "'scanverify --help'"
         # The message may quote an argument as given: through the display boundary.
-        message = " ".join(exc.format_message().split())
-        error_line(None, _("{message} (see {command})").format(message=message, command=command))
+        said = " ".join(exc.format_message().split())
+        error_line(None, _("{message} (see {command})").format(message=said, command=command))
         return EXIT_USAGE
     except click.ClickException as exc:
         # Click's message may quote an argument as given: shown through the boundary too.
