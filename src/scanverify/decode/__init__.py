@@ -13,6 +13,7 @@ skipped, never fatal.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, Union, runtime_checkable
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DecodedCode",
+    "DecodedCodes",
     "Decoder",
     "DecoderInfo",
     "Effort",
@@ -61,6 +63,15 @@ class DecodedCode:
             return self.payload.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+
+class DecodedCodes(list[DecodedCode]):
+    """The codes :func:`decode_image` found: a list, which also says how many symbols
+    it saw but could not read (``unread``), so that "no code" can say a code was there."""
+
+    def __init__(self, codes: Iterable[DecodedCode] = (), *, unread: int = 0) -> None:
+        super().__init__(codes)
+        self.unread = unread
 
 
 @dataclass(frozen=True)

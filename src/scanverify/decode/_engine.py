@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from . import DEFAULT_MAX_PIXELS, DecodedCode, Decoder, DecoderInfo, Effort
+from . import DEFAULT_MAX_PIXELS, DecodedCode, DecodedCodes, Decoder, DecoderInfo, Effort
 from ._backends import BUILT_IN, Polygon, ZxingDecoder
 from ._image import load_image
 
@@ -110,10 +110,13 @@ def _plugins() -> list[Decoder]:
 # ---------------------------------------------------------------- the engine
 def decode_image(
     source: ImageSource, *, effort: Effort = "normal", max_pixels: int = DEFAULT_MAX_PIXELS
-) -> list[DecodedCode]:
-    """Every code in the image, each once, with exact payload bytes, in reading order."""
+) -> DecodedCodes:
+    """Every code in the image, each once, with exact payload bytes, in reading order
+    (a list that also says how many symbols were seen but not read)."""
     _check_effort(effort)
-    return decode_gray(load_image(source, max_pixels=max_pixels), effort=effort)
+    unread: list[Polygon] = []
+    codes = decode_gray(load_image(source, max_pixels=max_pixels), effort=effort, unread=unread)
+    return DecodedCodes(codes, unread=len(unread))
 
 
 def _check_effort(effort: str) -> None:
@@ -122,12 +125,17 @@ def _check_effort(effort: str) -> None:
 
 
 def decode_gray(
-    gray: numpy.ndarray, *, effort: Effort = "normal", trace: list[tuple[str, int, float]] | None = None
+    gray: numpy.ndarray,
+    *,
+    effort: Effort = "normal",
+    trace: list[tuple[str, int, float]] | None = None,
+    unread: list[Polygon] | None = None,
 ) -> list[DecodedCode]:
     """:func:`decode_image` for an upright 8-bit grayscale array (live video frames).
 
     `trace`, if given, receives (step name, new codes, seconds) for every
     escalation step run: benchmarks/decode.py reports what each step earned.
+    `unread`, if given, receives where the first pass saw a symbol it could not read.
     """
     _check_effort(effort)
     from ._image import MIN_SIDE
@@ -142,6 +150,8 @@ def decode_gray(
     if isinstance(zxing, ZxingDecoder):
         codes, missed = zxing.scan(gray)
         found.add(codes, _identity, rank=0)
+        if unread is not None:
+            unread.extend(missed)
     # Escalate only when the first pass found nothing, or saw symbols it could
     # not read: the common photo costs one zxing-cpp pass and nothing more.
     if BUDGET[effort] == 0 or (found and not missed):

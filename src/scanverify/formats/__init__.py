@@ -88,6 +88,9 @@ class ParsedSeal:
     claims: Mapping[str, Any] = field(default_factory=dict)
     record: Mapping[str, Any] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
+    document_sha256: bytes | None = None
+    """The SHA-256 of the document the seal is bound to, when the format carries one
+    (CS1 ``doc.h``): compared with the file in hand given as ``document=``."""
 
     @property
     def signer_text(self) -> str:

@@ -99,6 +99,7 @@ class CS1(TextFormat):
             claims={"iss": iss, "iat": issued_at, "exp": expires_at, "alg": algorithm.name},
             record=record,
             facts=_facts(iss, issued_at, expires_at, record),
+            document_sha256=record["doc"].get("h"),
         )
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
