@@ -185,11 +185,23 @@ class Verifier:
 
         Raises :class:`~scanverify.errors.ImageError` when the image cannot be read.
         """
+        import os
+
         from .decode import decode_image
+        from .decode._documents import Page, input_pages
 
         digest = _digest(document)  # a missing document is said before any decoding
         name = source if source is not None else _source_name(image)
-        return self.verify_codes(decode_image(image, effort=self._effort()), source=name, document=digest)
+        if not isinstance(image, (str, os.PathLike)):
+            return self.verify_codes(decode_image(image, effort=self._effort()), source=name, document=digest)
+        # A PDF's pages and a multi-page TIFF's frames are each read, each verdict
+        # naming its page (scan.pdf#page=2).
+        results: list[VerificationResult] = []
+        for _, page in input_pages(image):
+            page_name = f"{name}#page={page.number}" if isinstance(page, Page) else name
+            codes = decode_image(page, effort=self._effort())
+            results += self.verify_codes(codes, source=page_name, document=digest)
+        return results
 
     def verify_codes(
         self, codes: Iterable[DecodedCode], *, source: str, document: DocumentInput | None = None
