@@ -686,10 +686,12 @@ def doctor() -> None:
 
 # Added last: they use the shared options defined above.
 from .cli_live import live  # noqa: E402
+from .cli_audit import audit  # noqa: E402
 from .cli_trust import trust  # noqa: E402
 
 main.add_command(live)
 main.add_command(trust)
+main.add_command(audit)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
