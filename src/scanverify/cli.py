@@ -545,6 +545,43 @@ def _alone(decode: Callable[[str], tuple[str, Any]], image: str, context: Any) -
 
 
 # ---------------------------------------------------------------- issuer tools
+def passphrase_options(command: F) -> F:
+    """--passphrase-env VAR / --passphrase-prompt, shared by keygen and sign."""
+    command = click.option(
+        "--passphrase-prompt",
+        is_flag=True,
+        help="Ask for the private key's passphrase on the terminal (not echoed).",
+    )(command)
+    return click.option(
+        "--passphrase-env",
+        metavar="VAR",
+        default=None,
+        help="Take the private key's passphrase from the environment variable VAR "
+        "(never from the command line, where other users can see it).",
+    )(command)
+
+
+def read_passphrase(env: str | None, prompt: bool, *, confirm: bool) -> bytes | None:
+    """The passphrase asked for by --passphrase-env or --passphrase-prompt; None for neither."""
+    if env is not None and prompt:
+        raise UsageError("give --passphrase-env or --passphrase-prompt, not both")
+    if env is not None:
+        value = os.environ.get(env)
+        if value is None:
+            raise UsageError(f"the environment variable {env} (--passphrase-env) is not set")
+        if not value:
+            raise UsageError(f"the environment variable {env} (--passphrase-env) is empty")
+        return value.encode("utf-8")
+    if prompt:
+        if not sys.stdin.isatty():
+            raise UsageError("--passphrase-prompt needs a terminal; use --passphrase-env VAR instead")
+        value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+        if not value:
+            raise UsageError("the passphrase is empty")
+        return str(value).encode("utf-8")
+    return None
+
+
 @main.command()
 @click.option(
     "--alg", type=click.Choice(["ES256", "ES384", "ES512", "PS256", "EdDSA"]), default="ES256", show_default=True
@@ -563,6 +600,7 @@ def _alone(decode: Callable[[str], tuple[str, Any]], image: str, context: Any) -
 @click.option("--not-before", callback=parse_at, metavar="ISO-8601", help="Earliest signing time for the trust entry.")
 @click.option("--not-after", callback=parse_at, metavar="ISO-8601", help="Latest signing time for the trust entry.")
 @click.option("--specimen", is_flag=True, help="Mark the key as a test issuer (verdicts say SPECIMEN).")
+@passphrase_options
 def keygen(
     alg: str,
     stem: str,
@@ -571,16 +609,38 @@ def keygen(
     not_before: datetime | None,
     not_after: datetime | None,
     specimen: bool,
+    passphrase_env: str | None,
+    passphrase_prompt: bool,
 ) -> None:
-    """Make an issuer key pair and its trust-bundle entry."""
-    from .algorithms import kid_of
-    from .issuer import generate_key, write_key_files
+    """Make an issuer key pair and its trust-bundle entry.
 
+    The private key is written unencrypted unless --passphrase-env or
+    --passphrase-prompt is given. Nothing is written when --iss, the dates or
+    the output files cannot work (exit 2).
+    """
+    from .algorithms import kid_of
+    from .issuer import check_iss, check_output_path, check_validity, generate_key, write_key_files
+
+    # Everything that can be refused is refused before the passphrase is asked for.
+    if iss is not None:
+        check_iss(iss)
+    check_validity(not_before, not_after)
+    for suffix in (".key.pem", ".pub.pem", ".trust.json"):
+        check_output_path(f"{stem}{suffix}")
+    passphrase = read_passphrase(passphrase_env, passphrase_prompt, confirm=True)
     key = generate_key(alg)
     paths = write_key_files(
-        key, stem, name=name, iss=iss, not_before=not_before, not_after=not_after, specimen=specimen
+        key,
+        stem,
+        passphrase=passphrase,
+        name=name,
+        iss=iss,
+        not_before=not_before,
+        not_after=not_after,
+        specimen=specimen,
     )
-    echo(f"private key: {paths[0]} (keep it secret; mode 0600)")
+    sealed = "encrypted with the passphrase" if passphrase else "unencrypted"
+    echo(f"private key: {paths[0]} (keep it secret; mode 0600; {sealed})")
     echo(f"public key:  {paths[1]}")
     echo(f"trust entry: {paths[2]}")
     echo(f"kid:         {kid_of(key.public_key()).hex()}")
@@ -609,6 +669,7 @@ def keygen(
     metavar="URL",
     help="Record the seal in this registry (docs/registry.md); a number sealed before is refused.",
 )
+@passphrase_options
 def sign(
     record_file: str,
     key_file: str,
@@ -617,17 +678,25 @@ def sign(
     exp: datetime | None,
     out: str | None,
     registry_url: str | None = None,
+    passphrase_env: str | None = None,
+    passphrase_prompt: bool = False,
 ) -> None:
     """Sign a consular record (JSON) into a CS1 seal.
 
     In the JSON, doc.h (the document's SHA-256) is given as 64 hex digits.
+    An encrypted private key needs --passphrase-env VAR or --passphrase-prompt.
+    An existing output file is never overwritten.
     """
-    from .issuer import load_private_key, render_qr, sign_record
+    from .issuer import check_iss, check_output_path, check_validity, load_private_key, render_qr, sign_record
 
     refuse_special_file(record_file)
     refuse_special_file(key_file)
+    check_iss(iss)
+    check_validity(iat, exp, what="the seal")
+    if out is not None:
+        check_output_path(out)
     record = _read_record(record_file)
-    key = load_private_key(key_file)
+    key = load_private_key(key_file, read_passphrase(passphrase_env, passphrase_prompt, confirm=False))
     text = sign_record(record, key, iss=iss, issued_at=iat, expires_at=exp)
     if registry_url is not None:
         from .cli_registry import sign_recorded
@@ -636,7 +705,8 @@ def sign(
     if out is None:
         echo(text)
     elif out.lower().endswith(".txt"):
-        Path(out).write_text(text + "\n", encoding="ascii")
+        with open(out, "x", encoding="ascii") as file:  # "x": never over a file made since the check
+            file.write(text + "\n")
     else:
         render_qr(text, out)
     if out is not None:

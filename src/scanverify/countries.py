@@ -13,7 +13,7 @@ import io
 from functools import cache
 from importlib import resources
 
-__all__ = ["alpha2"]
+__all__ = ["alpha2", "is_alpha2"]
 
 # ICAO Doc 9303 Part 3 codes that are not ISO alpha-3, for states whose CSCA
 # certificates carry an alpha-2 C: Germany's "D" (its MRZ code), the British
@@ -31,3 +31,13 @@ def _table() -> dict[str, str]:
 def alpha2(code: str) -> str | None:
     """The alpha-2 code of an ICAO/ISO alpha-3 state code ("AUS" -> "AU"), None if unknown."""
     return _table().get(code.replace("<", "").upper()) if code.isascii() else None
+
+
+@cache
+def _alpha2_codes() -> frozenset[str]:
+    return frozenset(_table().values())
+
+
+def is_alpha2(code: str) -> bool:
+    """True for an ISO 3166-1 alpha-2 code as written in seals: two known upper-case letters."""
+    return len(code) == 2 and code.isascii() and code.isupper() and code in _alpha2_codes()
