@@ -35,7 +35,6 @@ from .display import REASON_LIMIT, Shown, echo, fancy, json_line, make_console, 
 from .errors import ImageError, ScanverifyError, UsageError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_SEAL, EXIT_INTERNAL = 0, 1, 2, 3, 70
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 #: Above this many inputs a progress bar is shown, and decoding is spread over processes.
 MANY = 4
 #: An image read from stdin (`scanverify -`) may be at most this large: a photo
@@ -90,6 +89,15 @@ class VerifyOptions:
     redact: bool
     quiet: bool
     root: str | None = None
+    audit_log: str | None = None
+    audit_full: bool = False
+
+    def audit(self, results: Sequence[Any]) -> None:
+        """Append the results to the --audit-log, if one was given (hash-chained, locked, fsynced)."""
+        if self.audit_log is not None and results:
+            from .audit import AuditLog
+
+            AuditLog(self.audit_log, full=self.audit_full).append(results)
 
     def verifier(self) -> Any:
         from .trust import TrustStore
@@ -147,6 +155,17 @@ def verification_options(command: F) -> F:
             metavar="FILE",
             help="Check installed trust lists against this root instead of the pinned one.",
         ),
+        click.option(
+            "--audit-log",
+            type=click.Path(dir_okay=False),
+            default=None,
+            metavar="FILE",
+            help="Append one hash-chained JSON line per result to FILE (redacted); "
+            "check it with 'scanverify audit verify FILE'.",
+        ),
+        click.option(
+            "--audit-full", is_flag=True, help="Keep names, birth dates and payloads in the audit log (not redacted)."
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -166,6 +185,8 @@ def options_from(kwargs: dict[str, Any]) -> VerifyOptions:
         redact=kwargs.pop("redact"),
         quiet=kwargs.pop("quiet"),
         root=kwargs.pop("root"),
+        audit_log=kwargs.pop("audit_log"),
+        audit_full=kwargs.pop("audit_full"),
     )
 
 
@@ -219,6 +240,8 @@ class Reporter:
         from .render import render_result
 
         self.summary.add(results)
+        # Logged before it is shown: a verdict the clerk saw is always in the log.
+        self.options.audit(results)
         for result in results:
             public = result.redacted() if self.options.redact else result
             if self.options.as_json:
@@ -283,14 +306,29 @@ def main() -> None:
     metavar="PAYLOAD",
     help="Verify this payload instead of an image; '-' reads one payload per line from stdin.",
 )
+@click.option(
+    "--document",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="The document in hand (e.g. the scanned PDF): compared with the hash its seal carries; "
+    "a seal made for another document exits 1.",
+)
 @verification_options
-def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> None:
-    """Verify the seals in IMAGE... (files or directories; '-' reads an image from stdin)."""
+def verify(images: tuple[str, ...], texts: tuple[str, ...], document: str | None, **kwargs: Any) -> None:
+    """Verify the seals in IMAGE... (image files, HEIC photos, PDFs, or directories of them;
+    '-' reads an image from stdin). Every page of a PDF or multi-page TIFF is read (FILE#page=N)."""
     options = options_from(kwargs)
+    refuse_special_file(document)
     if images and texts:
         raise click.UsageError("give images or --text, not both")
     if not images and not texts:
         raise click.UsageError("no IMAGE given (or --text PAYLOAD); see 'scanverify --help'")
+    digest = None
+    if document is not None:
+        from .document import document_hash
+
+        digest = document_hash(document)  # hashed once, before any image is read
     if images:
         images = tuple(_expand(images))  # refuses FIFOs and devices before any work
     verifier = options.verifier()
@@ -301,7 +339,8 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> No
             if isinstance(payload, _Failed):
                 reporter.report([_error_result(source, payload.reason)])
                 continue
-            results, failed = _guarded(functools.partial(verifier.verify_payload, payload, source=source), source)
+            verify_one = functools.partial(verifier.verify_payload, payload, source=source, document=digest)
+            results, failed = _guarded(verify_one, source)
             internal |= failed
             reporter.report(results)
     else:
@@ -310,7 +349,8 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> No
                 reporter.report([_error_result(source, codes.reason)])
                 internal |= codes.internal
             else:
-                results, failed = _guarded(functools.partial(verifier.verify_codes, codes, source=source), source)
+                verify_one = functools.partial(verifier.verify_codes, codes, source=source, document=digest)
+                results, failed = _guarded(verify_one, source)
                 internal |= failed
                 reporter.report(results)
     status = reporter.finish()
@@ -378,21 +418,24 @@ def _stdin_payloads() -> Iterator[tuple[str, str | _Failed]]:
             yield f"<stdin>:{number}", line.rstrip("\r\n")
 
 
-def _expand(images: Sequence[str]) -> list[str]:
-    """Files as given; directories walked in name order for image files.
+def _expand(images: Sequence[str]) -> list[Any]:
+    """Files as given (a PDF or multi-page TIFF: one input per page); directories walked
+    in name order for image, HEIC and PDF files, saying on stderr which files were
+    left out and why, and when a directory held none at all.
 
     A FIFO, device or socket named as an input is refused at once (UsageError:
     exit 2); inside a directory only regular files are taken.
     """
-    found: list[str] = []
+    from .decode._documents import expand_inputs
+
     for image in images:
         refuse_special_file(image)
-        path = Path(image)
-        if image != "-" and path.is_dir():
-            found += sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-        else:
-            found.append(image)
-    return found
+    found = expand_inputs(images)
+    for path, why in found.skipped:
+        echo("scanverify: skipped ", shown(path), ": ", shown(why, REASON_LIMIT), err=True)
+    for folder in found.empty:
+        echo("scanverify: ", shown(folder), ": no image, HEIC or PDF file found in this directory", err=True)
+    return [item for _, item in found.inputs]
 
 
 def _error_result(source: str, message: str) -> Any:
@@ -401,16 +444,24 @@ def _error_result(source: str, message: str) -> Any:
     return VerificationResult(Status.ERROR, message, source, datetime.now(UTC))
 
 
-def _decode_one(image: str, effort: str) -> tuple[str, Any]:
+def _input_name(image: Any) -> str:
+    from .decode._documents import Page
+
+    if isinstance(image, Page):
+        return image.source
+    return "<stdin>" if image == "-" else str(image)
+
+
+def _decode_one(image: Any, effort: str) -> tuple[str, Any]:
     """Decode one input; one that gives no codes gives a _Failed saying why. Never raises (but Ctrl-C)."""
     from .decode import decode_image
 
-    source = "<stdin>" if image == "-" else image
+    source = _input_name(image)
     try:
         data: Any = _read_stdin_image() if image == "-" else image
         return source, decode_image(data, effort=effort)  # type: ignore[arg-type]
     except ImageError as exc:
-        return source, _Failed(_strip_source(exc.diagnostics(), image))
+        return source, _Failed(_strip_source(exc.diagnostics(), getattr(image, "path", source)))
     except MemoryError:
         return source, _Failed("not enough memory to decode this image")
     except Exception as exc:
@@ -541,7 +592,7 @@ def _alone(decode: Callable[[str], tuple[str, Any]], image: str, context: Any) -
             return executor.submit(decode, image).result()
         except BrokenProcessPool:
             reason = "the decoding process died on this image (out of memory, or a crash in a decoding library)"
-            return ("<stdin>" if image == "-" else image), _Failed(reason)
+            return _input_name(image), _Failed(reason)
 
 
 # ---------------------------------------------------------------- issuer tools
