@@ -24,7 +24,17 @@ from .verifier import Verifier
 if TYPE_CHECKING:
     from .decode import ImageSource
 
-__version__ = "0.1.0"
+def _version() -> str:
+    # One source: the version in pyproject.toml, as installed (package metadata).
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scanverify")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "Cause",

@@ -270,7 +270,15 @@ class DefaultToVerify(click.Group):
     """`scanverify photo.jpg` means `scanverify verify photo.jpg`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if ctx.resilient_parsing:
+            # Shell completion: complete subcommand names, not verify's options.
+            return super().parse_args(ctx, args)
+        if not args:
+            # Bare `scanverify`: the help, and exit 2 as click groups do (click >= 8.2):
+            # nothing was verified, so a script must not read success.
+            click.echo(ctx.get_help())  # our own text, no outside text in it
+            sys.exit(EXIT_USAGE)
+        if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["verify", *args]
         return super().parse_args(ctx, args)
 
@@ -286,10 +294,18 @@ def main() -> None:
       scanverify live                   verify what the camera sees
       scanverify keygen / sign          make issuer keys and seals
       scanverify doctor                 show decoders and trust in use
+      scanverify audit verify LOG       check an --audit-log's hash chain
 
     \b
-    Exit status: 0 all seals genuine; 1 a seal is not genuine;
-    2 usage error or unreadable input; 3 an input holds no seal.
+    Exit status:
+      0   every input holds a seal and every seal is genuine
+      1   a seal is not genuine, or was made for another document
+          than --document; audit verify: the chain is broken
+      2   usage error, unreadable input or trust file
+      3   an input holds no seal (no code, or codes that are not seals)
+      4   trust update/verify: the trust list was refused
+      70  internal error (a bug: please report it)
+      130 interrupted (Ctrl-C)
 
     The options for verifying (--json, --trust, --at, --effort, ...) are
     listed by 'scanverify verify --help'.
@@ -793,35 +809,49 @@ def _read_record(path: str) -> dict[str, Any]:
 
 
 @main.command()
-def doctor() -> None:
-    """Show the decoders found, library versions and the trust in use."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (schema scanverify.doctor.v1).")
+@click.option("--no-cameras", is_flag=True, help="Do not probe camera indexes 0-3.")
+def doctor(as_json: bool, no_cameras: bool) -> None:
+    """Show the decoders found, library versions, the trust in use, display, Tk, fonts and cameras."""
+    from ._doctor import report
 
-    from .decode import decoder_info
-    from .formats import formats, plugin_problems
-    from .trustlist import active_store
-
-    echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
+    info = report(probe_cameras=not no_cameras)
+    if as_json:
+        sys.stdout.write(json_line(info) + "\n")
+        return
+    echo(f"scanverify {info['scanverify']} on Python {info['python']} (", shown(info["platform"]), ")")
     echo("decoders:")
-    for info in decoder_info():
-        state = f"ok {info.version or ''}".rstrip() if info.available else f"MISSING — {info.detail}"
-        echo(f"  {info.name:<10} ", shown(state))
+    for decoder in info["decoders"]:
+        state = f"ok {decoder['version'] or ''}".rstrip() if decoder["available"] else f"MISSING — {decoder['detail']}"
+        echo(f"  {decoder['name']:<10} ", shown(state))
     echo("libraries:")
-    for package in ("cryptography", "cbor2", "segno", "pillow", "numpy", "rich", "click"):
-        try:
-            echo(f"  {package:<12} {version(package)}")
-        except PackageNotFoundError:
-            echo(f"  {package:<12} MISSING")
-    echo("formats: " + ", ".join(shown(f.name).text for f in formats()))
-    for problem in plugin_problems():
+    for package, found in info["libraries"].items():
+        echo(f"  {package:<12} {found or 'MISSING'}")
+    inputs = info["inputs"]
+    echo(f"  {'pdf':<12} {inputs['pdf'] or 'MISSING (pip install pypdfium2)'}")
+    echo(f"  {'heic':<12} {inputs['heic'] or 'not installed (pip install scanverify[heic])'}")
+    echo("formats: " + ", ".join(shown(name).text for name in info["formats"]))
+    for problem in info["format_problems"]:
         # A plug-in's own error message: text from outside this package.
         echo("warning: ", shown(problem, REASON_LIMIT))
-    store, warnings = active_store()
-    for warning in warnings:
+    trust = info["trust"]
+    for warning in trust["warnings"]:
         echo("warning: ", shown(warning, REASON_LIMIT))
-    specimens = sum(1 for k in store if k.specimen)
-    echo(f"trust: {len(store)} keys ({specimens} specimen) from ", ", ".join(shown(s).text for s in store.sources))
+    echo(
+        f"trust: {trust['keys']} keys ({trust['specimen']} specimen) from ",
+        ", ".join(shown(s).text for s in trust["sources"]),
+    )
+    display, tk, fonts = info["display"], info["tk"], info["fonts"]
+    styled = "styled" if display["styled"] else "plain"
+    echo(f"display: {styled} output; graphical session: {'yes' if display['graphical'] else 'no'}")
+    echo(f"tk: {tk['version']}" if tk["available"] else "tk: MISSING — ", shown(tk["detail"]))
+    if fonts["cjk"]:
+        echo("Chinese font: ", shown(fonts["cjk"]))
+    else:
+        echo("warning: ", shown(fonts["detail"], REASON_LIMIT))
+    if info["cameras"] is not None:
+        found = ", ".join(str(i) for i in info["cameras"]) or "none"
+        echo(f"cameras (indexes 0-3): {found}")
 
 
 # Added last: they use the shared options defined above.
