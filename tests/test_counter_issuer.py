@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from scanverify.cli import run
-from scanverify.issuer import generate_key, load_private_key, sign_record, write_key_files
 from scanverify.errors import TrustError, UsageError
+from scanverify.issuer import generate_key, load_private_key, sign_record, write_key_files
 
 RECORD = {"v": 1, "no": "2026-BJ-1", "t": "apostille", "dt": "2026-11-26", "au": "Consular Department", "doc": {"ti": "Birth certificate"}}
 

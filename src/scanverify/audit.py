@@ -174,7 +174,7 @@ def verify_log(path: str | os.PathLike[str], *, tip: str | None = None) -> Audit
         raise UsageError(f"audit log {name}: {problem}; refused")
     prev, number = GENESIS, 0
     with os.fdopen(fd, "rb") as file:
-        for number, raw in enumerate(file, start=1):  # noqa: B007
+        for number, raw in enumerate(file, start=1):
             if not raw.endswith(b"\n"):
                 return AuditReport(number - 1, prev, number, "the line is incomplete (no line end): a write was cut short")
             found = _prev_of(raw)

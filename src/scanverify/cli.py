@@ -25,7 +25,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -855,8 +854,8 @@ def doctor(as_json: bool, no_cameras: bool) -> None:
 
 
 # Added last: they use the shared options defined above.
-from .cli_live import live  # noqa: E402
 from .cli_audit import audit  # noqa: E402
+from .cli_live import live  # noqa: E402
 from .cli_registry import registry  # noqa: E402
 from .cli_trust import trust  # noqa: E402
 

@@ -322,7 +322,7 @@ class Verifier:
             )
         common: dict[str, Any] = {"format": fmt.name, "payload": text, "code": code}
         # Not compared (match None) unless the seal could be read: a malformed one names no hash.
-        unread_document = {"document": _document_check(document, None)}
+        unread_document: dict[str, Any] = {"document": _document_check(document, None)}
         try:
             seal = fmt.parse(data)
         except MalformedSeal as exc:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import numpy
     import PIL.Image
 
+    from ._documents import Page
+
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DecodedCode",
@@ -39,8 +41,9 @@ Effort = Literal["fast", "normal", "thorough"]
 #: (decompression bombs). 120 MP is above any phone camera's full resolution.
 DEFAULT_MAX_PIXELS = 120_000_000
 
-ImageSource: TypeAlias = Union[str, "os.PathLike[str]", bytes, "PIL.Image.Image", "numpy.ndarray"]
-"""What an image can be given as: a path, encoded bytes, a PIL image or a numpy array."""
+ImageSource: TypeAlias = Union[str, "os.PathLike[str]", bytes, "PIL.Image.Image", "numpy.ndarray", "Page"]
+"""What an image can be given as: a path, encoded bytes, a PIL image, a numpy array, or a
+page of a PDF or multi-page TIFF (:class:`scanverify.decode._documents.Page`)."""
 
 
 @dataclass(frozen=True)

@@ -135,8 +135,11 @@ def input_pages(path: str | os.PathLike[str]) -> list[tuple[str, ImageSource]]:
         return [(name, Page(name, 1, kind))]
     if count == 1 and kind == "tiff":
         return [(name, name)]
-    pages = [Page(name, n, kind) for n in range(1, min(count, MAX_PAGES) + 1)]
-    return [(page.source, page) for page in pages]
+    pages: list[tuple[str, ImageSource]] = []
+    for number in range(1, min(count, MAX_PAGES) + 1):
+        page = Page(name, number, kind)
+        pages.append((page.source, page))
+    return pages
 
 
 def _kind(name: str) -> Literal["pdf", "tiff"] | None:
