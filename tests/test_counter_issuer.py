@@ -92,10 +92,13 @@ def test_sign_refusals(capsys: Any, tmp_path: Path) -> None:
     assert code == 2 and "not before its end" in err
     code, _, err = cli(capsys, *base, "--iss", "CN", "-o", str(tmp_path / "nowhere" / "seal.png"))
     assert code == 2 and "does not exist" in err
-    (tmp_path / "seal.txt").write_text("keep", encoding="utf-8")
-    code, _, err = cli(capsys, *base, "--iss", "CN", "-o", str(tmp_path / "seal.txt"))
-    assert code == 2 and "already exists" in err
-    assert (tmp_path / "seal.txt").read_text(encoding="utf-8") == "keep"
+    (tmp_path / "seal.d").mkdir()
+    code, _, err = cli(capsys, *base, "--iss", "CN", "-o", str(tmp_path / "seal.d"))
+    assert code == 2 and "is a directory" in err
+    # A seal can be made again: -o replaces an old one.
+    (tmp_path / "seal.txt").write_text("old", encoding="utf-8")
+    code, _, _ = cli(capsys, *base, "--iss", "CN", "-o", str(tmp_path / "seal.txt"))
+    assert code == 0 and (tmp_path / "seal.txt").read_text(encoding="utf-8").startswith("CS1:")
 
 
 def test_library_refusals(tmp_path: Path) -> None:

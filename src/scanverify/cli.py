@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -275,7 +276,8 @@ class DefaultToVerify(click.Group):
         if not args:
             # Bare `scanverify`: the help, and exit 2 as click groups do (click >= 8.2):
             # nothing was verified, so a script must not read success.
-            click.echo(ctx.get_help())  # our own text, no outside text in it
+            for line in ctx.get_help().splitlines():
+                echo(shown(line, None))
             sys.exit(EXIT_USAGE)
         if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["verify", *args]
@@ -751,7 +753,7 @@ def sign(
 
     In the JSON, doc.h (the document's SHA-256) is given as 64 hex digits.
     An encrypted private key needs --passphrase-env VAR or --passphrase-prompt.
-    An existing output file is never overwritten.
+    -o replaces an existing file; its directory must exist and be writable.
     """
     from .issuer import check_iss, check_output_path, check_validity, load_private_key, render_qr, sign_record
 
@@ -760,7 +762,9 @@ def sign(
     check_iss(iss)
     check_validity(iat, exp, what="the seal")
     if out is not None:
-        check_output_path(out)
+        # A seal's image or text can be made again: -o replaces it (as the registry's
+        # atomic write does); a key file is never overwritten (keygen).
+        check_output_path(out, replace=True)
     record = _read_record(record_file)
     key = load_private_key(key_file, read_passphrase(passphrase_env, passphrase_prompt, confirm=False))
     text = sign_record(record, key, iss=iss, issued_at=iat, expires_at=exp)
@@ -771,8 +775,7 @@ def sign(
     if out is None:
         echo(text)
     elif out.lower().endswith(".txt"):
-        with open(out, "x", encoding="ascii") as file:  # "x": never over a file made since the check
-            file.write(text + "\n")
+        Path(out).write_text(text + "\n", encoding="ascii")
     else:
         render_qr(text, out)
     if out is not None:

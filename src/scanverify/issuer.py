@@ -76,9 +76,9 @@ def check_validity(not_before: datetime | None, not_after: datetime | None, *, w
         )
 
 
-def check_output_path(path: str | Path) -> Path:
-    """``path`` if a new file can be made there; else UsageError: a missing or
-    unwritable directory, or a file already there (never overwritten)."""
+def check_output_path(path: str | Path, *, replace: bool = False) -> Path:
+    """``path`` if a file can be written there; else UsageError: a missing or
+    unwritable directory, or (unless ``replace``) a file already there."""
     path = Path(path)
     folder = path.parent
     if not folder.exists():
@@ -87,7 +87,9 @@ def check_output_path(path: str | Path) -> Path:
         raise UsageError(f"{path}: {folder} is not a directory")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{path}: the directory {folder} is not writable")
-    if path.exists() or path.is_symlink():
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory")
+    if not replace and (path.exists() or path.is_symlink()):
         raise UsageError(f"{path} already exists; choose another name or move it away first")
     return path
 
