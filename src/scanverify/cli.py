@@ -860,9 +860,11 @@ def doctor(as_json: bool, no_cameras: bool) -> None:
 from .cli_audit import audit  # noqa: E402
 from .cli_live import live  # noqa: E402
 from .cli_registry import registry  # noqa: E402
+from .cli_serve import serve  # noqa: E402
 from .cli_trust import trust  # noqa: E402
 
 main.add_command(live)
+main.add_command(serve)
 main.add_command(trust)
 main.add_command(audit)
 main.add_command(registry)
