@@ -89,7 +89,7 @@ def test_bare_command_prints_help_and_exits_2(capsys: Any) -> None:
 def test_help_lists_every_exit_status(capsys: Any) -> None:
     code, out, _ = cli(capsys, "--help")
     assert code == 0
-    from scanverify import cli as cli_module
+    from scanverify import cli_common as cli_module
 
     documented = set()
     for line in out.splitlines():

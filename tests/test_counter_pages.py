@@ -130,7 +130,7 @@ def test_directory_lists_what_it_skipped(tmp_path: Path, issuer: Issuer) -> None
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "readme.md").write_text("x", encoding="utf-8")
     found = expand_inputs([str(folder), str(tmp_path / "empty")])
-    assert [name for name, _ in found.inputs] == [str(folder / "a.png")]
+    assert found.files == [str(folder / "a.png")]
     skipped = dict(found.skipped)
     assert "not an image" in skipped[str(folder / "notes.txt")]
     assert "FIFO" in skipped[str(folder / "pipe.jpg")]

@@ -19,27 +19,20 @@ from typing import TYPE_CHECKING, Any
 from .errors import ImageError, ScanverifyError, SealError, TrustError, UsageError
 from .model import Cause, Fact, Finding, Role, Status, TrustedKey, VerificationResult
 from .trust import TrustStore
-from .verifier import Verifier
+from .verifier import FixedClock, Verifier
 
 if TYPE_CHECKING:
     from .decode import ImageSource
 
-def _version() -> str:
-    # One source: the version in pyproject.toml, as installed (package metadata).
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("scanverify")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "0+unknown"
-
-
-__version__ = _version()
+# The one version source: pyproject.toml reads it from here (dynamic version), and the
+# package metadata says the same. A literal, so `import scanverify` stays light.
+__version__ = "0.1.0"
 
 __all__ = [
     "Cause",
     "Fact",
     "Finding",
+    "FixedClock",
     "ImageError",
     "Role",
     "ScanverifyError",
@@ -61,7 +54,7 @@ __all__ = [
 def _verifier(trust: TrustStore | None, at: datetime | None) -> Verifier:
     verifier = Verifier() if trust is None else Verifier(trust=trust)
     if at is not None:
-        verifier.clock = lambda: at
+        verifier.clock = FixedClock(at)
     return verifier
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .decode import DecodedCode, Effort, ImageSource
     from .document import DocumentHash, DocumentInput
 
-__all__ = ["Assembled", "ChunkAssembly", "Clock", "Judgement", "Verifier", "judge"]
+__all__ = ["Assembled", "ChunkAssembly", "Clock", "FixedClock", "Judgement", "Verifier", "judge"]
 
 Clock = Callable[[], datetime]
 #: A seal signed up to this far in the verifier's future is accepted (clock skew).
@@ -25,6 +25,20 @@ CLOCK_SKEW = timedelta(seconds=300)
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A clock that always reads `at`: verify as of another time.
+
+    A class rather than a lambda so that a Verifier using it can be pickled
+    (sent to another process, kept by a server).
+    """
+
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
 
 
 @dataclass(frozen=True)
@@ -203,6 +217,63 @@ class Verifier:
             results += self.verify_codes(codes, source=page_name, document=digest)
         return results
 
+    def verify_many(
+        self,
+        inputs: Iterable[ImageSource],
+        *,
+        workers: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        sources: Sequence[str] | None = None,
+        document: DocumentInput | None = None,
+    ) -> Iterator[tuple[str, list[VerificationResult]]]:
+        """Each input's source name and verdicts, in input order (a batch of photos or scans).
+
+        An input that cannot be read (missing, corrupt, too large), or that meets
+        a bug in scanverify, gives one ``error`` result saying why (its cause
+        ``input_error`` or ``internal``), and the batch goes on. More than a
+        handful of inputs are decoded in a pool of processes (`workers`: by
+        default one per core, no more than memory allows; 1: none); the
+        verdicts are made here. `progress(done, total)` is called as each input
+        is done; `sources` names the inputs (default: a path as given, else
+        ``<bytes>``, ``<ndarray>``, ...). A PDF's or multi-page TIFF's pages are
+        inputs of their own, named ``NAME#page=N``. ``document``: as for
+        :meth:`verify_payload`, hashed once for the whole batch.
+        """
+        from ._batch import Failed, decode_many, internal_reason
+
+        given = list(inputs)
+        given_names = [_source_name(image) for image in given] if sources is None else list(sources)
+        if len(given_names) != len(given):
+            raise UsageError(f"{len(given_names)} source names given for {len(given)} inputs")
+        digest = _digest(document)  # a missing document is said before any decoding
+        images, names = _pages(given, given_names)
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+            raise UsageError(f"workers must be a whole number of at least 1, not {workers!r}")
+        effort = self._effort()
+        self._now()  # a broken clock is the caller's error, said once, before any work
+        decoded = decode_many(images, effort=effort, workers=workers)
+        for done, (name, codes) in enumerate(zip(names, decoded, strict=True), start=1):
+            if isinstance(codes, Failed):
+                cause = Cause.INTERNAL if codes.internal else Cause.INPUT_ERROR
+                results = [self._error(name, codes.reason, cause)]
+            else:
+                try:
+                    results = self.verify_codes(codes, source=name, document=digest)
+                except ScanverifyError as exc:
+                    results = [self._error(name, exc.diagnostics(), Cause.INPUT_ERROR)]
+                except Exception as exc:  # a bug on one input never stops the batch
+                    results = [self._error(name, internal_reason(exc), Cause.INTERNAL)]
+            if progress is not None:
+                progress(done, len(images))
+            yield name, results
+
+    def _error(self, source: str, reason: str, cause: Cause) -> VerificationResult:
+        try:
+            at = self._now()
+        except ScanverifyError:
+            at = system_clock()
+        return VerificationResult(Status.ERROR, reason, source, at, cause=cause)
+
     def verify_codes(
         self, codes: Iterable[DecodedCode], *, source: str, document: DocumentInput | None = None
     ) -> list[VerificationResult]:
@@ -304,6 +375,10 @@ class Verifier:
     ) -> VerificationResult:
         data = _as_bytes(payload)
         text = _as_text(data)
+        if text is None and code is not None:
+            # Not UTF-8: shown as the symbol's own character set says (Shift-JIS,
+            # say), for display only; a seal is still parsed from `data`, exactly.
+            text = code.text_hint
         fmt = find_format(data)
         trust = self.trust.for_format(fmt.name) if fmt is not None else self.trust
         warnings = _warnings(trust, at)
@@ -457,6 +532,25 @@ class ChunkAssembly:
     def finish(self) -> dict[Hashable, Assembled]:
         """Every group still open, joined or with what is missing."""
         return {group: self.take(group) for group in list(self._groups)}
+
+
+def _pages(images: list[ImageSource], names: list[str]) -> tuple[list[ImageSource], list[str]]:
+    """Every input, a PDF's or multi-page TIFF's pages each on its own, with their names."""
+    import os
+
+    from .decode._documents import Page, input_pages
+
+    pages: list[ImageSource] = []
+    page_names: list[str] = []
+    for image, name in zip(images, names, strict=True):
+        if not isinstance(image, (str, os.PathLike)) or os.fspath(image) == "-":
+            pages.append(image)
+            page_names.append(name)
+            continue
+        for _, page in input_pages(image):
+            pages.append(page)
+            page_names.append(f"{name}#page={page.number}" if isinstance(page, Page) else name)
+    return pages, page_names
 
 
 def _digest(document: DocumentInput | None) -> DocumentHash | None:

@@ -2,8 +2,7 @@
 
 :func:`input_pages` turns one input into the pictures to decode, each with
 the source name its verdicts carry (``scan.pdf#page=2``); :func:`expand_inputs`
-does it for the files and directories of a run, and says which files of a
-directory it skipped and why. A :class:`Page` is a small, picklable reference
+walks the directories of a run and says which files it skipped and why. A :class:`Page` is a small, picklable reference
 (path and page number): it is rendered where it is decoded, so a batch's
 worker processes render their own pages and a 300-page PDF is never held in
 memory at once. HEIC/HEIF photos are single pictures, read by Pillow once the
@@ -80,8 +79,8 @@ class Page:
 class Expansion:
     """The pictures of a run's inputs, and what a directory held that is not one."""
 
-    inputs: list[tuple[str, ImageSource]] = field(default_factory=list)
-    """(source name, what to decode), in order."""
+    files: list[str] = field(default_factory=list)
+    """The files to read, in order (a PDF's pages are split later, by :func:`input_pages`)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(file, why it was not read) for the files of directories that were left out."""
     empty: list[str] = field(default_factory=list)
@@ -89,13 +88,13 @@ class Expansion:
 
 
 def expand_inputs(paths: Iterable[str]) -> Expansion:
-    """Files as given (a PDF or multi-page TIFF: one input per page); directories walked
-    in name order for image, HEIC and PDF files, listing the files left out and why."""
+    """Files as given; directories walked in name order for image, HEIC and PDF files,
+    listing the files left out and why."""
     found = Expansion()
     for given in paths:
         path = Path(given)
         if given == "-" or not path.is_dir():
-            found.inputs.extend(input_pages(given))
+            found.files.append(given)
             continue
         taken = 0
         for item in sorted(path.rglob("*")):
@@ -110,7 +109,7 @@ def expand_inputs(paths: Iterable[str]) -> Expansion:
                 found.skipped.append((name, "not an image, HEIC or PDF file (by its name)"))
             else:
                 taken += 1
-                found.inputs.extend(input_pages(name))
+                found.files.append(name)
         if not taken:
             found.empty.append(given)
     return found
