@@ -441,12 +441,16 @@ def test_doctor_warns_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch, capsys
     from scanverify.cli import run
 
     monkeypatch.setattr(live_view, "cjk_font", lambda: None)
-    assert run(["doctor", "--lang", "en"]) == 0
-    assert "no font for Chinese is installed" in capsys.readouterr().out
+    assert run(["doctor", "--no-cameras", "--lang", "en"]) == 0
+    assert "warning: no font with Chinese characters is installed" in capsys.readouterr().out
+    assert run(["doctor", "--no-cameras", "--lang", "zh"]) == 0
+    assert "警告：未安装含中文字符的字体" in capsys.readouterr().out
     monkeypatch.setattr(live_view, "cjk_font", lambda: live_view.FontChoice("/fonts/x.ttc", "fontconfig"))
-    assert run(["doctor", "--lang", "zh"]) == 0
+    assert run(["doctor", "--no-cameras", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
-    assert "姓名所用字体：/fonts/x.ttc" in out and "解码器" in out
+    assert "中文字体：/fonts/x.ttc" in out and "解码器" in out
+    assert run(["doctor", "--no-cameras", "--json", "--lang", "zh"]) == 0
+    assert json.loads(capsys.readouterr().out)["fonts"] == {"cjk": "/fonts/x.ttc", "detail": ""}
 
 
 # ---------------------------------------------------------------- the page's API

@@ -22,6 +22,7 @@ __all__ = [
     "STYLE",
     "SealBlock",
     "Summary",
+    "document_line",
     "fact_lines",
     "headline",
     "make_console",
@@ -112,6 +113,9 @@ class SealBlock:
             row(shown("…"), shown(more.format(count=hidden)))
         if result.status is Status.NOT_A_SEAL and result.payload:
             row(shown(_("Content")), shown(result.payload))
+        if result.document is not None:
+            words, style = document_line(result)
+            row(shown(_("Document file")), shown(words), style)
         return rows
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -187,6 +191,14 @@ def fact_lines(format_name: str | None, facts: Iterable[Fact]) -> list[tuple[str
     return [
         (label_text(f.label, known), local_times_in(f.value) if f.label in known else f.value) for f in facts
     ]
+def document_line(result: VerificationResult) -> tuple[str, str]:
+    """What the panel says of the document in hand (in the language in use), and the label's style."""
+    check = result.document
+    if check is None or check.match is None:
+        return _("the seal carries no hash of its document: compare it by eye"), "bold yellow"
+    if check.match:
+        return _("matches the document this seal was made for"), "bold"
+    return _("DOES NOT MATCH: this is not the document the seal was made for"), "bold red"
 
 
 def bounded_facts(result: VerificationResult) -> tuple[list[Fact], int]:
@@ -224,19 +236,22 @@ class Summary:
         self.counts: Counter[Status] = Counter()
         self.sources = 0
         self.sources_without_seal = 0
+        self.wrong_documents = 0
 
     def add(self, results: Iterable[VerificationResult]) -> None:
         """Count the results of one input (an image, a payload, a seal seen live)."""
         results = list(results)
         self.sources += 1
         self.counts.update(r.status for r in results)
+        self.wrong_documents += sum(1 for r in results if r.document_mismatch)
         if not any(r.is_seal for r in results):
             self.sources_without_seal += 1
 
     @property
     def exit_code(self) -> int:
-        """0 all genuine; 1 a seal is not genuine; 2 an input was unreadable; 3 an input holds no seal."""
-        if self.rejected:
+        """0 all genuine; 1 a seal is not genuine, or is on another document than the one
+        given; 2 an input was unreadable; 3 an input holds no seal."""
+        if self.rejected or self.wrong_documents:
             return 1
         if self.counts[Status.ERROR]:
             return 2
@@ -258,6 +273,8 @@ class Summary:
             parts.append(_("{count} no code").format(count=self.counts[Status.NO_CODE]))
         if self.counts[Status.NOT_A_SEAL]:
             parts.append(_("{count} not a seal").format(count=self.counts[Status.NOT_A_SEAL]))
+        if self.wrong_documents:
+            parts.append(_("{count} for another document").format(count=self.wrong_documents))
         if self.counts[Status.ERROR]:
             parts.append(_("{count} unreadable").format(count=self.counts[Status.ERROR]))
         return parts
