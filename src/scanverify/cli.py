@@ -241,9 +241,9 @@ def _expand(images: Sequence[str]) -> list[str]:
         refuse_special_file(image)
     found = expand_inputs(images)
     for path, why in found.skipped:
-        echo("scanverify: skipped ", shown(path), ": ", shown(why, REASON_LIMIT), err=True)
+        echo(_("scanverify: skipped "), shown(path), _(": "), shown(why, REASON_LIMIT), err=True)
     for folder in found.empty:
-        echo("scanverify: ", shown(folder), ": no image, HEIC or PDF file found in this directory", err=True)
+        echo("scanverify: ", shown(folder), _(": no image, HEIC or PDF file found in this directory"), err=True)
     return found.files
 
 
@@ -329,20 +329,20 @@ def passphrase_options(command: _F) -> _F:
 def read_passphrase(env: str | None, prompt: bool, *, confirm: bool) -> bytes | None:
     """The passphrase asked for by --passphrase-env or --passphrase-prompt; None for neither."""
     if env is not None and prompt:
-        raise UsageError("give --passphrase-env or --passphrase-prompt, not both")
+        raise UsageError(_("give --passphrase-env or --passphrase-prompt, not both"))
     if env is not None:
         value = os.environ.get(env)
         if value is None:
-            raise UsageError(f"the environment variable {env} (--passphrase-env) is not set")
+            raise UsageError(_("the environment variable {name} (--passphrase-env) is not set").format(name=env))
         if not value:
-            raise UsageError(f"the environment variable {env} (--passphrase-env) is empty")
+            raise UsageError(_("the environment variable {name} (--passphrase-env) is empty").format(name=env))
         return value.encode("utf-8")
     if prompt:
         if not sys.stdin.isatty():
-            raise UsageError("--passphrase-prompt needs a terminal; use --passphrase-env VAR instead")
+            raise UsageError(_("--passphrase-prompt needs a terminal; use --passphrase-env VAR instead"))
         value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
         if not value:
-            raise UsageError("the passphrase is empty")
+            raise UsageError(_("the passphrase is empty"))
         return str(value).encode("utf-8")
     return None
 

@@ -14,6 +14,7 @@ import click
 from .cli_common import options_from, verification_options
 from .display import echo, fancy, json_line, shown
 from .errors import UsageError
+from .i18n import gettext as _
 
 __all__ = ["serve"]
 
@@ -198,18 +199,18 @@ def _announce(urls: list[str], fingerprint: str | None, wide: bool, scheme: str,
         sys.stdout.flush()
     if wide:
         # Anyone on the network can reach a wide bind: say so every time.
-        warning = "listening beyond this computer: anyone on the network can reach this server"
+        warning = _("listening beyond this computer: anyone on the network can reach this server")
         if scheme == "http":
-            warning += "; without TLS, photos and verdicts cross the network in clear and phones get no camera"
-        echo("scanverify: warning: ", warning, err=True)
+            warning += _("; without TLS, photos and verdicts cross the network in clear and phones get no camera")
+        echo(_("scanverify: warning: "), warning, err=True)
     if as_json:
         return
-    echo("scanverify serve: open ", ", ".join(shown(u).text for u in urls))
+    echo(_("scanverify serve: open "), ", ".join(shown(u).text for u in urls))
     if fingerprint is not None:
-        echo("TLS certificate SHA-256 fingerprint (compare it with what the phone shows): ", fingerprint)
+        echo(_("TLS certificate SHA-256 fingerprint (compare it with what the phone shows): "), fingerprint)
     if not quiet and fancy(sys.stdout):
         import segno
 
         # The first URL a phone can reach (a LAN address before localhost).
         segno.make(urls[0], error="m").terminal(out=sys.stdout, compact=True, border=2)
-    echo("Ctrl-C stops the server.")
+    echo(_("Ctrl-C stops the server."))

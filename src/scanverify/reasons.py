@@ -58,6 +58,7 @@ CAUSE_SENTENCES: Final[Mapping[Cause, str]] = {
     Cause.KEY_EXPIRED: N_("the seal's key or certificate was no longer valid when it was signed or checked"),
     Cause.NOT_A_SEAL: N_("the code holds no seal (no known seal format)"),
     Cause.NO_CODE: N_("no QR or other 2D code was found in the image"),
+    Cause.CODE_UNREADABLE: N_("a code was seen in the image but could not be read: take a closer, sharper photo of it"),
     Cause.INPUT_ERROR: N_("the input could not be read (missing, damaged or too large)"),
     Cause.INTERNAL: N_("scanverify met a bug on this input: please report it"),
 }
@@ -82,6 +83,8 @@ TEMPLATES: Final[tuple[str, ...]] = (
     # verifier._verify / verify_image
     N_("the code holds no seal (no known seal format)"),
     N_("no QR or other 2D code was found in the image"),
+    N_("a code was seen in the image but could not be read; take a closer, sharper photo of it"),
+    N_("a code was seen in the image but could not be read; try again with --effort thorough, or take a closer, sharper photo of it"),
     N_("malformed {format} seal: {detail}"),
     N_("the {format} format plug-in could not read this seal ({error})"),
     N_("internal error: {detail} (please report this)"),
