@@ -386,3 +386,79 @@ def test_weak_symbologies_from_escalation_need_two_passes_to_agree() -> None:
     found = _engine._Found()
     found.add([qr_code], _engine._identity, rank=2, step="zxing clahe")
     assert found.codes() == [qr_code]
+
+
+# ---------------------------------------------------------------- harder photos (benchmarks/corpus/hard)
+def _foreshortened(seed: int) -> np.ndarray:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+    from test_photosim import page
+
+    photo = photosim.phone_photo(
+        page("CS1:FORESHORTENED-0123456789-ABCDEFGHIJ"), np.random.default_rng(seed), frame=(1200, 900), pitch=60, yaw=20
+    )
+    return load_image(photo)
+
+
+def test_vertical_stretch_reads_a_page_turned_away_that_the_plain_passes_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gray = _foreshortened(0)
+    assert _engine.decode_gray(gray, effort="fast") == []  # the first pass misses it
+    trace: list[tuple[str, int, float]] = []
+    [code] = _engine.decode_gray(gray, effort="normal", trace=trace)
+    assert code.payload == b"CS1:FORESHORTENED-0123456789-ABCDEFGHIJ"
+    assert ("zxing stretch-y 1.7", 1) in [(name, new) for name, new, _ in trace]
+    # the polygon is mapped back into the unstretched picture
+    assert max(y for _, y in code.polygon) <= gray.shape[0]
+    # the engine without the step (the one before it) does not read it
+    real = _engine.steps
+    monkeypatch.setattr(_engine, "steps", lambda effort: [s for s in real(effort) if "stretch" not in s.name])
+    assert _engine.decode_gray(gray, effort="normal") == []
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_stretch_view_alone_recovers_other_foreshortened_pages(seed: int) -> None:
+    gray = _foreshortened(seed)
+    zxing = _engine.ZxingDecoder()
+    assert zxing.decode(gray) == []
+    image, _ = _engine._stretched((gray, _engine._identity), 1.7)
+    assert [c.payload for c in zxing.decode(image)] == [b"CS1:FORESHORTENED-0123456789-ABCDEFGHIJ"]
+
+
+_HARD_CONDITIONS: list[dict[str, Any]] = [
+    {"pitch": 60, "yaw": 20},
+    {"cylinder": 0.3},
+    {"specular_at": [(400, 650)], "specular_size": 0.03},
+    {"screen": 2},
+    {"hard_shadow": 0.7},
+    {"motion": 9, "focus": 2.0},
+]
+
+
+def test_no_wrong_payload_under_hard_conditions() -> None:
+    # Property: whatever the engine's escalation steps make of a hard photo,
+    # every payload it reports is exactly one that was printed.
+    import sys
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+    from test_photosim import page
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(
+        payload=st.binary(min_size=1, max_size=120),
+        condition=st.sampled_from(_HARD_CONDITIONS),
+        seed=st.integers(0, 2**16),
+    )
+    def check(payload: bytes, condition: dict[str, Any], seed: int) -> None:
+        photo = photosim.phone_photo(page(payload), np.random.default_rng(seed), frame=(900, 675), **condition)
+        for code in decode_image(photo, effort="normal"):
+            assert code.payload == payload
+
+    check()

@@ -188,7 +188,8 @@ def tear(
     leg = side * np.sqrt(2 * amount) * rng.uniform(0.9, 1.1)
     tip = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]][corner], np.float32)
     inward = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]][corner], np.float32)
-    a, b = tip + [inward[0] * leg * 1.3, 0], tip + [0, inward[1] * leg / 1.3]
+    a = tip + np.array([inward[0] * leg * 1.3, 0.0], np.float32)
+    b = tip + np.array([0.0, inward[1] * leg / 1.3], np.float32)
     edge = [a + (b - a) * t + rng.normal(0, 0.02 * side, 2) for t in np.linspace(0, 1, 9)]
     polygon = np.array([tip, *edge], np.int32)
     out = page.copy()
