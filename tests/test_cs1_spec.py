@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import cbor2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from specseal import ALGS, B45, Issuer, SealParts, b45, make_seal, record
+from specseal import ALGS, B45, Issuer, b45, make_seal, record
 
 from scanverify import Status, TrustStore, Verifier
 
@@ -375,12 +375,3 @@ def test_mutated_genuine_seal_never_genuine(data: st.DataObject) -> None:
     cose[position] = value
     result = Verifier(trust=_FUZZ_STORE, clock=lambda: NOW).verify_payload("CS1:" + b45(zlib.compress(bytes(cose))))
     assert result.status is not Status.GENUINE
-
-
-def test_seal_parts_helper_round_trips() -> None:
-    # Guard for the helper itself: a default seal is exactly what the spec describes.
-    issuer = Issuer()
-    parts = SealParts(issuer=issuer, claims={1: "CN", 6: T, -65537: record()})
-    tagged = cbor2.loads(parts.cose())
-    assert tagged.tag == 18 and cbor2.loads(tagged.value[0]) == {1: -7, 4: issuer.kid}
-    assert datetime.fromtimestamp(T, UTC) - NOW == timedelta(0)

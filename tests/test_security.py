@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
 import zlib
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from specseal import Issuer, b45, make_seal
 
 from scanverify import ScanverifyError, Status, TrustStore, Verifier
-from scanverify._codec import CodecError, b45decode, cbor_decode, inflate_if_zlib
+from scanverify._codec import CBORTag, CodecError, b45decode, cbor_decode, inflate_if_zlib
+from scanverify._codec.base45 import ALPHABET as B45_ALPHABET
 from scanverify.cose import parse_cose_sign1
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -107,7 +109,42 @@ def test_cbor_limits() -> None:
         cbor_decode(b"\x9b\x00\x00\x00\x01\x00\x00\x00\x00")  # a 4-billion-item array in 9 bytes
     with pytest.raises(CodecError, match="ends"):
         cbor_decode(b"\x5a\xff\xff\xff\xff")  # a 4 GB byte string, absent
-    assert cbor_decode(b"\xa2\x01\x00\xf4\x00") == {1: 0, False: 0}  # CBOR false is not the integer 0... as keys
+
+
+# Maps whose two keys are one Python dict key. Before issue 9 the first three
+# were read with the last value winning ({1: "FR", 1.0: "CN"} gave iss CN, where
+# another decoder reads FR).
+EQUAL_KEYS = {
+    "1 and 1.0": b"\xa2\x01\x62FR\xf9\x3c\x00\x62CN",
+    "1 and true": b"\xa2\x01\x62FR\xf5\x62CN",
+    "0 and false": b"\xa2\x00\x00\xf4\x00",
+    "0.0 and -0.0": b"\xa2\xf9\x00\x00\x00\xf9\x80\x00\x00",
+    "1.0 half and double": b"\xa2\xf9\x3c\x00\x00\xfb\x3f\xf0\x00\x00\x00\x00\x00\x00\x00",
+    "1 in a longer head": b"\xa2\x01\x00\x18\x01\x00",
+    "text in chunks": b"\xa2\x61a\x01\x7f\x61a\xff\x02",
+    "indefinite map": b"\xbf\x01\x00\xf5\x00\xff",
+    "identical keys": b"\xa2\x61a\x01\x61a\x02",
+}
+
+
+@pytest.mark.parametrize("name", list(EQUAL_KEYS))
+def test_cbor_keys_equal_as_values_are_one_key(name: str) -> None:
+    with pytest.raises(CodecError, match="twice"):
+        cbor_decode(EQUAL_KEYS[name])
+
+
+def test_cbor_distinct_keys_stay_distinct() -> None:
+    # {b"a": 0, "a": 1, 2: 2, 2.5: 3, false: 4, null: 5}: no two are equal as values
+    data = b"\xa6\x41a\x00\x61a\x01\x02\x02\xf9\x41\x00\x03\xf4\x04\xf6\x05"
+    decoded = cbor_decode(data)
+    assert [(type(k).__name__, k, v) for k, v in decoded.items()] == [
+        ("bytes", b"a", 0),
+        ("str", "a", 1),
+        ("int", 2, 2),
+        ("float", 2.5, 3),
+        ("bool", False, 4),
+        ("NoneType", None, 5),
+    ]
 
 
 @pytest.mark.parametrize("curve", ["ES256", "ES384", "ES512"])
@@ -144,6 +181,104 @@ def test_fuzz_base45(text: str) -> None:
         b45decode(text)
     except CodecError:
         pass
+
+
+def _reference_b45decode(text: str) -> bytes:
+    """RFC 9285 section 4.2, one character at a time: what the fast decoder must equal."""
+    if len(text) % 3 == 1:
+        raise CodecError("impossible length")
+    values = [B45_ALPHABET.index(c) if c in B45_ALPHABET else -1 for c in text]
+    if -1 in values:
+        raise CodecError("not in the alphabet")
+    out = bytearray()
+    for i in range(0, len(values), 3):
+        group = values[i : i + 3]
+        n = sum(v * 45**k for k, v in enumerate(group))
+        if n > (0xFFFF if len(group) == 3 else 0xFF):
+            raise CodecError("group too large")
+        out += n.to_bytes(2 if len(group) == 3 else 1, "big")
+    return bytes(out)
+
+
+@FUZZ
+@given(st.text(alphabet=B45_ALPHABET + "a\u00e9\x00", max_size=60) | st.binary(max_size=60).map(b45))
+def test_base45_equals_the_reference(text: str) -> None:
+    """The decoder without a loop per character accepts exactly what RFC 9285 does, with the same bytes."""
+    try:
+        expected: bytes | None = _reference_b45decode(text)
+    except CodecError:
+        expected = None
+    try:
+        got: bytes | None = b45decode(text)
+    except CodecError:
+        got = None
+    assert got == expected, text
+
+
+def _cbor_outcome(decode: Any, data: bytes) -> Any:
+    """A comparable outcome: the value with floats as their bits (every NaN one value), or 'refused'."""
+
+    def norm(value: Any) -> Any:
+        if isinstance(value, float):  # NaN payload bits differ between decoders and mean nothing here
+            return ("float", "nan" if value != value else struct.pack(">d", value))
+        if isinstance(value, list):
+            return ("list", [norm(v) for v in value])
+        if isinstance(value, dict):
+            return ("map", [(norm(k), norm(v)) for k, v in value.items()])
+        if isinstance(value, CBORTag):
+            return ("tag", value.tag, norm(value.value))
+        return (type(value).__name__, value)
+
+    try:
+        return norm(decode(data))
+    except CodecError:
+        return "refused"
+
+
+CBOR_ITEMS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.binary(max_size=8) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.integers(-3, 3) | st.text(max_size=2) | st.booleans() | st.floats(), children, max_size=4)
+        | st.builds(cbor2.CBORTag, st.sampled_from([0, 1, 2, 18, 25, 28, 29, 256, 55799]), children)
+    ),
+    max_leaves=20,
+)
+
+
+@FUZZ
+@given(
+    st.binary(max_size=200)
+    | st.tuples(CBOR_ITEMS.map(cbor2.dumps), st.lists(st.tuples(st.integers(0), st.integers(0, 255)), max_size=3)).map(
+        lambda pair: bytes(_edit(pair[0], pair[1]))
+    )
+)
+def test_fast_and_pure_cbor_decoders_agree(data: bytes) -> None:
+    """cbor2's compiled decoder, wrapped in our rules, accepts and reads exactly what the pure decoder does."""
+    from scanverify._codec.cbor import _fast_decoder, cbor_decode_pure
+
+    assert _fast_decoder() is not None, "cbor2's decoder is not in use (too old, or it failed its self-check)"
+    assert _cbor_outcome(cbor_decode, data) == _cbor_outcome(cbor_decode_pure, data), data.hex()
+
+
+@pytest.mark.parametrize("depth", [15, 16, 17])
+@pytest.mark.parametrize("layers", [[b"\x81"], [b"\xa1\x00"], [b"\xc1"], [b"\x9f"], [b"\x81", b"\xa1\x00", b"\xd2"]])
+def test_cbor_depth_is_the_same_on_both_paths(depth: int, layers: list[bytes]) -> None:
+    """Arrays, map values, tags and indefinite arrays each count one level, on both paths."""
+    from scanverify._codec.cbor import cbor_decode_pure
+
+    heads = [layers[i % len(layers)] for i in range(depth)]
+    data = b"".join(heads) + b"\x00" + b"\xff" * heads.count(b"\x9f")
+    fast, pure = _cbor_outcome(cbor_decode, data), _cbor_outcome(cbor_decode_pure, data)
+    assert fast == pure
+    assert (fast == "refused") == (depth > 16), (depth, fast)
+
+
+def _edit(data: bytes, edits: list[tuple[int, int]]) -> bytearray:
+    out = bytearray(data)
+    for position, value in edits:
+        out[position % len(out)] = value
+    return out
 
 
 @FUZZ
@@ -262,23 +397,19 @@ def test_shared_kid_is_verified_only_by_the_right_key() -> None:
         assert forged.status is Status.FORGED
 
 
-def test_ten_megabyte_bomb_is_malformed_fast_and_bounded() -> None:
-    import time
+def test_ten_megabyte_bomb_is_malformed_and_bounded() -> None:
     import tracemalloc
 
     bomb = zlib.compress(b"\0" * 10_000_000, 9)  # about 10 KB
     tracemalloc.start()
-    started = time.perf_counter()
     # The whole path refuses it (here already for its length: more than a QR code holds) ...
     result = VERIFIER.verify_payload("CS1:" + b45(bomb))
     # ... and the inflater on its own stops at the bound, never inflating 10 MB.
     with pytest.raises(CodecError, match="bomb"):
         inflate_if_zlib(bomb)
-    elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert result.status is Status.MALFORMED
-    assert elapsed < 1.0
     assert peak < 1_000_000  # the 64 KiB bound plus the input, not 10 MB
 
 
@@ -309,14 +440,17 @@ def test_deep_cbor_in_a_seal_is_malformed() -> None:
         assert result.status is Status.MALFORMED and "deeper" in result.reason, result.reason
 
 
-def test_duplicate_cbor_keys_in_a_seal_are_malformed() -> None:
+@pytest.mark.parametrize("second_iss", [b"\x01", b"\xf9\x3c\x00", b"\xf5", b"\x18\x01"])
+def test_duplicate_cbor_keys_in_a_seal_are_malformed(second_iss: bytes) -> None:
+    """The iss key given twice (as 1, 1.0, true or 1 in a longer head), signed properly."""
+    from specseal import record
+
     seal = make_seal(ISSUER, iat=T)
-    claims = cbor2.dumps({1: "CN", 6: T, -65537: {"v": 1}})
-    # the claims map with the iss key given twice, signed properly
-    twice = b"\xa4" + claims[1:] + b"\x01\x62FR"
-    seal.payload = twice
+    claims = cbor2.dumps({1: "CN", 6: T, -65537: record()})
+    seal.payload = b"\xa4" + claims[1:] + second_iss + b"\x62FR"
     result = VERIFIER.verify_payload(seal.text())
-    assert result.status is Status.MALFORMED and "twice" in result.reason
+    # Read with the last key winning, this seal would be a CN key's seal of FR (untrusted).
+    assert result.status is Status.MALFORMED and "twice" in result.reason, result.reason
 
 
 # ---------------------------------------------------------------- JSON trust inputs: regressions

@@ -47,3 +47,30 @@ def test_payload_bomb_is_malformed_at_the_cli(capsys: Any) -> None:
     assert time.perf_counter() - started < 5
     out = capsys.readouterr().out
     assert code == 1 and '"status": "malformed"' in out and "bomb" in out
+
+
+def test_redaction_is_total_in_every_view(capsys: Any) -> None:
+    """With --redact, nothing of a payload (a MECARD's name and birth date, a broken seal's
+    quoted field) nor of a holder's name reaches any output, the reason included."""
+    from specseal import Issuer, make_seal, record
+
+    secret_name, secret_birth = "Wilhelmina Zzyzx", "19800101"
+    holder = "Ottoline Quixley"
+    seal = make_seal(Issuer(), iat=1_700_000_000, rec=record(doc={"ti": "Diploma", "hn": holder})).text()
+    quoting = make_seal(Issuer(), iat=1_700_000_000, rec=record(t=secret_name)).text()
+    payloads = [
+        f"MECARD:N:{secret_name};BDAY:{secret_birth};;",
+        quoting,  # malformed: its reason quotes the unknown kind of act, a name here
+        seal,  # an untrusted CS1 seal whose holder is shown as a fact
+    ]
+    for as_json in (True, False):
+        args = ["--redact", *(["--json"] if as_json else []), *[x for p in payloads for x in ("--text", p)]]
+        run(args)
+        out, err = capsys.readouterr()
+        for secret in ("Wilhelmina", "Zzyzx", secret_birth, "Ottoline", "Quixley"):
+            assert secret not in out + err, (as_json, secret, out + err)
+    # Without --redact they are there: the test above can fail.
+    run(["--json", *[x for p in payloads for x in ("--text", p)]])
+    out = capsys.readouterr().out
+    assert "Zzyzx" in out and secret_birth in out and "Quixley" in out
+    assert f"unknown kind of act '{secret_name}'" in out

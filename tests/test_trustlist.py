@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from scanverify.cli import run
 from scanverify.issuer import generate_key, write_key_files
 from scanverify.trustlist import (
     BUNDLE_TYPE,
+    KEPT_REVOCATIONS,
     ROOT_TYPE,
     RefusedUpdate,
     active_store,
@@ -304,7 +306,8 @@ def test_show_tells_a_broken_install_and_the_age(
     assert run(["trust", "show", "--root", authority["root"], "--json"]) == 0
     captured = capsys.readouterr()
     shown = json.loads(captured.out)
-    assert shown["sources"] == ["built-in trust bundle"] and "ignored" in shown["warnings"][0]
+    assert shown["sources"][0] == "built-in trust bundle" and "ignored" in shown["warnings"][0]
+    assert shown["sources"][1:] == [KEPT_REVOCATIONS]
 
 
 def test_stale_signed_list_is_said_on_the_command_line(home: Path, authority: dict[str, Any], capsys: Any) -> None:
@@ -355,3 +358,184 @@ def test_racing_updates_leave_the_newest_installed(home: Path, authority: dict[s
     store, _ = active_store(authority["root"])
     assert list(store.versions.values()) == [base + 8]  # never a lower version over a higher one
     assert "installed 8" in outcomes and len(outcomes) == 8
+
+
+# ---------------------------------------------------------------- issue 9: trust stays continuous
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_images"
+
+
+@pytest.fixture()
+def built_in(monkeypatch: pytest.MonkeyPatch) -> Issuer:
+    """A built-in bundle that trusts a throw-away key, as the real one trusts the specimen key."""
+    from scanverify.trust import TrustStore
+
+    issuer = Issuer()
+    version = built_in_version()
+    bundle = issuer.bundle(specimen=True) | {"version": version}
+    store = TrustStore.from_bundle(bundle, "built-in trust bundle")
+    monkeypatch.setattr(TrustStore, "default", classmethod(lambda cls: store))
+    return issuer
+
+
+def rotate(authority: dict[str, Any], version: int = 2) -> Any:
+    """The documented rotation: a new root signed by the current root key, installed with `trust update`."""
+    new = generate_key("EdDSA")
+    document = sign_document(root_document([new.public_key()], version=version), ROOT_TYPE, [authority["key"]])
+    assert f"root version {version} installed" in install(document, "new-root.signed.json", root_path=authority["root"])
+    return new
+
+
+def verdict(issuer: Issuer, root: str | None, **seal: Any) -> Any:
+    store, _ = active_store(root)
+    return Verifier(trust=store).verify_payload(make_seal(issuer, iat=int(NOW.timestamp()), **seal).text())
+
+
+def with_issuer(store: Any, issuer: Issuer) -> Any:
+    from scanverify.trust import TrustStore
+
+    return store + TrustStore.from_bundle(issuer.bundle(), "extra")
+
+
+def test_rotation_keeps_the_installed_list_and_its_revocations(
+    home: Path, authority: dict[str, Any], built_in: Issuer
+) -> None:
+    """Issue 9: a rotation done as docs/trust.md says made a revoked built-in key genuine again."""
+    version = built_in_version() + 1
+    revoking = signed(built_in, version, authority["key"], status="revoked")
+    install(revoking, "list.signed.json", root_path=authority["root"])
+    assert verdict(built_in, authority["root"]).status is Status.REVOKED
+    new = rotate(authority)
+    store, warnings = active_store(authority["root"])
+    assert warnings == [] and not store.warnings and store.sources == (str(home / "trust-bundle.signed.json"),)
+    assert verdict(built_in, authority["root"]).status is Status.REVOKED
+    # the same list re-signed by the new root (docs/trust.md's next step) is accepted
+    resigned = sign_document(base64.b64decode(json.loads(revoking)["payload"]), BUNDLE_TYPE, [new])
+    assert "re-signed by root version 2" in install(resigned, "resigned.json", root_path=authority["root"])
+    assert verdict(built_in, authority["root"]).status is Status.REVOKED
+    # then a higher version signed by the new root replaces it; the old root signs no more
+    with pytest.raises(RefusedUpdate):
+        install(signed(built_in, version + 1, authority["key"]), "old-root.json", root_path=authority["root"])
+    message = install(signed(built_in, version + 1, new, status="revoked"), "v2.json", root_path=authority["root"])
+    assert f"version {version + 1} installed" in message
+    assert verdict(built_in, authority["root"]).status is Status.REVOKED
+
+
+def test_higher_list_from_the_new_root_replaces_the_old_roots_list(home: Path, authority: dict[str, Any]) -> None:
+    """Step two of a rotation right after step one: the installed list was signed by the old root."""
+    issuer, other = Issuer(), Issuer()
+    version = built_in_version() + 1
+    install(signed(issuer, version, authority["key"]), "v1.json", root_path=authority["root"])
+    new = rotate(authority)
+    assert verdict(issuer, authority["root"]).status is Status.GENUINE  # the old root's list is still in force
+    install(signed(other, version + 1, new), "v2.json", root_path=authority["root"])
+    assert verdict(issuer, authority["root"]).status is Status.UNTRUSTED  # replaced, not merged
+    assert verdict(other, authority["root"]).status is Status.GENUINE
+    with pytest.raises(RefusedUpdate, match="rollback"):  # the old list cannot come back, even re-signed
+        install(signed(issuer, version, new), "v1.json", root_path=authority["root"])
+
+
+def _built_in_bundle_text() -> str:
+    from importlib import resources
+
+    return resources.files("scanverify").joinpath("data/default_trust.json").read_text("utf-8")
+
+
+def test_the_real_specimen_key_stays_revoked_across_a_rotation(
+    home: Path, authority: dict[str, Any], capsys: Any
+) -> None:
+    """The reported case end to end: the specimen seal of sample_images/genuine.jpg, REVOKED before and after."""
+    specimen = json.loads(_built_in_bundle_text())
+    assert specimen["keys"][0]["specimen"] is True  # the sample issuer that signed genuine.jpg
+    specimen["keys"][0]["status"] = "revoked"
+    specimen["version"] = built_in_version() + 1
+    specimen["expires"] = (NOW + timedelta(days=30)).isoformat()
+    document = sign_document(json.dumps(specimen).encode(), BUNDLE_TYPE, [authority["key"]])
+    install(document, "l.json", root_path=authority["root"])
+    image = str(SAMPLES / "genuine.jpg")
+    for step in ("before", "after"):
+        capsys.readouterr()
+        run(["--root", authority["root"], "--json", image])
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["status"] == "revoked", (step, shown["status"])
+        if step == "before":
+            rotate(authority)
+
+
+@pytest.mark.parametrize("broken", [b"", b"{", "half"])
+def test_a_broken_installed_file_never_blocks_an_update(
+    home: Path, authority: dict[str, Any], broken: bytes | str
+) -> None:
+    issuer = Issuer()
+    version = built_in_version() + 3
+    first = signed(issuer, version, authority["key"])
+    install(first, "v.json", root_path=authority["root"])
+    path = home / "trust-bundle.signed.json"
+    path.write_bytes(first[: len(first) // 2] if isinstance(broken, str) else broken)
+    message = install(signed(issuer, version + 1, authority["key"]), "v2.json", root_path=authority["root"])
+    assert f"version {version + 1} installed" in message
+    assert "warning: the installed trust list was unusable" in message
+    assert verdict(issuer, authority["root"]).status is Status.GENUINE
+    # the rollback floor survived the broken file: the older list cannot come back through it
+    path.write_bytes(b"")
+    with pytest.raises(RefusedUpdate, match="rollback"):
+        install(signed(issuer, version, authority["key"]), "old.json", root_path=authority["root"])
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "foreign root"])
+def test_a_fallback_keeps_every_revocation_and_says_so(
+    home: Path, authority: dict[str, Any], built_in: Issuer, damage: str
+) -> None:
+    other = Issuer()
+    bundle = signed(
+        built_in,
+        built_in_version() + 1,
+        authority["key"],
+        status="revoked",
+        revoked_seals=("CN/2021-BJ-0012345",),
+    )
+    install(bundle, "v.json", root_path=authority["root"])
+    path = home / "trust-bundle.signed.json"
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "delete":
+        path.unlink()
+    else:  # signed by a root that is not this chain's
+        path.write_bytes(signed(built_in, built_in_version() + 1, generate_key("EdDSA")))
+    store, warnings = active_store(authority["root"])
+    assert warnings and "ignored" in warnings[-1] and store.warnings == (warnings[-1],)
+    assert "built-in trust bundle" in store.sources and "CN/2021-BJ-0012345" in store.revoked_seals
+    result = verdict(built_in, authority["root"])
+    assert result.status is Status.REVOKED  # the built-in bundle alone would say genuine
+    assert warnings[-1] in result.warnings and warnings[-1] in result.to_json()["warnings"]
+    # a revoked seal stays revoked too, and its verdict carries the warning as well
+    seal_result = Verifier(trust=with_issuer(store, other)).verify_payload(
+        make_seal(other, iat=int(NOW.timestamp())).text()
+    )
+    assert seal_result.status is Status.REVOKED and "revoked by its issuer" in seal_result.reason
+    assert warnings[-1] in seal_result.warnings
+
+
+def test_fallback_without_a_record_trusts_nothing(home: Path, built_in: Issuer) -> None:
+    """An unusable list and no record of what it revoked: the built-in bundle is not trusted blindly."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "trust-bundle.signed.json").write_bytes(b"garbage")
+    store, _ = active_store()
+    assert len(store) == 0 and store.warnings and "no built-in key is trusted" in store.warnings[0]
+    result = Verifier(trust=store).verify_payload(make_seal(built_in, iat=int(NOW.timestamp())).text())
+    assert result.status is Status.UNTRUSTED and store.warnings[0] in result.warnings
+
+
+def test_a_hand_edited_record_never_adds_trust(home: Path, authority: dict[str, Any], built_in: Issuer) -> None:
+    revoking = signed(built_in, built_in_version() + 1, authority["key"], status="revoked")
+    install(revoking, "v.json", root_path=authority["root"])
+    record_path = home / "trust-bundle.state.json"
+    record = json.loads(record_path.read_text())
+    assert [k["status"] for k in record["revoked_keys"]] == ["revoked"]
+    record["revoked_keys"][0]["status"] = "active"
+    record_path.write_text(json.dumps(record))
+    store, warnings = active_store(authority["root"])
+    assert any("record" in w for w in warnings)
+    assert verdict(built_in, authority["root"]).status is Status.REVOKED  # the installed list still rules
+    (home / "trust-bundle.signed.json").unlink()
+    store, warnings = active_store(authority["root"])
+    assert len(store) == 0 and "no built-in key is trusted" in warnings[-1]

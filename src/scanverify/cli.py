@@ -5,6 +5,7 @@
     scanverify live                      verify what a camera sees
     scanverify keygen / sign             issuer tools
     scanverify trust ...                 signed trust-list management
+    scanverify registry ...              the issuing office's registry of seals
     scanverify doctor                    decoders, versions, trust in use
 
 Exit status: 0 every input holds a seal and every seal is genuine; 1 a seal
@@ -601,8 +602,21 @@ def keygen(
     metavar="FILE",
     help="Write a QR image (.png or .svg) or the seal text (.txt); default: print the text.",
 )
+@click.option(
+    "--registry",
+    "registry_url",
+    default=None,
+    metavar="URL",
+    help="Record the seal in this registry (docs/registry.md); a number sealed before is refused.",
+)
 def sign(
-    record_file: str, key_file: str, iss: str, iat: datetime | None, exp: datetime | None, out: str | None
+    record_file: str,
+    key_file: str,
+    iss: str,
+    iat: datetime | None,
+    exp: datetime | None,
+    out: str | None,
+    registry_url: str | None = None,
 ) -> None:
     """Sign a consular record (JSON) into a CS1 seal.
 
@@ -613,7 +627,12 @@ def sign(
     refuse_special_file(record_file)
     refuse_special_file(key_file)
     record = _read_record(record_file)
-    text = sign_record(record, load_private_key(key_file), iss=iss, issued_at=iat, expires_at=exp)
+    key = load_private_key(key_file)
+    text = sign_record(record, key, iss=iss, issued_at=iat, expires_at=exp)
+    if registry_url is not None:
+        from .cli_registry import sign_recorded
+
+        return sign_recorded(registry_url, text, key, out)  # recorded first, then printed or written
     if out is None:
         echo(text)
     elif out.lower().endswith(".txt"):
@@ -686,10 +705,14 @@ def doctor() -> None:
 
 # Added last: they use the shared options defined above.
 from .cli_live import live  # noqa: E402
+from .cli_registry import registry  # noqa: E402
+from .cli_serve import serve  # noqa: E402
 from .cli_trust import trust  # noqa: E402
 
 main.add_command(live)
+main.add_command(serve)
 main.add_command(trust)
+main.add_command(registry)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

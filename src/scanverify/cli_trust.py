@@ -137,14 +137,29 @@ def update_command(file: str, root_path: str | None) -> None:
 
     refuse_special_file(file)  # a FIFO would hang the update
     check_home_writable()
+    data = _read(Path(file))
     try:
-        echo(shown(install(_read(Path(file)), file, root_path=root_path), REASON_LIMIT))
+        # A format may bring its own signed trust (the VCI's issuer directory),
+        # checked by its own rules; anything else is a scanverify signed list.
+        updater = _format_update_for(data)
+        message = updater.install(file) if updater is not None else install(data, file, root_path=root_path)
+        echo(shown(message, REASON_LIMIT))
     except RefusedUpdate as exc:
         _refused(exc)
     except OSError as exc:
         # The folder cannot be written (read-only, /proc, full disk): the
         # user's set-up, said in one line, not an internal error.
         raise UsageError(f"cannot install into {data_dir()}: {exc.strerror or exc}") from None
+
+
+def _format_update_for(data: bytes) -> Any:
+    from .formats import formats
+
+    for fmt in formats():
+        for updater in getattr(fmt, "trust_updates", ()):
+            if updater.sniff(data):
+                return updater
+    return None
 
 
 @trust.command("show")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ImageError",
+    "RegistryError",
     "ScanverifyError",
     "SealError",
     "TrustError",
@@ -30,6 +31,10 @@ class ImageError(ScanverifyError):
 
 class TrustError(ScanverifyError):
     """Trust material (bundle, PEM, certificate) could not be loaded or is invalid."""
+
+
+class RegistryError(ScanverifyError):
+    """The registry of issued seals refused or could not do something (gone, read-only, a number signed twice)."""
 
 
 class UsageError(ScanverifyError, ValueError):

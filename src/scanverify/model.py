@@ -266,12 +266,16 @@ class VerificationResult:
         from .formats import format_named
 
         fmt = format_named(self.format) if self.format else None
+        personal = [f.value for f in self.facts if f.personal]
         return replace(
             self,
             payload=None,
             code=replace(self.code, payload=b"") if self.code is not None else None,
             record=fmt.redact(self.record) if fmt is not None else {},
             facts=tuple(f for f in self.facts if not f.personal),
+            # A reason may quote what it found wrong (a field's value): redaction
+            # is total, so no word of the payload or of a personal fact stays in it.
+            reason=_scrub(self.reason, personal),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -301,6 +305,22 @@ class VerificationResult:
         if self.warnings:
             out["warnings"] = list(self.warnings)
         return out
+
+
+def _scrub(text: str, personal: list[str]) -> str:
+    """``text`` without anything it quotes, nor any word of a personal fact.
+
+    Reasons quote what they found wrong as Python reprs ('…' or "…"): a value
+    read from the seal, perhaps a name. Redacted, every quoted value goes, and
+    so does every word (3 characters or more) of a holder's name or birth date.
+    """
+    import re
+
+    text = re.sub(r"""(['"]).*?\1""", lambda m: f"{m.group(1)}[redacted]{m.group(1)}", text)
+    words = {w for value in personal for w in re.findall(r"\w{3,}", value)}
+    if words:
+        text = re.sub(r"\w{3,}", lambda m: "[redacted]" if m.group(0) in words else m.group(0), text)
+    return text
 
 
 def _iso(moment: datetime) -> str:

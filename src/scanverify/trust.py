@@ -131,7 +131,11 @@ class TrustStore:
     """Certificate revocation lists given as trust input (checked against their CA when used)."""
     warnings: tuple[str, ...] = ()
     """What every verdict made with this store must say (e.g. a fallback to the built-in bundle)."""
-    _cache: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    deferred: tuple[tuple[str, str], ...] = ()
+    """Built-in trust too large to load at every start (650 SMART Health Card issuers), as
+    (format name, "module:function" of a loader returning a TrustStore): loaded the first
+    time a seal of that format is verified (:meth:`for_format`)."""
+    _cache: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False, hash=False)
 
     # ---- building -------------------------------------------------------
     @classmethod
@@ -191,6 +195,7 @@ class TrustStore:
             expires=min((e for e in (self.expires, other.expires) if e is not None), default=None),
             crls=self.crls + other.crls,
             warnings=self.warnings + tuple(w for w in other.warnings if w not in self.warnings),
+            deferred=self.deferred + tuple(d for d in other.deferred if d not in self.deferred),
         )
 
     @classmethod
@@ -206,6 +211,21 @@ class TrustStore:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def for_format(self, format_name: str) -> TrustStore:
+        """This store with the deferred built-in trust of ``format_name`` loaded (once)."""
+        loaders = [loader for name, loader in self.deferred if name == format_name]
+        if not loaders:
+            return self
+        cache_key = ("deferred", format_name)
+        found = self._cache.get(cache_key)
+        if found is None:
+            found = self
+            for loader in loaders:
+                found = found + _load_deferred(loader)
+            found = replace(found, deferred=())
+            self._cache[cache_key] = found
+        return found
 
     def entries(self, format_name: str, roles: Sequence[Role]) -> tuple[TrustedKey, ...]:
         """The entries of these roles whose scope includes ``format_name``."""
@@ -261,6 +281,21 @@ class TrustStore:
         if revoked is None:
             revoked = self._cache["revoked-spki"] = frozenset(k.spki for k in self.keys if k.revoked)
         return key.revoked or key.spki in revoked
+
+
+def _load_deferred(loader: str) -> TrustStore:
+    """Run a deferred built-in trust loader; a broken one is said with every verdict, not raised."""
+    import importlib
+
+    module_name, _, function = loader.partition(":")
+    try:
+        store = getattr(importlib.import_module(module_name), function)()
+        if not isinstance(store, TrustStore):
+            raise TypeError(f"it returned a {type(store).__name__}, not a TrustStore")
+    except Exception as exc:  # built-in data that cannot load must not stop a verification
+        detail = exc.diagnostics() if isinstance(exc, TrustError) else f"{type(exc).__name__}: {exc}"
+        return TrustStore(warnings=(f"built-in trust {loader} could not be loaded: {detail}",))
+    return store
 
 
 def read_trust_file(path: str | Path) -> bytes:

@@ -17,6 +17,11 @@ only when it is signed by the current one, with a higher version; the chain
 of accepted roots is kept beside the installed bundle, in a folder named after
 the root it starts from (so a private deployment's ``--root`` chain and the
 pinned root's chain never mix), and replayed link by link at every start.
+
+Beside the installed bundle, ``trust-bundle.state.json`` records which root
+version accepted it (so a rotation never drops the list in force), its version
+(the rollback floor survives a broken installed file) and every revocation
+ever installed (so no fallback can trust a key or seal a list once revoked).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -37,7 +42,7 @@ from typing import Any
 
 from .algorithms import PrivateKey, algorithm_for_key, kid_of
 from .errors import TrustError
-from .trust import TrustStore, key_from_public, parse_json, read_trust_file
+from .trust import BUNDLE_FORMAT, TrustStore, key_from_public, parse_json, read_trust_file
 
 __all__ = [
     "ROOT_FORMAT",
@@ -47,6 +52,7 @@ __all__ = [
     "active_store",
     "data_dir",
     "install",
+    "load_chain",
     "load_root",
     "sign_document",
     "verify_document",
@@ -56,6 +62,8 @@ SIGNED_FORMAT = "scanverify.signed.v1"
 ROOT_FORMAT = "scanverify.trust-root.v1"
 BUNDLE_TYPE, ROOT_TYPE = "trust-bundle", "trust-root"
 INSTALLED_BUNDLE = "trust-bundle.signed.json"
+STATE_FILE = "trust-bundle.state.json"
+STATE_FORMAT = "scanverify.trust-state.v1"
 
 
 class RefusedUpdate(TrustError):
@@ -116,15 +124,25 @@ def pinned_root() -> Root:
 
 def load_root(path: str | Path | None = None, *, home: Path | None = None) -> Root:
     """The root in force: --root FILE if given, else the pinned one, then the rotations installed after it."""
-    root = _parse_root(_read(Path(path)), str(path)) if path is not None else pinned_root()
-    folder = _chain_dir(root, home)
+    return load_chain(path, home=home)[-1]
+
+
+def load_chain(path: str | Path | None = None, *, home: Path | None = None) -> tuple[Root, ...]:
+    """Every root from the starting one (--root FILE, else the pinned one) to the one in force, in order."""
+    chain = [_parse_root(_read(Path(path)), str(path)) if path is not None else pinned_root()]
+    folder = _chain_dir(chain[0], home)
     if folder.is_dir():
         for candidate in sorted(folder.glob("root-*.signed.json"), key=_version_of):
             try:
-                root = _rotate(root, _read(candidate), str(candidate))
+                chain.append(_rotate(chain[-1], _read(candidate), str(candidate)))
             except TrustError:
                 break  # a broken link ends the chain; later roots cannot be trusted
-    return root
+    return tuple(chain)
+
+
+def _chain_id(start: Root) -> str:
+    """A chain's name: its starting root's keys."""
+    return hashlib.sha256(b"".join(sorted(start.keys))).hexdigest()[:16]
 
 
 def _chain_dir(start: Root, home: Path | None) -> Path:
@@ -133,8 +151,7 @@ def _chain_dir(start: Root, home: Path | None) -> Path:
     Named after the starting root's keys, so that rotations made for a private
     ``--root`` and for the pinned root never overwrite or break each other.
     """
-    anchor = hashlib.sha256(b"".join(sorted(start.keys))).hexdigest()[:16]
-    return (home or data_dir()) / "roots" / anchor
+    return (home or data_dir()) / "roots" / _chain_id(start)
 
 
 def _version_of(path: Path) -> int:
@@ -240,33 +257,203 @@ def built_in_version() -> int:
     return TrustStore.default().versions.get("built-in trust bundle", 0)
 
 
-def installed(home: Path | None = None, root: Root | None = None) -> tuple[TrustStore, dict[str, Any]] | None:
-    """The installed signed bundle, checked again now; None if there is none."""
-    path = (home or data_dir()) / INSTALLED_BUNDLE
+@dataclass(frozen=True)
+class _State:
+    """What is known of the installed list, kept beside it in ``trust-bundle.state.json``.
+
+    Only `trust update` writes it, atomically and before the list itself, so
+    that a crash in between leaves a record that is, if anything, stricter.
+    """
+
+    chain: str
+    """The chain (its starting root) the list was installed under."""
+    root_version: int
+    """The root version in force when the list was installed: the one it is checked against."""
+    digest: str
+    """SHA-256 of the installed file this record describes."""
+    version: int
+    """The highest list version ever installed: the rollback floor, even when the file breaks."""
+    revoked: TrustStore
+    """Every key and seal an installed list ever revoked: what a fallback keeps."""
+
+    def to_json(self) -> bytes:
+        document = {
+            "format": STATE_FORMAT,
+            "chain": self.chain,
+            "root_version": self.root_version,
+            "digest": self.digest,
+            "version": self.version,
+            "revoked_keys": _revoked_entries(self.revoked),
+            "revoked_seals": sorted(self.revoked.revoked_seals),
+        }
+        return (json.dumps(document, indent=1) + "\n").encode()
+
+
+#: How the kept revocations are named among a fallback store's sources.
+KEPT_REVOCATIONS = "revocations kept from installed trust lists"
+
+
+def _revoked_entries(store: TrustStore) -> list[dict[str, Any]]:
+    """Bundle entries for the revoked keys of ``store``, once per key.
+
+    Only the SPKI is kept: a key is revoked wherever its SPKI appears
+    (TrustStore.is_revoked_key), whatever kid, iss or certificate names it.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    for key in store.keys:
+        if key.revoked:
+            spki = base64.b64encode(key.spki).decode()
+            entries.setdefault(spki, {"spki": spki, "status": "revoked", "name": key.name})
+    return list(entries.values())
+
+
+def _revocations(*stores: TrustStore) -> TrustStore:
+    """The union of the revocations in ``stores``, as a store of revoked keys and seals."""
+    entries: dict[str, dict[str, Any]] = {}
+    seals: set[str] = set()
+    for store in stores:
+        for entry in _revoked_entries(store):
+            entries.setdefault(entry["spki"], entry)
+        seals |= store.revoked_seals
+    bundle = {"format": BUNDLE_FORMAT, "keys": list(entries.values()), "revoked_seals": sorted(seals)}
+    return replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={})
+
+
+def _read_state(home: Path) -> _State | None:
+    """The record beside the installed list; None if there is none, TrustError if it is unusable."""
+    path = home / STATE_FILE
     if not path.exists():
         return None
-    return open_signed_bundle(_read(path), root or load_root(home=home), str(path))
+    document = parse_json(_read(path), str(path))
+    if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
+        raise TrustError(f"{path}: not a {STATE_FORMAT} record")
+    chain, root_version, digest = document.get("chain"), document.get("root_version"), document.get("digest")
+    version, keys, seals = document.get("version"), document.get("revoked_keys"), document.get("revoked_seals")
+    if not (isinstance(chain, str) and isinstance(digest, str)):
+        raise TrustError(f"{path}: chain and digest must be text")
+    if type(root_version) is not int or root_version < 1 or type(version) is not int or version < 0:
+        raise TrustError(f"{path}: root_version and version must be integers")
+    bundle = {"format": BUNDLE_FORMAT, "keys": keys, "revoked_seals": seals}
+    revoked = replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={})
+    if not all(key.revoked for key in revoked.keys):
+        # The record only ever holds revoked keys: an active one here was put
+        # there by hand and must not become trusted through a fallback.
+        raise TrustError(f"{path}: holds a key that is not revoked")
+    return _State(chain, root_version, digest, version, revoked)
+
+
+@dataclass(frozen=True)
+class _Installed:
+    """The installed list, checked."""
+
+    store: TrustStore
+    version: int
+    root_version: int
+    digest: str
+    payload: bytes
+
+
+def _check_installed(home: Path, chain: tuple[Root, ...], state: _State | None) -> _Installed | None:
+    """The installed signed list, checked again now; None if there is none, TrustError if unusable.
+
+    It is checked against the root that accepted it when the record beside it
+    describes this very file (a rotation since then must not drop it: the new
+    root's list replaces it by an update), else against the root in force.
+    """
+    path = home / INSTALLED_BUNDLE
+    if not path.exists():
+        return None
+    data = _read(path)
+    digest = hashlib.sha256(data).hexdigest()
+    root = chain[-1]
+    if state is not None and state.chain == _chain_id(chain[0]) and state.digest == digest:
+        accepted = [r for r in chain if r.version == state.root_version]
+        if not accepted:
+            raise TrustError(
+                f"{path}: was accepted by root version {state.root_version}, which the root chain in use does not reach"
+            )
+        root = accepted[0]
+    store, bundle = open_signed_bundle(data, root, str(path))
+    return _Installed(store, bundle.get("version", 0), root.version, digest, _payload(data))
+
+
+def _payload(envelope: bytes) -> bytes:
+    """The payload bytes of an envelope that verify_document has already accepted."""
+    return base64.b64decode(json.loads(envelope)["payload"], validate=True)
 
 
 def active_store(root_path: str | Path | None = None, *, home: Path | None = None) -> tuple[TrustStore, list[str]]:
     """The trust in use: the installed signed bundle if valid and newer than the built-in one.
 
-    Returns the store and warnings (e.g. an installed file that no longer checks).
+    Returns the store and warnings (e.g. an installed file that no longer
+    checks). A fallback never trusts what an installed list revoked, and its
+    warning is also on the store, so that every verdict made with it says so.
     """
+    store, warnings = _active_bundle(root_path, home=home or data_dir())
+    # Built-in trust of the formats that is too large to load at every start
+    # (the VCI issuer directory): loaded when a seal of that format is seen.
+    # It is refreshed by its own signed updates, whichever bundle is in use.
+    return replace(store, deferred=store.deferred + built_in_deferred()), warnings
+
+
+def built_in_deferred() -> tuple[tuple[str, str], ...]:
+    """The (format, loader) pairs of every installed format's deferred built-in trust."""
+    from .formats import formats
+
+    found: list[tuple[str, str]] = []
+    for fmt in formats():
+        loader = getattr(fmt, "built_in_trust", None)
+        if isinstance(loader, str) and ":" in loader:
+            found.append((fmt.name, loader))
+    return tuple(found)
+
+
+def _active_bundle(root_path: str | Path | None, *, home: Path) -> tuple[TrustStore, list[str]]:
     default = TrustStore.default()
-    warnings: list[str] = []
     # A --root the user named and that cannot be read is their error to hear
     # about (TrustError), not a reason to fall back quietly.
-    root = load_root(root_path, home=home) if root_path is not None else None
+    chain = load_chain(root_path, home=home)
+    warnings: list[str] = []
     try:
-        found = installed(home, root or load_root(home=home))
+        state = _read_state(home)
     except TrustError as exc:
-        return default, [f"installed trust list ignored: {exc.diagnostics()}"]
-    if found is not None:
-        store, bundle = found
-        if bundle.get("version", 0) > built_in_version():
-            return store, warnings
+        state = None
+        warnings.append(f"the record beside the installed trust list is unusable: {exc.diagnostics()}")
+    try:
+        current = _check_installed(home, chain, state)
+    except TrustError as exc:
+        return _fallback(default, state, f"installed trust list ignored: {exc.diagnostics()}", warnings)
+    if current is None:
+        if state is not None or warnings:  # a list was installed here once
+            missing = f"installed trust list ignored: {home / INSTALLED_BUNDLE} is missing"
+            return _fallback(default, state, missing, warnings)
+        return default, warnings
+    if current.version > built_in_version():
+        return current.store, warnings
     return default, warnings
+
+
+def _fallback(
+    default: TrustStore, state: _State | None, problem: str, warnings: list[str]
+) -> tuple[TrustStore, list[str]]:
+    """The built-in bundle with every revocation installed before, said loudly.
+
+    With no usable record of what the lost list revoked, falling back could
+    trust a key it revoked again (the issue-9 rotation bug): nothing is trusted.
+    """
+    if state is None:
+        message = (
+            f"{problem}; with no record of the revocations it held, no built-in key is trusted"
+            " until `scanverify trust update` installs a list"
+        )
+        return TrustStore(warnings=(message,)), [*warnings, message]
+    count = len(state.revoked.keys) + len(state.revoked.revoked_seals)
+    message = (
+        f"{problem}; using the built-in trust list, keeping the {count} revocations installed before;"
+        " run `scanverify trust update`"
+    )
+    store = replace(default + state.revoked, warnings=(message,))
+    return store, [*warnings, message]
 
 
 def install(
@@ -306,27 +493,72 @@ def _install_lock(home: Path) -> Iterator[None]:
 
 def _install(data: bytes, source: str, *, root_path: str | Path | None, home: Path, now: datetime | None) -> str:
     now = now or datetime.now(UTC)
-    root = load_root(root_path, home=home)
+    chain = load_chain(root_path, home=home)
+    root = chain[-1]
     kind = _kind_of(data, source)
+    notes: list[str] = []
+    # Neither a broken record nor a broken installed list blocks an update:
+    # the update is checked on its own; what is broken is said and replaced.
+    try:
+        state = _read_state(home)
+    except TrustError as exc:
+        state = None
+        notes.append(f"the record beside the installed list was unusable ({exc.diagnostics()})")
+    try:
+        current = _check_installed(home, chain, state)
+    except TrustError as exc:
+        current = None
+        notes.append(f"the installed trust list was unusable ({exc.diagnostics()})")
+    said = "".join(f"; warning: {note}" for note in notes)
+    kept = [s.revoked for s in (state,) if s is not None] + [c.store for c in (current,) if c is not None]
+
     if kind == ROOT_TYPE:
         new = _rotate(root, data, source)
-        start = _parse_root(_read(Path(root_path)), str(root_path)) if root_path is not None else pinned_root()
-        _atomic_write(_chain_dir(start, home) / f"root-{new.version}.signed.json", data)
-        return f"trust root version {new.version} installed ({len(new.keys)} keys, threshold {new.threshold})"
+        message = f"trust root version {new.version} installed ({len(new.keys)} keys, threshold {new.threshold})"
+        if current is not None:
+            # The list in force stays in force across the rotation: record the
+            # root that accepted it, so that it is not re-checked against the
+            # new root (and dropped) until a list the new root signed replaces it.
+            floor = max(current.version, state.version if state is not None else 0)
+            record = _State(_chain_id(chain[0]), current.root_version, current.digest, floor, _revocations(*kept))
+            _atomic_write(home / STATE_FILE, record.to_json())
+            message += f"; the installed trust list (version {current.version}) stays in force until one signed by the new root replaces it"
+        _atomic_write(_chain_dir(chain[0], home) / f"root-{new.version}.signed.json", data)
+        return message + said
+
     store, bundle = open_signed_bundle(data, root, source)
     version = bundle.get("version", 0)
     if store.expires is not None and store.expires < now:
         raise RefusedUpdate(f"{source}: this trust list expired at {store.expires.isoformat()}")
-    floor = built_in_version()
-    current = installed(home, root)
-    if current is not None:
-        floor = max(floor, current[1].get("version", 0))
-    if version <= floor:
+    digest = hashlib.sha256(data).hexdigest()
+    floor = max(
+        built_in_version(),
+        state.version if state is not None else 0,
+        current.version if current is not None else 0,
+    )
+    # The list in force, re-signed unchanged by a newer root: the same trust, now
+    # under the root in force (the step docs/trust.md asks for after a rotation).
+    resigned = (
+        current is not None
+        and version == current.version
+        and root.version > current.root_version
+        and _payload(data) == current.payload
+    )
+    # The very document the record was written for, whose install was cut short
+    # before the list itself was written: finish it.
+    unfinished = state is not None and state.digest == digest and (current is None or current.digest != digest)
+    if version <= floor and not (resigned or unfinished):
         raise RefusedUpdate(
             f"{source}: version {version} is not newer than the trust list in use ({floor}): refused as a rollback"
         )
+    record = _State(_chain_id(chain[0]), root.version, digest, max(version, floor), _revocations(*kept, store))
+    # The record first: if the list's own write then fails, the record is, if
+    # anything, stricter (more revocations, a higher floor) than the list.
+    _atomic_write(home / STATE_FILE, record.to_json())
     _atomic_write(home / INSTALLED_BUNDLE, data)
-    return f"trust list version {version} installed: {len(store)} keys, expires {store.expires.isoformat() if store.expires else 'never'}"
+    how = f"re-signed by root version {root.version}" if resigned else "installed"
+    expires = store.expires.isoformat() if store.expires else "never"
+    return f"trust list version {version} {how}: {len(store)} keys, expires {expires}" + said
 
 
 def _kind_of(data: bytes, source: str) -> str:

@@ -132,6 +132,16 @@ def _rules(seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -
     return found
 
 
+def _warnings(trust: TrustStore, at: datetime) -> tuple[str, ...]:
+    warnings = trust.warnings
+    if trust.stale_at(at):
+        # An out-of-date list may still trust a key revoked since: say so
+        # with every verdict rather than stay silent.
+        assert trust.expires is not None
+        warnings = (f"{STALE_TRUST} (expired {_fmt(trust.expires)}); update it", *warnings)
+    return warnings
+
+
 def _plus_skew(at: datetime) -> datetime:
     try:
         return at + CLOCK_SKEW
@@ -214,7 +224,7 @@ class Verifier:
             format=fmt.name if fmt is not None else None,
             code=assembled.code,
             cause=Cause.PARSE,
-            warnings=self._warnings(at),
+            warnings=_warnings(self.trust, at),
         )
 
     def check_payload(self, payload: str | bytes) -> VerificationResult:
@@ -240,7 +250,8 @@ class Verifier:
         data = _as_bytes(payload)
         text = _as_text(data)
         fmt = find_format(data)
-        warnings = self._warnings(at)
+        trust = self.trust.for_format(fmt.name) if fmt is not None else self.trust
+        warnings = _warnings(trust, at)
         if fmt is None:
             # The payload is not put in the reason: --redact removes the payload
             # (it may hold a name), and the reason must not carry it back in.
@@ -280,7 +291,7 @@ class Verifier:
                 warnings=warnings,
                 **common,
             )
-        verdict = judge(fmt, seal, self.trust, at)
+        verdict = judge(fmt, seal, trust, at)
         if verdict.key is not None:
             warnings += tuple(w for w in verdict.key.warnings if w not in warnings)
         return VerificationResult(
@@ -300,14 +311,6 @@ class Verifier:
             **common,
         )
 
-    def _warnings(self, at: datetime) -> tuple[str, ...]:
-        warnings = self.trust.warnings
-        if self.trust.stale_at(at):
-            # An out-of-date list may still trust a key revoked since: say so
-            # with every verdict rather than stay silent.
-            assert self.trust.expires is not None
-            warnings = (f"{STALE_TRUST} (expired {_fmt(self.trust.expires)}); update it", *warnings)
-        return warnings
 
 
 @dataclass(frozen=True)

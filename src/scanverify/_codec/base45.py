@@ -21,25 +21,48 @@ def b45encode(data: bytes) -> str:
     return "".join(out)
 
 
+#: Each byte of ASCII text to its Base45 value; 0xFF for every byte outside the alphabet.
+_VALUES = bytes(_VALUE.get(chr(b), 0xFF) for b in range(256))
+
+
 def b45decode(text: str) -> bytes:
+    """Decode canonical Base45; CodecError on anything else.
+
+    No Python loop per character (issue 15): the characters are turned into
+    their values by one ``bytes.translate``, and every group's
+    ``a + 45*b + 2025*c`` is computed at once on three big integers whose
+    3-byte lanes hold the groups' a, b and c (a lane never carries into the
+    next: 45**3 - 1 < 2**24). The lanes' top bytes must then all be zero, which
+    is exactly the rule that a group decodes to at most 65535.
+    """
     if len(text) % 3 == 1:
         raise CodecError("Base45 text has an impossible length (1 more than a multiple of 3)")
     try:
-        values = [_VALUE[c] for c in text]
-    except KeyError as missing:
-        raise CodecError(f"character {missing.args[0]!r} is not in the Base45 alphabet") from None
-    out = bytearray()
-    for i in range(0, len(values), 3):
-        group = values[i : i + 3]
-        if len(group) == 3:
-            n = group[0] + group[1] * 45 + group[2] * 45 * 45
-            # A 3-character group can spell up to 45**3-1; above 0xFFFF it is not Base45.
-            if n > 0xFFFF:
-                raise CodecError("Base45 group decodes above 65535")
-            out += n.to_bytes(2, "big")
-        else:
-            n = group[0] + group[1] * 45
-            if n > 0xFF:
-                raise CodecError("Base45 final group decodes above 255")
-            out.append(n)
+        raw = text.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise CodecError(f"character {text[exc.start]!r} is not in the Base45 alphabet") from None
+    values = raw.translate(_VALUES)
+    bad = values.find(0xFF)
+    if bad >= 0:
+        raise CodecError(f"character {text[bad]!r} is not in the Base45 alphabet")
+    groups, tail = divmod(len(values), 3)
+    out = bytearray(2 * groups + (1 if tail else 0))
+    if groups:
+        width = 3 * groups
+        numbers = []
+        for offset in range(3):  # three digit positions, not one step per character
+            lanes = bytearray(width)
+            lanes[2::3] = values[offset:width:3]
+            numbers.append(int.from_bytes(lanes, "big"))
+        total = (numbers[0] + 45 * numbers[1] + 2025 * numbers[2]).to_bytes(width, "big")
+        # A 3-character group can spell up to 45**3-1; above 0xFFFF it is not Base45.
+        if total[0::3].strip(b"\0"):
+            raise CodecError("Base45 group decodes above 65535")
+        out[0 : 2 * groups : 2] = total[1::3]
+        out[1 : 2 * groups : 2] = total[2::3]
+    if tail:
+        n = values[-2] + values[-1] * 45
+        if n > 0xFF:
+            raise CodecError("Base45 final group decodes above 255")
+        out[-1] = n
     return bytes(out)

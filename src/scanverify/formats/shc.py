@@ -873,6 +873,15 @@ class SHC(BaseFormat):
 
     name = FORMAT
     trust_sources: tuple[Any, ...] = TRUST_SOURCES
+    #: The VCI's directory of real issuers ships with the package; 650 issuers take about
+    #: half a second to load, so they are loaded when the first card is verified.
+    built_in_trust = "scanverify.formats.shc_directory:active_store"
+
+    @property
+    def trust_updates(self) -> tuple[Any, ...]:
+        from .shc_directory import SnapshotUpdate
+
+        return (SnapshotUpdate(),)
 
     def recognise(self, data: bytes) -> bool:
         return data.startswith(PREFIX)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TrustError
+from ..trustlist import RefusedUpdate
 
 __all__ = [
     "SNAPSHOT_NAME",
@@ -37,7 +38,7 @@ SIGNATURE_NAME = "vci_snapshot.sig"
 INSTALLED_DIR = "shc"
 
 
-class RefusedSnapshot(TrustError):
+class RefusedSnapshot(RefusedUpdate):
     """A snapshot that was checked and refused: bad signature, rollback, unreadable."""
 
 
@@ -175,3 +176,24 @@ def install_snapshot_file(path: str | Path, *, home: Path | None = None, now: da
     if not signature_path.exists():
         raise RefusedSnapshot(f"{path}: no detached signature {signature_path.name} beside it")
     return install_snapshot(read_trust_file(path), read_trust_file(signature_path), str(path), home=home, now=now)
+
+
+def active_store() -> Any:
+    """The snapshot in use as a TrustStore, its warnings with it: the SHC format's deferred
+    built-in trust (loaded the first time a card is verified, not at every start)."""
+    from dataclasses import replace
+
+    snapshot, warnings = active_snapshot()
+    return replace(snapshot.store, warnings=(*snapshot.store.warnings, *warnings))
+
+
+class SnapshotUpdate:
+    """`scanverify trust update vci_snapshot.json`: the VCI's signed directory snapshot."""
+
+    name = "a VCI issuer directory snapshot (with its detached .sig beside it)"
+
+    def sniff(self, data: bytes) -> bool:
+        return is_snapshot(data)
+
+    def install(self, path: str | Path, *, home: Path | None = None) -> str:
+        return install_snapshot_file(path, home=home)
