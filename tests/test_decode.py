@@ -462,3 +462,51 @@ def test_no_wrong_payload_under_hard_conditions() -> None:
             assert code.payload == payload
 
     check()
+
+
+def _curved(seed: int) -> np.ndarray:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+    from test_photosim import page
+
+    label = page("CS1:CURVED-LABEL-0123456789-ABCDEFGHIJ")
+    photo = photosim.phone_photo(label, np.random.default_rng(seed), frame=(1200, 900), cylinder=0.25, cylinder_axis=0.72)
+    return load_image(photo)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_straightened_crop_reads_a_label_round_a_bottle_that_the_plain_passes_do_not(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gray = _curved(seed)
+    assert _engine.decode_gray(gray, effort="fast") == []
+    trace: list[tuple[str, int, float]] = []
+    [code] = _engine.decode_gray(gray, effort="normal", trace=trace)
+    assert code.payload == b"CS1:CURVED-LABEL-0123456789-ABCDEFGHIJ"
+    assert ("zxing crop straightened", 1) in [(name, new) for name, new, _ in trace]
+    xs, ys = zip(*code.polygon, strict=True)
+    assert 0 <= min(xs) and max(xs) <= gray.shape[1] and 0 <= min(ys) and max(ys) <= gray.shape[0]
+    # the engine before the step does not read it
+    real = _engine._crop_steps
+    monkeypatch.setattr(_engine, "_crop_steps", lambda missed: [s for s in real(missed) if "straight" not in s.name])
+    assert _engine.decode_gray(gray, effort="normal") == []
+
+
+def test_straightening_maps_points_back_and_refuses_what_is_not_a_symbol() -> None:
+    # A bowed band: the top and bottom edges of a dark block follow parabolas.
+    image = np.full((300, 400), 235, np.uint8)
+    for x in range(60, 340):
+        bow = int(30 * ((x - 200) / 140) ** 2)
+        image[80 - bow : 220 + bow, x] = 20
+    before = (image[:, 60:340] < 128).sum(axis=0)
+    assert before.max() - before.min() >= 55
+    straight, back = _engine._straightened((image, _engine._identity))
+    dark = straight[:, 60:340] < 128
+    heights = dark.sum(axis=0)
+    assert heights.max() - heights.min() <= 10  # every column (nearly) as tall: the bow is gone
+    x, y = back(70.0, float(np.argmax(dark[:, 10])))  # the top edge, near the left end
+    assert abs(y - (80 - 30 * ((70 - 200) / 140) ** 2)) <= 3
+    blank, _ = _engine._straightened((np.full((300, 400), 200, np.uint8), _engine._identity))
+    assert blank.size == 0
