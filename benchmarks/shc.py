@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,27 +22,21 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from shcseal import Issuer, card_payload
 
-from scanverify import Verifier
+from scanverify import FixedClock, Verifier
 from scanverify.formats import shc
 
-
-def rate(function: object, seconds: float) -> float:
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(50):
-            function()  # type: ignore[operator]
-        count += 50
-    return count / elapsed
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from verify import rates
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--seconds", type=float, default=1.0, help="length of one timed round")
     seconds = parser.parse_args().seconds
     issuer = Issuer()
     data = issuer.card(card_payload())
     store = shc.load_jwks(issuer.jwks(), "benchmark")
-    verifier = Verifier(trust=store, clock=lambda: datetime(2026, 11, 27, tzinfo=UTC))
+    verifier = Verifier(trust=store, clock=FixedClock(datetime(2026, 11, 27, tzinfo=UTC)))
     assert verifier.verify_payload(data).genuine
     card = shc.parse_card(data)
     public = issuer.private.public_key()
@@ -52,9 +45,11 @@ def main() -> None:
     def raw() -> None:
         public.verify(der, card.signing_input, ec.ECDSA(hashes.SHA256()))
 
-    raw_rate = rate(raw, seconds)
-    card_rate = rate(lambda: verifier.verify_payload(data), seconds)
-    parse_rate = rate(lambda: shc.parse_card(data), seconds)
+    # Interleaved rounds, best of each, in CPU time: benchmarks/verify.py's rates().
+    measured = rates(
+        {"raw": raw, "card": lambda: verifier.verify_payload(data), "parse": lambda: shc.parse_card(data)}, seconds
+    )
+    raw_rate, card_rate, parse_rate = measured["raw"], measured["card"], measured["parse"]
     print(
         f"card: {len(data)} bytes of shc:/ text, payload {len(zlib.compress(json.dumps(card_payload()).encode()))} B deflated"
     )

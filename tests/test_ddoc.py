@@ -335,3 +335,26 @@ def test_tsl_that_is_not_xml_is_a_trust_error() -> None:
     assert source.sniff(data)
     with pytest.raises(TrustError):
         source.load(data, "broken.xml")
+
+
+def test_a_stale_crl_is_said_with_the_verdict(pki: Pki) -> None:
+    """The CA's CRL is past its next update at the time of checking: the verdict stands, and says so."""
+    seal = pki.seal(START + timedelta(days=20))
+    fresh = Verifier(trust=pki.trust(crls=(pki.crl(7),)), clock=lambda: START + timedelta(days=25)).verify_payload(seal)
+    assert (fresh.status.value, fresh.warnings) == ("genuine", ())
+    stale = Verifier(trust=pki.trust(crls=(pki.crl(7),)), clock=lambda: START + timedelta(days=40)).verify_payload(seal)
+    assert stale.status.value == "genuine"
+    assert [w for w in stale.warnings if "CRL" in w] == [
+        f"the CRL of ZZ01 (FR) is out of date (next update {START + timedelta(days=30):%Y-%m-%d})"
+    ]
+    revoked = Verifier(trust=pki.trust(crls=(pki.crl(4242),)), clock=lambda: START + timedelta(days=40))
+    result = revoked.verify_payload(seal)
+    assert result.status.value == "revoked" and any("out of date" in w for w in result.warnings)
+
+
+def test_a_crl_not_signed_by_the_ca_is_said_to_be_ignored(pki: Pki) -> None:
+    result = Verifier(trust=pki.trust(crls=(Pki().crl(4242),)), clock=lambda: START + timedelta(days=25)).verify_payload(
+        pki.seal(START + timedelta(days=20))
+    )
+    assert result.status.value == "genuine"
+    assert any("not signed by it and was ignored" in w for w in result.warnings), result.warnings

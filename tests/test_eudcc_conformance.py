@@ -276,12 +276,7 @@ def test_conformance_case(name: str) -> None:
         else:
             note = ""
         if flag in known:
-            kind = known[flag]["kind"]
-            ours, why = KNOWN_ANSWERS.get(f"{kind}/{flag}") or KNOWN_ANSWERS[kind]
-            predicted = expected if ours == AGREES else ours
-            assert answer is predicted, (
-                f"{name} {flag}: known issue '{kind}' predicts {predicted} ({why}), got {answer}"
-            )
+            kind, why = assert_known(known[flag], name, flag, expected, answer)
             TALLY[(flag, "known")] += 1
             KNOWN_SEEN.append(f"{name} {flag}: flag {expected}, ours {answer} — {kind}: {why}")
             continue
@@ -291,6 +286,15 @@ def test_conformance_case(name: str) -> None:
         else:
             failures.append(f"{flag}: expected {expected}, scanverify says {answer} {note}".rstrip())
     assert not failures, f"{name}: " + "; ".join(failures)
+
+
+def assert_known(issue: dict[str, Any], name: str, flag: str, expected: bool, answer: bool) -> tuple[str, str]:
+    """Our answer on a known issue's flag is the one KNOWN_ANSWERS predicts; returns its kind and why."""
+    kind = issue["kind"]
+    ours, why = KNOWN_ANSWERS.get(f"{kind}/{flag}") or KNOWN_ANSWERS[kind]
+    predicted = expected if ours == AGREES else ours
+    assert answer is predicted, f"{name} {flag}: known issue '{kind}' predicts {predicted} ({why}), got {answer}"
+    return kind, why
 
 
 def conformance_table() -> str:
@@ -355,12 +359,7 @@ def test_suite_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str
                 CLI_TALLY["not asked"] += 1
                 continue
             if flag in known:
-                kind = known[flag]["kind"]
-                ours, why = KNOWN_ANSWERS.get(f"{kind}/{flag}") or KNOWN_ANSWERS[kind]
-                predicted = expected if ours == AGREES else ours
-                assert answer is predicted, (
-                    f"{name} {flag} through the CLI: '{kind}' predicts {predicted} ({why}), got {row}"
-                )
+                assert_known(known[flag], f"{name} (through the CLI)", flag, expected, answer)
                 CLI_TALLY["known"] += 1
                 continue
             CLI_TALLY["stated"] += 1

@@ -29,6 +29,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageOps
 from specseal import Issuer, make_seal
 
+import scanverify._batch as _batch
 import scanverify.cli as cli
 from scanverify import Verifier
 from scanverify.decode import _image, decode_image, load_image
@@ -533,7 +534,7 @@ def test_a_small_batch_reports_every_input(capsys: Any, tmp_path: Path) -> None:
 
 def test_a_large_batch_in_the_process_pool_reports_every_input(capsys: Any, tmp_path: Path) -> None:
     inputs, expected = batch(tmp_path)
-    assert len(inputs) > cli.MANY
+    assert len(inputs) > _batch.MANY
     code, out, err = run(capsys, "--json", "--at", AT, *inputs)
     assert [(r["source"], r["status"]) for r in rows(out)] == list(zip(inputs, expected, strict=True))
     assert all(r["reason"] for r in rows(out))
@@ -582,31 +583,31 @@ def die_on_poison(image: str) -> tuple[str, Any]:
 
 def test_a_worker_that_dies_costs_only_its_image() -> None:
     images = ["a", "b", "poison", "c", "d", "e"]
-    results = list(cli._pooled(die_on_poison, images, 2))
-    assert [source for source, _ in results] == images
-    failed = dict(results)["poison"]
-    assert isinstance(failed, cli._Failed) and "died" in failed.reason and not failed.internal
-    assert all(codes == [] for source, codes in results if source != "poison")
+    results = list(_batch.pooled(die_on_poison, images, 2))
+    assert len(results) == len(images)
+    failed = results[images.index("poison")]
+    assert isinstance(failed, _batch.Failed) and "died" in failed.reason and not failed.internal
+    assert [r for r in results if r is not failed] == [(image, []) for image in images if image != "poison"]
 
 
 def test_workers_are_bounded_by_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    per_worker = cli.WORKER_BASE_BYTES + cli.WORKER_BYTES_PER_PIXEL * 120_000_000
+    per_worker = _batch.WORKER_BASE_BYTES + _batch.WORKER_BYTES_PER_PIXEL * 120_000_000
     monkeypatch.setattr(os, "cpu_count", lambda: 16)
-    monkeypatch.setattr(cli, "available_memory", lambda: per_worker * 3 + 1)
-    assert cli.worker_count(100) == 3
-    monkeypatch.setattr(cli, "available_memory", lambda: per_worker // 2)
-    assert cli.worker_count(100) == 1
-    monkeypatch.setattr(cli, "available_memory", lambda: None)
-    assert cli.worker_count(100) == 1
-    monkeypatch.setattr(cli, "available_memory", lambda: per_worker * 1000)
-    assert cli.worker_count(100) == 16 and cli.worker_count(5) == 5
+    monkeypatch.setattr(_batch, "available_memory", lambda: per_worker * 3 + 1)
+    assert _batch.worker_count(100) == 3
+    monkeypatch.setattr(_batch, "available_memory", lambda: per_worker // 2)
+    assert _batch.worker_count(100) == 1
+    monkeypatch.setattr(_batch, "available_memory", lambda: None)
+    assert _batch.worker_count(100) == 1
+    monkeypatch.setattr(_batch, "available_memory", lambda: per_worker * 1000)
+    assert _batch.worker_count(100) == 16 and _batch.worker_count(5) == 5
     # Smaller images allowed, more workers fit.
-    monkeypatch.setattr(cli, "available_memory", lambda: per_worker * 3 + 1)
-    assert cli.worker_count(100, max_pixels=12_000_000) > 3
+    monkeypatch.setattr(_batch, "available_memory", lambda: per_worker * 3 + 1)
+    assert _batch.worker_count(100, max_pixels=12_000_000) > 3
 
 
 def test_available_memory_is_read() -> None:
-    available = cli.available_memory()
+    available = _batch.available_memory()
     assert available is None or available > 0
 
 

@@ -149,11 +149,15 @@ def test_unsupported_key_type(tmp_path: Path) -> None:
         TrustStore.from_file(path)
 
 
-def test_built_in_bundle_holds_public_keys_only() -> None:
-    text = (ROOT / "src" / "scanverify" / "data" / "default_trust.json").read_text()
+@pytest.mark.parametrize("name", ["default_trust.json", "public_certificates.json"])
+def test_built_in_bundle_holds_public_keys_only(name: str) -> None:
+    from scanverify.x509 import load_certificate
+
+    text = (ROOT / "src" / "scanverify" / "data" / name).read_text()
     assert "PRIVATE" not in text
     bundle = json.loads(text)
     for entry in bundle["keys"]:
+        # Only fields the bundle reader knows: nothing is carried that scanverify silently ignores.
         assert set(entry) <= {
             "spki",
             "x5c",
@@ -165,13 +169,20 @@ def test_built_in_bundle_holds_public_keys_only() -> None:
             "not_after",
             "status",
             "specimen",
+            "role",
+            "formats",
+            "origin",
         }
-        der = base64.b64decode(entry["spki"])
-        serialization.load_der_public_key(der)  # a public key, or this raises
-    store = TrustStore.default()
-    assert len(store) == len(bundle["keys"])
-    assert len(store) >= 1
-    assert all(key.specimen for key in store), "the built-in bundle holds only the sample issuer today"
+        if "spki" in entry:
+            serialization.load_der_public_key(base64.b64decode(entry["spki"]))  # a public key, or this raises
+        else:
+            [der] = entry["x5c"]
+            load_certificate(base64.b64decode(der))  # a certificate (public key inside), or this raises
+    store = TrustStore.from_bundle(bundle, name)
+    assert len(store) == len(bundle["keys"]) >= 1
+    # Only test issuers are signers on their own; a real issuer is trusted through its CA.
+    assert all(key.specimen for key in store if key.role.value == "signer")
+    assert all(key.origin or key.name.startswith("SPECIMEN Consular") for key in store)
 
 
 @pytest.mark.parametrize("value", [["ES256"], {"alg": "ES256"}, 7, True])

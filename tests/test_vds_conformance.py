@@ -101,39 +101,13 @@ def conformance_table() -> str:
     return "\n".join(lines)
 
 
-# --- certificates, loaded here with cryptography / ecdsa until scanverify.x509 lands -----------------
-
-
-def _der_items(data: bytes, pos: int, end: int) -> list[tuple[int, int, int, int]]:
-    """(tag, start, value start, value end) of the DER items in data[pos:end]."""
-    items = []
-    while pos < end:
-        tag, length, head = data[pos], data[pos + 1], pos + 2
-        if length & 0x80:
-            count = length & 0x7F
-            length, head = int.from_bytes(data[head : head + count], "big"), head + count
-        items.append((tag, pos, head, head + length))
-        pos = head + length
-    return items
+# --- certificates, read as the trust store reads them (scanverify.x509: brainpoolP224r1, lax DER) ----------
 
 
 def certificate_key(der: bytes) -> Any:
-    """The public key of a certificate `cryptography` may refuse whole (brainpoolP224r1, a lax DER)."""
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
+    from scanverify.x509 import load_certificate
 
-    (_, _, start, end) = _der_items(der, 0, len(der))[0]
-    (_, _, start, end) = _der_items(der, start, end)[0]
-    tbs = _der_items(der, start, end)
-    if tbs[0][0] == 0xA0:
-        tbs = tbs[1:]
-    _, head, _, tail = tbs[5]  # serial, signature algorithm, issuer, validity, subject, SPKI
-    spki = der[head:tail]
-    try:
-        return load_der_public_key(spki)
-    except Exception:  # an unknown curve: the pure-Python verifier has it
-        import ecdsa
-
-        return ecdsa.VerifyingKey.from_der(spki)
+    return load_certificate(der).public_key
 
 
 CERT_FILES = {
@@ -387,24 +361,18 @@ def test_stated_signatures_are_checked_against_a_flipped_bit() -> None:
 
 # --- through the Verifier and the command line ---------------------------------------------------------------
 
-#: Certificates the trust store cannot take yet, and why (scanverify.x509 will read them).
-UNLOADABLE = {
-    "sealgen_DETS32.crt": "brainpoolP224r1, a curve `cryptography` lacks: its certificate cannot be trusted yet",
-    "KDS_VEHICLE_VIGNETTE.crt": "its DER is not strict (cryptography refuses the signature algorithm field)",
-}
 CLOCK = "2026-11-27T12:00:00Z"
 #: Seals upstream says verify that are not genuine through the Verifier, and why.
 VERIFIER_KNOWN = {
-    "addressStickerId": UNLOADABLE["sealgen_DETS32.crt"],
-    "visa_224bitSig": UNLOADABLE["sealgen_DETS32.crt"],
-    "vds_sample_vehicle_vignette": UNLOADABLE["KDS_VEHICLE_VIGNETTE.crt"],
     "vds_sample_emergency_travel_with_bio": "signed by KDS_EasyCard_VDS (C=KD, no CN): the seal names DEKD",
     "vds_sample_school_access": "signed by SchoolAccess (CN=kurzdigital.com): the seal names DEKD",
+    # Readable since scanverify.x509 (its DER is not strict), but it names no country.
+    "vds_sample_vehicle_vignette": "signed by KDS_VEHICLE_VIGNETTE (CN=KD, no C): the seal names DEKD",
 }
 
 
 def pinned_bundle() -> dict[str, Any]:
-    """Every loadable certificate pinned as a VDS signer: their CAs are not published (SOURCE.md)."""
+    """Every certificate pinned as a VDS signer: their CAs are not published (SOURCE.md)."""
     import base64
 
     return {
@@ -418,7 +386,6 @@ def pinned_bundle() -> dict[str, Any]:
                 "x5c": [base64.b64encode(path.read_bytes()).decode()],
             }
             for name, path in sorted(CERT_FILES.items())
-            if name not in UNLOADABLE
         ],
     }
 
@@ -429,16 +396,14 @@ def all_seals() -> list[tuple[str, bytes]]:
 
 
 def expected_genuine(seal: VdsSeal) -> str | None:
-    """The certificate a store with every loadable certificate must find and verify with, if any:
+    """The certificate a store with every certificate must find and verify with, if any:
     one that verifies and is named by the seal (C + CN + serial, or C + CN when no serial matches)."""
-    from cryptography import x509
-
     from scanverify.formats.vds import certificate_hint
+    from scanverify.x509 import load_certificate
 
     hints = {}
-    for name in verifying_certificates(seal) - set(UNLOADABLE):
-        raw = CERT_FILES[name].read_bytes()
-        hints[name] = certificate_hint(x509.load_der_x509_certificate(raw))
+    for name in verifying_certificates(seal):
+        hints[name] = certificate_hint(load_certificate(CERT_FILES[name].read_bytes()))
     hint = seal.header.key_hint
     exact = [n for n, h in hints.items() if h == hint]
     loose = [n for n, h in hints.items() if h is not None and h[:2] == hint[:2]]
@@ -476,8 +441,9 @@ def test_every_seal_through_the_verifier() -> None:
             assert result.status in (Status.UNTRUSTED, Status.FORGED), (name, result.status, result.reason)
             assert result.key is None
         outcomes[result.status.value] += 1
-    # 10 tsenger and 11 KURZ seals verify with a certificate the store can hold and that the seal names.
-    assert outcomes["genuine"] == 21, outcomes
+    # 12 tsenger and 11 KURZ seals verify with a certificate that the seal names (DETS32's
+    # brainpoolP224r1 included, read by scanverify.x509).
+    assert outcomes["genuine"] == 23, outcomes
     assert outcomes["malformed"] == 4, outcomes
 
 
@@ -500,15 +466,14 @@ def test_stated_verifications_the_verifier_cannot_repeat_yet() -> None:
 
 
 def test_signing_date_outside_the_certificate_is_expired_or_not_yet_valid() -> None:
-    from cryptography import x509
-
     from scanverify import Status, TrustStore, Verifier
     from scanverify.model import Cause
+    from scanverify.x509 import load_certificate
 
     # arrivalAttestation is signed on 2020-01-13 by DETS27 (valid 2020-01-10 .. 2025-01-10).
     raw = bytes.fromhex(VECTORS["vds"]["arrivalAttestation"]["hex"])
-    certificate = x509.load_der_x509_certificate(CERT_FILES["sealgen_DETS27.der"].read_bytes())
-    assert certificate.not_valid_before_utc.year == 2020
+    certificate = load_certificate(CERT_FILES["sealgen_DETS27.der"].read_bytes())
+    assert certificate.not_before.year == 2020
     verifier = Verifier(trust=TrustStore.from_bundle(pinned_bundle(), "test bundle"))
     assert verifier.verify_payload(raw).status is Status.GENUINE  # checked today, after the certificate ended
     for day, status, cause in (

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ImageError, ScanverifyError, SealError, TrustError, UsageError
 from .model import Cause, Fact, Finding, Role, Status, TrustedKey, VerificationResult
 from .trust import TrustStore
-from .verifier import Verifier
+from .verifier import FixedClock, Verifier
 
 if TYPE_CHECKING:
     from .decode import ImageSource
@@ -30,6 +30,7 @@ __all__ = [
     "Cause",
     "Fact",
     "Finding",
+    "FixedClock",
     "ImageError",
     "Role",
     "ScanverifyError",
@@ -51,7 +52,7 @@ __all__ = [
 def _verifier(trust: TrustStore | None, at: datetime | None) -> Verifier:
     verifier = Verifier() if trust is None else Verifier(trust=trust)
     if at is not None:
-        verifier.clock = lambda: at
+        verifier.clock = FixedClock(at)
     return verifier
 
 

@@ -23,21 +23,38 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .display import REASON_LIMIT, Shown, echo, fancy, json_line, make_console, shown
+from ._batch import MANY, Failed
+from .cli_common import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    Reporter,
+    VerifyOptions,
+    check_home,
+    error_line,
+    error_result,
+    options_from,
+    parse_at,
+    refuse_special_file,
+    verification_options,
+)
+from .display import REASON_LIMIT, echo, fancy, make_console, shown
 from .errors import ImageError, ScanverifyError, UsageError
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_SEAL, EXIT_INTERNAL = 0, 1, 2, 3, 70
+if TYPE_CHECKING:
+    from .verifier import Verifier
+
+__all__ = ["entry_point", "main", "run"]
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
-#: Above this many inputs a progress bar is shown, and decoding is spread over processes.
-MANY = 4
 #: An image read from stdin (`scanverify -`) may be at most this large: a photo
 #: is a few MB; anything beyond is refused, not read into memory.
 STDIN_IMAGE_LIMIT = 64 << 20
@@ -45,201 +62,9 @@ STDIN_IMAGE_LIMIT = 64 << 20
 #: largest QR code holds under 3 KB, a PDF417 about 1 KB; a longer line is an
 #: error row and the run goes on.
 LINE_LIMIT = 64 << 10
-#: What one decoding process may need at most, per pixel of the largest image
-#: allowed, plus its imports (measured by benchmarks/memory.py: a 120 MP RGBA
-#: PNG peaks at ~650 MB, about 5 bytes a pixel over ~80 MB of imports).
-WORKER_BYTES_PER_PIXEL = 6
 #: A record to sign (`sign RECORD.json`) may be at most this large.
 RECORD_LIMIT = 1 << 20
-WORKER_BASE_BYTES = 150 << 20
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-# ---------------------------------------------------------------- options
-def parse_at(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO-8601 time, e.g. 2026-11-26T09:30:00Z") from None
-    if moment.tzinfo is None:
-        if "T" in text or " " in text:
-            # A naive time would be read in this machine's zone; a verdict must
-            # not depend on where the computer thinks it is.
-            raise click.BadParameter(f"{value!r} has no time zone; add Z for UTC or an offset like +08:00")
-        moment = moment.replace(tzinfo=UTC)  # a bare date: its start, in UTC
-    try:
-        # Year 1 at +05:00 is year 0 in UTC: refuse it here, not with an
-        # overflow somewhere in the verdict.
-        moment.astimezone(UTC)
-    except OverflowError:
-        raise click.BadParameter(f"{value!r} is outside the years 1 to 9999 in UTC") from None
-    return moment
-
-
-@dataclass(frozen=True)
-class VerifyOptions:
-    trust_files: tuple[str, ...]
-    no_default_trust: bool
-    at: datetime | None
-    effort: str
-    as_json: bool
-    redact: bool
-    quiet: bool
-    root: str | None = None
-
-    def verifier(self) -> Any:
-        from .trust import TrustStore
-        from .trustlist import active_store
-        from .verifier import Verifier
-
-        stores = []
-        if not self.no_default_trust:
-            store, warnings = active_store(self.root)
-            for warning in warnings:
-                echo("scanverify: warning: ", shown(warning, REASON_LIMIT), err=True)
-            stores.append(store)
-        stores += [TrustStore.from_file(path) for path in self.trust_files]
-        verifier = Verifier(trust=TrustStore.combine(stores), effort=self.effort)
-        if self.at is not None:
-            at = self.at
-            verifier.clock = lambda: at
-        return verifier
-
-
-def verification_options(command: F) -> F:
-    """The options shared by image, text and live verification."""
-    decorators = [
-        click.option(
-            "--trust",
-            "trust_files",
-            multiple=True,
-            metavar="FILE",
-            help="Also trust the keys in FILE: a trust bundle (.json), a PEM public key "
-            "or certificate, or a DER certificate. Repeatable.",
-        ),
-        click.option("--no-default-trust", is_flag=True, help="Leave out the built-in trust bundle."),
-        click.option(
-            "--at",
-            callback=parse_at,
-            metavar="ISO-8601",
-            help="Verify as of this time (default: now), e.g. 2026-11-26T09:30:00Z.",
-        ),
-        click.option(
-            "--effort",
-            type=click.Choice(["fast", "normal", "thorough"]),
-            default="normal",
-            show_default=True,
-            help="How hard to look for codes in difficult photos.",
-        ),
-        click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout: one object per code found."),
-        click.option(
-            "--redact", is_flag=True, help="Hide holder names, birth dates and raw payloads in all output (for logs)."
-        ),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line."),
-        click.option(
-            "--root",
-            type=click.Path(dir_okay=False),
-            default=None,
-            metavar="FILE",
-            help="Check installed trust lists against this root instead of the pinned one.",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
-
-
-def options_from(kwargs: dict[str, Any]) -> VerifyOptions:
-    for path in (*kwargs["trust_files"], kwargs["root"]):
-        refuse_special_file(path)
-    check_home()
-    return VerifyOptions(
-        trust_files=tuple(kwargs.pop("trust_files")),
-        no_default_trust=kwargs.pop("no_default_trust"),
-        at=kwargs.pop("at"),
-        effort=kwargs.pop("effort"),
-        as_json=kwargs.pop("as_json"),
-        redact=kwargs.pop("redact"),
-        quiet=kwargs.pop("quiet"),
-        root=kwargs.pop("root"),
-    )
-
-
-def refuse_special_file(path: str | None) -> None:
-    """Refuse at once, with one line, an input that is a FIFO, device or socket.
-
-    Reading a FIFO waits for a writer (forever, in a clerk's batch) and a device
-    like /dev/zero never ends; a missing file is left to the reader to report.
-    """
-    from ._files import special_file_problem
-
-    if path is None or path == "-":
-        return
-    problem = special_file_problem(path)
-    if problem is not None and not problem.startswith("is a directory"):
-        raise UsageError(f"{path}: {problem}")
-
-
-def check_home() -> None:
-    """$SCANVERIFY_HOME, when set, must be a directory (or not exist yet): one line, exit 2, if not.
-
-    Were it a file, the installed trust list there could not be read, and a
-    silent fallback to the built-in bundle could undo a revocation.
-    """
-    home = os.environ.get("SCANVERIFY_HOME")
-    if home and os.path.lexists(home) and not os.path.isdir(home):
-        raise UsageError(f"SCANVERIFY_HOME={home!r} is not a directory")
-
-
-def check_home_writable() -> None:
-    """For commands that install into $SCANVERIFY_HOME: it must also be writable."""
-    check_home()
-    home = os.environ.get("SCANVERIFY_HOME")
-    if home and os.path.isdir(home) and not os.access(home, os.W_OK | os.X_OK):
-        raise UsageError(f"SCANVERIFY_HOME={home!r} is not writable")
-
-
-# ---------------------------------------------------------------- output
-class Reporter:
-    """Prints results as they come (human panels or JSON Lines) and counts them."""
-
-    def __init__(self, options: VerifyOptions) -> None:
-        from .render import Summary
-
-        self.options = options
-        self.summary = Summary()
-        self.out = make_console()
-
-    def report(self, results: Sequence[Any]) -> None:
-        from .model import Status
-        from .render import render_result
-
-        self.summary.add(results)
-        for result in results:
-            public = result.redacted() if self.options.redact else result
-            if self.options.as_json:
-                sys.stdout.write(json_line(public.to_json()) + "\n")
-                sys.stdout.flush()
-            elif result.status is not Status.ERROR:
-                self.out.print(render_result(public))
-            if result.status is Status.ERROR:
-                error_line(result.source, result.reason)
-
-    def finish(self) -> int:
-        if not self.options.quiet and self.summary.sources > 1:
-            echo(self.summary.line(), err=self.options.as_json)
-        return self.summary.exit_code
-
-
-def error_line(source: str | None, reason: str) -> None:
-    """``scanverify: error: SOURCE: reason`` on stderr. Plain, not rich: one line whatever the
-    terminal's width (newlines in a file name are shown as \\n)."""
-    where: tuple[Shown | str, ...] = (shown(source), ": ") if source is not None else ()
-    echo("scanverify: error: ", *where, shown(reason, REASON_LIMIT), err=True)
 
 
 # ---------------------------------------------------------------- commands
@@ -298,21 +123,16 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> No
     internal = False
     if texts:
         for source, payload in _payloads(texts):
-            if isinstance(payload, _Failed):
-                reporter.report([_error_result(source, payload.reason)])
+            if isinstance(payload, Failed):
+                reporter.report([error_result(source, payload.reason)])
                 continue
             results, failed = _guarded(functools.partial(verifier.verify_payload, payload, source=source), source)
             internal |= failed
             reporter.report(results)
     else:
-        for source, codes in _decode_all(list(images), options):
-            if isinstance(codes, _Failed):
-                reporter.report([_error_result(source, codes.reason)])
-                internal |= codes.internal
-            else:
-                results, failed = _guarded(functools.partial(verifier.verify_codes, codes, source=source), source)
-                internal |= failed
-                reporter.report(results)
+        for results in _verify_images(verifier, list(images), options):
+            internal |= any(r.cause.value == "internal" for r in results)
+            reporter.report(results)
     status = reporter.finish()
     # A bug met on one input is reported on its row and the batch goes on; it
     # still ends the run with 70, unless a seal was rejected (1 always wins:
@@ -320,30 +140,20 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> No
     sys.exit(EXIT_INTERNAL if internal and status != EXIT_REJECTED else status)
 
 
-@dataclass(frozen=True)
-class _Failed:
-    """An input that gave no codes: why, and whether it was a bug in scanverify (exit 70) or the input."""
-
-    reason: str
-    internal: bool = False
-
-
-def _internal_reason(exc: BaseException) -> str:
-    return f"internal error: {type(exc).__name__}: {exc} (please report this)"
-
-
 def _guarded(verify: Callable[[], Any], source: str) -> tuple[list[Any], bool]:
     """verify()'s results, or an error row when it fails with a bug: one input never stops a batch."""
+    from ._batch import internal_reason
+
     try:
         results = verify()
         return (results if isinstance(results, list) else [results]), False
     except ScanverifyError as exc:
-        return [_error_result(source, exc.diagnostics())], False
+        return [error_result(source, exc.diagnostics())], False
     except Exception as exc:
-        return [_error_result(source, _internal_reason(exc))], True
+        return [error_result(source, internal_reason(exc), internal=True)], True
 
 
-def _payloads(texts: Sequence[str]) -> Iterator[tuple[str, str | _Failed]]:
+def _payloads(texts: Sequence[str]) -> Iterator[tuple[str, str | Failed]]:
     for text in texts:
         if text != "-":
             yield "<text>", text
@@ -351,7 +161,7 @@ def _payloads(texts: Sequence[str]) -> Iterator[tuple[str, str | _Failed]]:
         yield from _stdin_payloads()
 
 
-def _stdin_payloads() -> Iterator[tuple[str, str | _Failed]]:
+def _stdin_payloads() -> Iterator[tuple[str, str | Failed]]:
     """One payload per line of stdin, each line at most LINE_LIMIT bytes."""
     # Bytes, not text: a line is cut at LINE_LIMIT before it is decoded, and
     # bytes that are not UTF-8 become U+FFFD (then not_a_seal), never a crash.
@@ -369,7 +179,7 @@ def _stdin_payloads() -> Iterator[tuple[str, str | _Failed]]:
             # Skip the rest of the overlong line, a bounded piece at a time.
             while (rest := stream.readline(LINE_LIMIT)) and not rest.endswith(newline):
                 pass
-            yield f"<stdin>:{number}", _Failed(f"line longer than {LINE_LIMIT >> 10} KiB: not a code's payload")
+            yield f"<stdin>:{number}", Failed(f"line longer than {LINE_LIMIT >> 10} KiB: not a code's payload")
             continue
         line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         # A keyboard-wedge scanner ends each code with Enter; blank lines are
@@ -395,28 +205,46 @@ def _expand(images: Sequence[str]) -> list[str]:
     return found
 
 
-def _error_result(source: str, message: str) -> Any:
-    from .model import Status, VerificationResult
+def _verify_images(verifier: Verifier, images: list[str], options: VerifyOptions) -> Iterator[list[Any]]:
+    """Each image's results, in input order, through Verifier.verify_many.
 
-    return VerificationResult(Status.ERROR, message, source, datetime.now(UTC))
+    '-' is the image on stdin, read here (the library takes its bytes); one that
+    cannot be read is its own error row, in its place.
+    """
+    inputs: list[str | bytes | Failed] = []
+    for image in images:
+        if image != "-":
+            inputs.append(image)
+            continue
+        try:
+            inputs.append(_read_stdin_image())
+        except ImageError as exc:
+            inputs.append(Failed(exc.diagnostics()))
+    named = [(item, "<stdin>" if given == "-" else given) for item, given in zip(inputs, images, strict=True)]
+    todo = [(item, source) for item, source in named if not isinstance(item, Failed)]
+    # The bar is drawn with cursor moves: only on a terminal that may have them.
+    show_progress = len(images) > MANY and not options.quiet and fancy(sys.stderr)
+    with contextlib.ExitStack() as stack:
+        progress = stack.enter_context(_progress_bar(len(todo))) if show_progress else None
+        stream = verifier.verify_many(
+            [item for item, _ in todo], sources=[source for _, source in todo], progress=progress
+        )
+        for item, source in named:
+            if isinstance(item, Failed):
+                yield [error_result(source, item.reason)]
+            else:
+                yield next(stream)[1]
 
 
-def _decode_one(image: str, effort: str) -> tuple[str, Any]:
-    """Decode one input; one that gives no codes gives a _Failed saying why. Never raises (but Ctrl-C)."""
-    from .decode import decode_image
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    source = "<stdin>" if image == "-" else image
-    try:
-        data: Any = _read_stdin_image() if image == "-" else image
-        return source, decode_image(data, effort=effort)  # type: ignore[arg-type]
-    except ImageError as exc:
-        return source, _Failed(_strip_source(exc.diagnostics(), image))
-    except MemoryError:
-        return source, _Failed("not enough memory to decode this image")
-    except Exception as exc:
-        # A bug, not the input's fault: said on this input's row, and the
-        # batch goes on to the next (the run ends with exit 70).
-        return source, _Failed(_internal_reason(exc), internal=True)
+    # markup=False: a description is shown as it is, never read as markup.
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), transient=True, console=make_console(stderr=True)) as bar:
+        task = bar.add_task(shown("Scanning").text, total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
 
 
 def _read_stdin_image() -> bytes:
@@ -429,119 +257,6 @@ def _read_stdin_image() -> bytes:
     if len(data) > STDIN_IMAGE_LIMIT:
         raise ImageError(f"the image on standard input is larger than {STDIN_IMAGE_LIMIT >> 20} MiB; give it as a file")
     return bytes(data)
-
-
-def _strip_source(message: str, source: str) -> str:
-    # diagnostics() folds whitespace into single spaces: a name with newlines is folded too.
-    for name in (source, " ".join(source.split())):
-        if message.startswith(f"{name}: "):
-            return message[len(name) + 2 :]
-    return message
-
-
-def _decode_all(images: list[str], options: VerifyOptions) -> Iterator[tuple[str, Any]]:
-    """Decoded codes per image, in input order; spread over the cores when there are many."""
-    if not images:
-        return
-    # The bar is drawn with cursor moves: only on a terminal that may have them.
-    show_progress = len(images) > MANY and not options.quiet and fancy(sys.stderr)
-    workers = worker_count(len(images))
-    decode = functools.partial(_decode_one, effort=options.effort)
-    if len(images) <= MANY or workers < 2 or "-" in images:
-        stream: Iterator[tuple[str, Any]] = map(decode, images)
-    else:
-        stream = _pooled(decode, images, workers)
-    if show_progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        # markup=False: a description is shown as it is, never read as markup.
-        columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
-        with Progress(*columns, TimeRemainingColumn(), transient=True, console=make_console(stderr=True)) as progress:
-            task = progress.add_task(shown("Scanning").text, total=len(images))
-            for item in stream:
-                progress.advance(task)
-                yield item
-    else:
-        yield from stream
-
-
-def worker_count(inputs: int, *, max_pixels: int | None = None) -> int:
-    """Decoding processes for `inputs` images: one per core, no more than memory allows.
-
-    Each process is assumed to need what the largest image allowed costs (the
-    pixel limit), so a batch of large scans never drives the machine into swap
-    or the out-of-memory killer.
-    """
-    from .decode import DEFAULT_MAX_PIXELS
-
-    per_worker = WORKER_BASE_BYTES + WORKER_BYTES_PER_PIXEL * (max_pixels or DEFAULT_MAX_PIXELS)
-    available = available_memory()
-    by_memory = max(1, available // per_worker) if available else 1
-    return max(1, min(inputs, os.cpu_count() or 1, by_memory))
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to new work (MemAvailable), or None when it cannot be told."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _pooled(
-    decode: Callable[[str], tuple[str, Any]], images: list[str], workers: int
-) -> Iterator[tuple[str, Any]]:
-    """decode(image) for every image in a pool of processes, in input order.
-
-    A process that dies (killed for memory, a crash inside a native decoder)
-    breaks the whole pool; then the first image not yet reported is retried
-    alone in a process of its own: if that dies too, the image gets an error
-    row; either way the rest go on in a new pool. Only the guilty image is lost.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    # spawn, not fork: a forked child would inherit the progress bar's thread state.
-    context = multiprocessing.get_context("spawn")
-    start = 0
-    while start < len(images):
-        executor = ProcessPoolExecutor(workers, mp_context=context)
-        broken = False
-        try:
-            futures = [executor.submit(decode, image) for image in images[start:]]
-            for future in futures:
-                try:
-                    item = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    break
-                start += 1
-                yield item
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
-        if broken:
-            yield _alone(decode, images[start], context)
-            start += 1
-
-
-def _alone(decode: Callable[[str], tuple[str, Any]], image: str, context: Any) -> tuple[str, Any]:
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    with ProcessPoolExecutor(1, mp_context=context) as executor:
-        try:
-            return executor.submit(decode, image).result()
-        except BrokenProcessPool:
-            reason = "the decoding process died on this image (out of memory, or a crash in a decoding library)"
-            return ("<stdin>" if image == "-" else image), _Failed(reason)
 
 
 # ---------------------------------------------------------------- issuer tools
@@ -703,7 +418,7 @@ def doctor() -> None:
     echo(f"trust: {len(store)} keys ({specimens} specimen) from ", ", ".join(shown(s).text for s in store.sources))
 
 
-# Added last: they use the shared options defined above.
+# After main: the group they join. Each imports the shared options from cli_common, not from here.
 from .cli_live import live  # noqa: E402
 from .cli_registry import registry  # noqa: E402
 from .cli_serve import serve  # noqa: E402

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .cli import EXIT_USAGE, error_line, options_from, verification_options
+from .cli_common import EXIT_USAGE, error_line, options_from, verification_options
 from .display import echo, fancy, json_line, make_console, shown
 
 __all__ = ["live"]
@@ -126,8 +126,6 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
     sys.exit(EXIT_USAGE if failure is not None else summary.exit_code)
 
 
-# Named with its type: cli.py imports this module while cli.py itself is being
-# read (a cycle), and mypy cannot infer a decorated function's type through it.
 live: click.Command = _live
 
 

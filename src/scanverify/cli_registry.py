@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import EXIT_NO_SEAL, EXIT_REJECTED, parse_at
+from .cli_common import EXIT_NO_SEAL, EXIT_REJECTED, parse_at
 from .display import echo, json_line, make_console, shown
 from .errors import UsageError
 
@@ -215,7 +215,7 @@ def export_command(
     """Write a trust bundle with the registry's keys and revoked seals, for 'scanverify trust sign'."""
     import json
 
-    from .cli import refuse_special_file
+    from .cli_common import refuse_special_file
     from .trust import TrustStore, parse_json, read_trust_file
     from .trustlist import _atomic_write
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .cli import options_from, verification_options
+from .cli_common import options_from, verification_options
 from .display import echo, fancy, json_line, shown
 from .errors import UsageError
 

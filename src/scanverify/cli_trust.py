@@ -16,7 +16,7 @@ from .errors import TrustError
 EXIT_REFUSED = 4
 
 def _regular(_ctx: Any, _param: Any, value: str | None) -> str | None:
-    from .cli import refuse_special_file
+    from .cli_common import refuse_special_file
 
     refuse_special_file(value)  # a FIFO or device would hang the read
     return value
@@ -64,7 +64,7 @@ def trust() -> None:
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="Where to write the signed file.")
 def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str) -> None:
     """Sign a trust bundle (or a new root) for distribution."""
-    from .cli import refuse_special_file
+    from .cli_common import refuse_special_file
     from .issuer import load_private_key
     from .trust import TrustStore, parse_json, read_trust_file
     from .trustlist import BUNDLE_TYPE, ROOT_TYPE, _parse_root, sign_document
@@ -95,7 +95,7 @@ def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str)
 @root_option
 def verify_command(file: str, root_path: str | None) -> None:
     """Check a signed trust list (or root) without installing it."""
-    from .cli import refuse_special_file
+    from .cli_common import refuse_special_file
     from .trustlist import BUNDLE_TYPE, _kind_of, _read, _rotate, load_root, open_signed_bundle
 
     refuse_special_file(file)  # a FIFO would hang the check
@@ -131,7 +131,7 @@ def verify_command(file: str, root_path: str | None) -> None:
 @root_option
 def update_command(file: str, root_path: str | None) -> None:
     """Check a signed trust list (or root) and install it for this user."""
-    from .cli import check_home_writable, refuse_special_file
+    from .cli_common import check_home_writable, refuse_special_file
     from .errors import UsageError
     from .trustlist import RefusedUpdate, _read, data_dir, install
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from .decode import DecodedCode
 
-__all__ = ["Cause", "Fact", "Finding", "Role", "Status", "TrustedKey", "VerificationResult"]
+__all__ = ["Cause", "Fact", "Finding", "LazyFacts", "Role", "Status", "TrustedKey", "VerificationResult"]
 
+#: In a pickled TrustedKey: its public key is to be loaded from its `spki`.
+_FROM_SPKI = "scanverify:public-key-from-spki"
 #: How every verdict made with an expired trust list begins its warning.
 STALE_TRUST = "the trust list is out of date"
 
@@ -82,6 +84,9 @@ class Cause(StrEnum):
     NOT_A_SEAL = "not_a_seal"
     NO_CODE = "no_code"
     INPUT_ERROR = "input_error"
+    """Error: the input could not be read (missing, corrupt, too large)."""
+    INTERNAL = "internal"
+    """Error: a bug in scanverify met on this input (please report it)."""
 
 
 #: seal-format.md section 6: the first status in this order that applies stands.
@@ -157,6 +162,23 @@ class TrustedKey:
     def serves(self, format_name: str) -> bool:
         return self.formats is None or format_name in self.formats
 
+    # A `cryptography` key cannot be pickled: a Verifier sent to another process
+    # (a worker, a server's) carries each key as its DER SubjectPublicKeyInfo and
+    # loads it again there, through the same lenient reader as a trust file.
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if type(state["public_key"]).__module__.startswith("cryptography"):
+            state["public_key"] = _FROM_SPKI
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.get("public_key") == _FROM_SPKI:
+            from .x509 import load_public_key
+
+            state = {**state, "public_key": load_public_key(state["spki"])}
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @property
     def kid_hex(self) -> str:
         from .algorithms import kid_of
@@ -189,6 +211,58 @@ class Fact:
     """Personal data (name, birth date): hidden when output is redacted."""
 
 
+class LazyFacts(Sequence[Fact]):
+    """A seal's facts, built the first time they are read.
+
+    A verdict does not depend on them and a JSON line does not show them: a
+    program that verifies many payloads (a server, an archive check) never
+    pays for turning each record into lines for a clerk. Reads like the tuple
+    it stands for (equal to it, same repr); pickled, it is that tuple.
+    """
+
+    __slots__ = ("_facts", "_make")
+
+    def __init__(self, make: Callable[[], Iterable[Fact]]) -> None:
+        self._make: Callable[[], Iterable[Fact]] | None = make
+        self._facts: tuple[Fact, ...] | None = None
+
+    def built(self) -> tuple[Fact, ...]:
+        facts = self._facts
+        if facts is None:
+            assert self._make is not None
+            # Two threads may both build them: the same pure function, the same facts.
+            facts = self._facts = tuple(self._make())
+            self._make = None
+        return facts
+
+    def __len__(self) -> int:
+        return len(self.built())
+
+    @overload
+    def __getitem__(self, index: int) -> Fact: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Fact, ...]: ...
+    def __getitem__(self, index: int | slice) -> Fact | tuple[Fact, ...]:
+        return self.built()[index]
+
+    def __iter__(self) -> Iterator[Fact]:
+        return iter(self.built())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyFacts):
+            other = other.built()
+        return self.built() == other
+
+    def __hash__(self) -> int:
+        return hash(self.built())
+
+    def __repr__(self) -> str:
+        return repr(self.built())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self.built(),))
+
+
 @dataclass(frozen=True)
 class VerificationResult:
     """The verdict on one decoded code (or on an image without one)."""
@@ -212,7 +286,8 @@ class VerificationResult:
     """The trusted key that verified the signature; None when none did."""
     claims: Mapping[str, Any] = field(default_factory=dict)
     record: Mapping[str, Any] = field(default_factory=dict)
-    facts: tuple[Fact, ...] = ()
+    facts: Sequence[Fact] = ()
+    """What the seal certifies, line by line (a tuple, or a :class:`LazyFacts` that reads like one)."""
     warnings: tuple[str, ...] = ()
     """Things the clerk must know that do not change the status (a stale trust list)."""
     cause: Cause = Cause.NONE
@@ -270,7 +345,7 @@ class VerificationResult:
         return replace(
             self,
             payload=None,
-            code=replace(self.code, payload=b"") if self.code is not None else None,
+            code=replace(self.code, payload=b"", text_hint=None) if self.code is not None else None,
             record=fmt.redact(self.record) if fmt is not None else {},
             facts=tuple(f for f in self.facts if not f.personal),
             # A reason may quote what it found wrong (a field's value): redaction
@@ -292,7 +367,9 @@ class VerificationResult:
         if self.code is not None:
             out["symbology"] = self.code.symbology
             out["decoder"] = self.code.decoder
-            if self.payload is None and self.code.payload:
+            if self.code.payload and (self.payload is None or not _is_utf8(self.code.payload)):
+                # The exact bytes whenever `payload` is not them in UTF-8 (absent, or
+                # read in the symbol's own character set).
                 out["payload_base64"] = base64.b64encode(self.code.payload).decode()
         out["cause"] = self.cause.value
         if self.format is not None:
@@ -321,6 +398,14 @@ def _scrub(text: str, personal: list[str]) -> str:
     if words:
         text = re.sub(r"\w{3,}", lambda m: "[redacted]" if m.group(0) in words else m.group(0), text)
     return text
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _iso(moment: datetime) -> str:

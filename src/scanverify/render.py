@@ -165,22 +165,13 @@ def bounded_facts(result: VerificationResult) -> tuple[list[Fact], int]:
 
 
 def known_fact_labels(format_name: str | None) -> frozenset[str]:
-    """The labels a format gives the facts it names itself (not taken from the seal).
-
-    A format may declare them as ``fact_labels``; CS1's are read from its
-    tables here until it does. Every other fact counts against MAX_EXTRA_FACTS."""
+    """The labels a format gives the facts it names itself (its ``fact_labels``), not taken
+    from the seal. Every other fact counts against MAX_EXTRA_FACTS."""
     if format_name is None:
         return frozenset()
     from .formats import format_named
 
-    declared = getattr(format_named(format_name), "fact_labels", None)
-    if declared is not None:
-        return frozenset(declared)
-    if format_name == "CS1":
-        from .formats.cs1 import DOC_LABELS, RECORD_LABELS
-
-        return frozenset({"Issuing state", "Sealed at", "Valid until", *RECORD_LABELS.values(), *DOC_LABELS.values()})
-    return frozenset()
+    return frozenset(getattr(format_named(format_name), "fact_labels", ()))
 
 
 class Summary:

@@ -19,18 +19,18 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
+from ._files import package_data
 from .algorithms import ALGORITHMS, kid_of, spki_der
 from .errors import TrustError
 from .model import Role, TrustedKey
 
-__all__ = ["BUNDLE_FORMAT", "TrustSource", "TrustStore", "key_from_public", "parse_time", "trust_sources"]
+__all__ = ["BUNDLE_FORMAT", "FORMATS_BUILT_IN", "TrustSource", "TrustStore", "key_from_public", "parse_time", "trust_sources"]
 
 BUNDLE_FORMAT = "scanverify.trust.v1"
 #: Trust files are small; a larger one is refused before it is parsed.
@@ -140,9 +140,11 @@ class TrustStore:
     # ---- building -------------------------------------------------------
     @classmethod
     def default(cls) -> TrustStore:
-        """The bundle that ships inside the package (public keys only)."""
-        text = resources.files("scanverify").joinpath("data/default_trust.json").read_text("utf-8")
-        return cls.from_bundle(json.loads(text), source="built-in trust bundle")
+        """The trust that ships inside the package (public material only): the built-in
+        bundle, and the formats' larger built-in trust (certificates, the VCI issuer
+        directory), loaded when a seal of their format is first verified."""
+        text = package_data("default_trust.json").decode("utf-8")
+        return replace(cls.from_bundle(json.loads(text), source="built-in trust bundle"), deferred=(FORMATS_BUILT_IN,))
 
     @classmethod
     def from_file(cls, path: str | Path) -> TrustStore:
@@ -152,7 +154,12 @@ class TrustStore:
     @classmethod
     def from_bytes(cls, data: bytes, source: str) -> TrustStore:
         """Any kind of trust file, told apart by its content (:func:`trust_sources`)."""
-        for kind in trust_sources():
+        # A bundle is told first, before the other kinds (and the format plug-ins
+        # that add some) are loaded: the usual --trust file costs no more.
+        bundle = _BundleSource()
+        if bundle.sniff(data):
+            return bundle.load(data, source)
+        for kind in trust_sources()[1:]:
             if kind.sniff(data):
                 return kind.load(data, source)
         expected = ", ".join(kind.name for kind in trust_sources())
@@ -205,6 +212,14 @@ class TrustStore:
             result = result + store
         return result
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The cache is rebuilt where the store is used (its keys hold functions).
+        return {**self.__dict__, "_cache": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     # ---- using ----------------------------------------------------------
     def __iter__(self) -> Iterator[TrustedKey]:
         return iter(self.keys)
@@ -214,18 +229,29 @@ class TrustStore:
 
     def for_format(self, format_name: str) -> TrustStore:
         """This store with the deferred built-in trust of ``format_name`` loaded (once)."""
-        loaders = [loader for name, loader in self.deferred if name == format_name]
-        if not loaders:
+        if not self.deferred:
             return self
         cache_key = ("deferred", format_name)
         found = self._cache.get(cache_key)
         if found is None:
             found = self
-            for loader in loaders:
+            for loader in self._loaders(format_name):
                 found = found + _load_deferred(loader)
             found = replace(found, deferred=())
             self._cache[cache_key] = found
         return found
+
+    def _loaders(self, format_name: str) -> list[str]:
+        loaders = [loader for name, loader in self.deferred if name == format_name]
+        if FORMATS_BUILT_IN in self.deferred:
+            # Asked of this format alone, now that a seal of it is seen: no
+            # other format's plug-in is loaded to find out (cold start).
+            from .formats import format_named
+
+            loader = getattr(format_named(format_name), "built_in_trust", None)
+            if isinstance(loader, str) and ":" in loader and loader not in loaders:
+                loaders.append(loader)
+        return loaders
 
     def entries(self, format_name: str, roles: Sequence[Role]) -> tuple[TrustedKey, ...]:
         """The entries of these roles whose scope includes ``format_name``."""
@@ -281,6 +307,11 @@ class TrustStore:
         if revoked is None:
             revoked = self._cache["revoked-spki"] = frozenset(k.spki for k in self.keys if k.revoked)
         return key.revoked or key.spki in revoked
+
+
+#: In ``TrustStore.deferred``: every format's own ``built_in_trust``, each loaded
+#: when a seal of that format is first verified.
+FORMATS_BUILT_IN = ("*", "built_in_trust")
 
 
 def _load_deferred(loader: str) -> TrustStore:

@@ -36,13 +36,13 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._files import package_data
 from .algorithms import PrivateKey, algorithm_for_key, kid_of
 from .errors import TrustError
-from .trust import BUNDLE_FORMAT, TrustStore, key_from_public, parse_json, read_trust_file
+from .trust import BUNDLE_FORMAT, FORMATS_BUILT_IN, TrustStore, key_from_public, parse_json, read_trust_file
 
 __all__ = [
     "ROOT_FORMAT",
@@ -118,7 +118,7 @@ def _parse_root(data: bytes, source: str) -> Root:
 
 
 def pinned_root() -> Root:
-    data = resources.files("scanverify").joinpath("data/trust_root.json").read_bytes()
+    data = package_data("trust_root.json")
     return _parse_root(data, "built-in trust root")
 
 
@@ -393,19 +393,11 @@ def active_store(root_path: str | Path | None = None, *, home: Path | None = Non
     # Built-in trust of the formats that is too large to load at every start
     # (the VCI issuer directory): loaded when a seal of that format is seen.
     # It is refreshed by its own signed updates, whichever bundle is in use.
-    return replace(store, deferred=store.deferred + built_in_deferred()), warnings
-
-
-def built_in_deferred() -> tuple[tuple[str, str], ...]:
-    """The (format, loader) pairs of every installed format's deferred built-in trust."""
-    from .formats import formats
-
-    found: list[tuple[str, str]] = []
-    for fmt in formats():
-        loader = getattr(fmt, "built_in_trust", None)
-        if isinstance(loader, str) and ":" in loader:
-            found.append((fmt.name, loader))
-    return tuple(found)
+    # Which formats have some is asked only then (FORMATS_BUILT_IN), so that no
+    # format plug-in is loaded at start for it.
+    if FORMATS_BUILT_IN in store.deferred:
+        return store, warnings
+    return replace(store, deferred=(*store.deferred, FORMATS_BUILT_IN)), warnings
 
 
 def _active_bundle(root_path: str | Path | None, *, home: Path) -> tuple[TrustStore, list[str]]:

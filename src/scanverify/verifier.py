@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,7 +15,7 @@ from .trust import TrustStore
 if TYPE_CHECKING:
     from .decode import DecodedCode, Effort, ImageSource
 
-__all__ = ["Assembled", "ChunkAssembly", "Clock", "Judgement", "Verifier", "judge"]
+__all__ = ["Assembled", "ChunkAssembly", "Clock", "FixedClock", "Judgement", "Verifier", "judge"]
 
 Clock = Callable[[], datetime]
 #: A seal signed up to this far in the verifier's future is accepted (clock skew).
@@ -24,6 +24,20 @@ CLOCK_SKEW = timedelta(seconds=300)
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A clock that always reads `at`: verify as of another time.
+
+    A class rather than a lambda so that a Verifier using it can be pickled
+    (sent to another process, kept by a server).
+    """
+
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
 
 
 @dataclass(frozen=True)
@@ -179,6 +193,58 @@ class Verifier:
         name = source if source is not None else _source_name(image)
         return self.verify_codes(decode_image(image, effort=self._effort()), source=name)
 
+    def verify_many(
+        self,
+        inputs: Iterable[ImageSource],
+        *,
+        workers: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[tuple[str, list[VerificationResult]]]:
+        """Each input's source name and verdicts, in input order (a batch of photos or scans).
+
+        An input that cannot be read (missing, corrupt, too large), or that meets
+        a bug in scanverify, gives one ``error`` result saying why (its cause
+        ``input_error`` or ``internal``), and the batch goes on. More than a
+        handful of inputs are decoded in a pool of processes (`workers`: by
+        default one per core, no more than memory allows; 1: none); the
+        verdicts are made here. `progress(done, total)` is called as each input
+        is done; `sources` names the inputs (default: a path as given, else
+        ``<bytes>``, ``<ndarray>``, ...).
+        """
+        from ._batch import Failed, decode_many, internal_reason
+
+        images = list(inputs)
+        names = [_source_name(image) for image in images] if sources is None else list(sources)
+        if len(names) != len(images):
+            raise UsageError(f"{len(names)} source names given for {len(images)} inputs")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+            raise UsageError(f"workers must be a whole number of at least 1, not {workers!r}")
+        effort = self._effort()
+        self._now()  # a broken clock is the caller's error, said once, before any work
+        decoded = decode_many(images, effort=effort, workers=workers)
+        for done, (name, codes) in enumerate(zip(names, decoded, strict=True), start=1):
+            if isinstance(codes, Failed):
+                cause = Cause.INTERNAL if codes.internal else Cause.INPUT_ERROR
+                results = [self._error(name, codes.reason, cause)]
+            else:
+                try:
+                    results = self.verify_codes(codes, source=name)
+                except ScanverifyError as exc:
+                    results = [self._error(name, exc.diagnostics(), Cause.INPUT_ERROR)]
+                except Exception as exc:  # a bug on one input never stops the batch
+                    results = [self._error(name, internal_reason(exc), Cause.INTERNAL)]
+            if progress is not None:
+                progress(done, len(images))
+            yield name, results
+
+    def _error(self, source: str, reason: str, cause: Cause) -> VerificationResult:
+        try:
+            at = self._now()
+        except ScanverifyError:
+            at = system_clock()
+        return VerificationResult(Status.ERROR, reason, source, at, cause=cause)
+
     def verify_codes(self, codes: Iterable[DecodedCode], *, source: str) -> list[VerificationResult]:
         """Verdicts for codes already decoded (by :func:`scanverify.decode.decode_image`).
 
@@ -249,6 +315,10 @@ class Verifier:
     ) -> VerificationResult:
         data = _as_bytes(payload)
         text = _as_text(data)
+        if text is None and code is not None:
+            # Not UTF-8: shown as the symbol's own character set says (Shift-JIS,
+            # say), for display only; a seal is still parsed from `data`, exactly.
+            text = code.text_hint
         fmt = find_format(data)
         trust = self.trust.for_format(fmt.name) if fmt is not None else self.trust
         warnings = _warnings(trust, at)

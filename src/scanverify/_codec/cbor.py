@@ -252,17 +252,16 @@ def _make_fast_decoder() -> Any:
     """cbor2's decoder wrapped in our rules, or None when it cannot be made strict enough."""
     try:
         import os
-        from importlib.metadata import version
 
         import cbor2
     except ImportError:
         return None
     try:
-        release = tuple(int(part) for part in version("cbor2").split(".")[:3])
-    except ValueError:
-        return None
-    if release < (6, 1, 1):
-        # allow_duplicate_keys arrived in 6.1.0; 6.1.1 fixed corrupted data past 4096 bytes.
+        # allow_duplicate_keys arrived in 6.1.0 (pyproject asks for 6.1.1, which fixed
+        # corrupted data past 4096 bytes). Asked of the function itself, not of the
+        # package metadata: importlib.metadata costs start-up time on every run.
+        cbor2.loads(b"\xa0", allow_duplicate_keys=False, max_depth=1)
+    except TypeError:
         return None
     loads, failures = cbor2.loads, (cbor2.CBORError, ValueError, TypeError, OverflowError, RecursionError)
     raw_tags = _RawTags()

@@ -53,6 +53,10 @@ class DecodedCode:
     """Corner points in the upright image (after EXIF orientation), in its pixels."""
     decoder: str
     """Which decoder found it: 'zxing-cpp', 'pyzbar', 'opencv'."""
+    text_hint: str | None = None
+    """The payload as text in the character set the symbol declares (its ECI) or its
+    decoder recognised (Shift-JIS, ISO-8859-1), when the decoder read it as text: for
+    showing a code that is not a seal. Never what a seal is verified over (``payload``)."""
 
     @property
     def text(self) -> str | None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from . import DecodedCode
 
 if TYPE_CHECKING:
     import numpy
+    import PIL.Image
 
 Polygon = tuple[tuple[float, float], ...]
 
@@ -35,6 +35,8 @@ _SYMBOLOGIES = {
 
 
 def _package_version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version(name)
     except PackageNotFoundError:
@@ -67,8 +69,10 @@ class ZxingDecoder:
     def decode(self, gray: numpy.ndarray) -> list[DecodedCode]:
         return self.scan(gray)[0]
 
-    def scan(self, gray: numpy.ndarray, **overrides: Any) -> tuple[list[DecodedCode], list[Polygon]]:
-        """The codes read, and where symbols were seen whose error correction failed."""
+    def scan(self, gray: numpy.ndarray | PIL.Image.Image, **overrides: Any) -> tuple[list[DecodedCode], list[Polygon]]:
+        """The codes read, and where symbols were seen whose error correction failed.
+
+        `gray` is an array, or a mode-"L" PIL image (read without numpy)."""
         import zxingcpp
 
         options = {**self.options, **overrides}
@@ -88,8 +92,20 @@ class ZxingDecoder:
             if not barcode.valid or barcode.error:
                 missed.append(polygon)
                 continue
-            found.append(DecodedCode(bytes(barcode.bytes), symbology, polygon, self.name))
+            found.append(DecodedCode(bytes(barcode.bytes), symbology, polygon, self.name, _text_hint(barcode)))
         return found, missed
+
+
+def _text_hint(barcode: Any) -> str | None:
+    """zxing-cpp's reading of a text symbol in its declared or recognised character set
+    (Shift-JIS, ISO-8859-1, ...); None for binary content, or when it is the UTF-8 reading."""
+    import zxingcpp
+
+    if barcode.content_type != zxingcpp.ContentType.Text:
+        # Binary (or mixed) content read as text would be mojibake: shown as bytes instead.
+        return None
+    text = barcode.text
+    return text if isinstance(text, str) and text.encode("utf-8", "surrogatepass") != bytes(barcode.bytes) else None
 
 
 @cache

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UsageError
 from . import DEFAULT_MAX_PIXELS, DecodedCode, Decoder, DecoderInfo, Effort
 from ._backends import BUILT_IN, Polygon, ZxingDecoder
-from ._image import load_image
+from ._image import as_array, load_gray
 
 if TYPE_CHECKING:
     import numpy
@@ -96,7 +96,12 @@ def decoder_info() -> list[DecoderInfo]:
 
 @cache
 def _available(name: str) -> Decoder | None:
-    decoder = next((d for d in decoders() if d.name == name), None)
+    # A built-in decoder is found before any plug-in is looked for: the first
+    # pass needs no entry-point scan (cold start). A plug-in of the same name
+    # would come after it in decoders() anyway.
+    decoder = next((d for d in BUILT_IN if d.name == name), None) or next(
+        (d for d in decoders() if d.name == name), None
+    )
     try:
         return decoder if decoder is not None and decoder.available() else None
     except Exception:
@@ -113,7 +118,18 @@ def decode_image(
 ) -> list[DecodedCode]:
     """Every code in the image, each once, with exact payload bytes, in reading order."""
     _check_effort(effort)
-    return decode_gray(load_image(source, max_pixels=max_pixels), effort=effort)
+    gray = load_gray(source, max_pixels=max_pixels)
+    zxing = _available("zxing-cpp")
+    if getattr(gray, "ndim", None) is None and isinstance(zxing, ZxingDecoder):
+        # A PIL image (a common photo or scan): the first pass reads it as it
+        # is, and numpy is loaded only when escalation needs it (cold start).
+        first = zxing.scan(gray)
+        if BUDGET[effort] == 0 or (first[0] and not first[1]):
+            found = _Found()
+            found.add(first[0], _identity, rank=0)
+            return found.codes()
+        return decode_gray(as_array(gray), effort=effort, first=first)
+    return decode_gray(as_array(gray), effort=effort)
 
 
 def _check_effort(effort: str) -> None:
@@ -122,12 +138,18 @@ def _check_effort(effort: str) -> None:
 
 
 def decode_gray(
-    gray: numpy.ndarray, *, effort: Effort = "normal", trace: list[tuple[str, int, float]] | None = None
+    gray: numpy.ndarray,
+    *,
+    effort: Effort = "normal",
+    trace: list[tuple[str, int, float]] | None = None,
+    first: tuple[list[DecodedCode], list[Polygon]] | None = None,
 ) -> list[DecodedCode]:
     """:func:`decode_image` for an upright 8-bit grayscale array (live video frames).
 
     `trace`, if given, receives (step name, new codes, seconds) for every
     escalation step run: benchmarks/decode.py reports what each step earned.
+    `first`, if given, is what zxing-cpp's first pass on this image already
+    gave (codes, and symbols seen but not read): it is not run again.
     """
     _check_effort(effort)
     from ._image import MIN_SIDE
@@ -139,7 +161,10 @@ def decode_gray(
     found = _Found()
     zxing = _available("zxing-cpp")
     missed: list[Polygon] = []
-    if isinstance(zxing, ZxingDecoder):
+    if first is not None:
+        codes, missed = first
+        found.add(codes, _identity, rank=0)
+    elif isinstance(zxing, ZxingDecoder):
         codes, missed = zxing.scan(gray)
         found.add(codes, _identity, rank=0)
     # Escalate only when the first pass found nothing, or saw symbols it could

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,22 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
     or too-large image; the size is checked on the header, before any pixel
     is decoded. The file is opened read-only and never changed.
     """
+    return as_array(load_gray(source, max_pixels=max_pixels))
+
+
+def as_array(gray: Any) -> numpy.ndarray:
+    """The gray image :func:`load_gray` gave, as an array (one copy of a PIL image's bytes)."""
     import numpy as np
+
+    return gray if isinstance(gray, np.ndarray) else np.asarray(gray)
+
+
+def load_gray(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Any:
+    """:func:`load_image`, but a file or bytes in a common mode (JPEG, 8-bit gray,
+    RGB, palette PNG) comes back as an upright mode-"L" PIL image, made without
+    numpy: the first decoding pass reads it as it is, and a command that finds
+    its code there never loads numpy (cold start). Anything else is an array.
+    """
     from PIL import Image
 
     if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels <= 0:
@@ -46,7 +62,8 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
     limit = max_pixels
     name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
 
-    if isinstance(source, np.ndarray):
+    np = sys.modules.get("numpy")  # an array given means numpy is loaded already
+    if np is not None and isinstance(source, np.ndarray):
         return _from_array(source, name, limit)
     if isinstance(source, Image.Image):
         image = source
@@ -71,8 +88,39 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
             raise ImageError(f"cannot read an image from a {type(source).__name__}")
         with stream:
             image = _open(stream, name, limit)
+            if _plain_mode(image):
+                return _to_gray_image(image, name)
             return _to_gray(image, name, ours=True)
     return _to_gray(image, name, ours=False)
+
+
+#: Modes whose gray is Pillow's convert("L") of the whole image, as it is of each strip:
+#: no wide values to stretch, no transparency to composite.
+_PLAIN_MODES = frozenset({"L", "RGB", "1", "CMYK", "YCbCr", "P"})
+#: EXIF orientation -> the Pillow transposition that turns the stored picture upright.
+_TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270", 7: "TRANSVERSE", 8: "ROTATE_90"}
+
+
+def _plain_mode(image: Any) -> bool:
+    return image.mode in _PLAIN_MODES and not (image.mode == "P" and "transparency" in image.info)
+
+
+def _to_gray_image(image: Any, name: str) -> Any:
+    """An image of a plain mode as an upright mode-"L" PIL image (see :func:`load_gray`)."""
+    from PIL import Image
+
+    try:
+        if getattr(image, "format", None) == "JPEG":
+            image.draft("L", image.size)  # straight to luma, as in _to_gray
+        image.load()
+        orientation = _orientation(image)
+        gray = image if image.mode == "L" else image.convert("L")
+        step = _TRANSPOSE.get(orientation or 1)
+        return gray if step is None else gray.transpose(getattr(Image.Transpose, step))
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError) as exc:
+        raise ImageError(f"{name}: the image data is corrupt or truncated ({exc})") from None
+    except MemoryError:
+        raise ImageError(f"{name}: not enough memory to decode this image") from None
 
 
 def _open(stream: Any, name: str, limit: int) -> Any:

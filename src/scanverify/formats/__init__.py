@@ -87,7 +87,8 @@ class ParsedSeal:
     """DER certificates carried inside the seal (VDS-NC's signer certificate)."""
     claims: Mapping[str, Any] = field(default_factory=dict)
     record: Mapping[str, Any] = field(default_factory=dict)
-    facts: tuple[Fact, ...] = ()
+    facts: Sequence[Fact] = ()
+    """A tuple, or a :class:`~scanverify.model.LazyFacts` built when first read."""
 
     @property
     def signer_text(self) -> str:
@@ -147,6 +148,12 @@ class BaseFormat:
     name: str = ""
     trust_sources: Sequence[TrustSource] = ()
     """Kinds of --trust file this format adds (a JWKS, a trust-service list)."""
+
+    @property
+    def fact_labels(self) -> frozenset[str]:
+        """The labels of the facts this format names itself (not taken from the seal): shown in
+        full, while any other fact counts against the bound of render.MAX_EXTRA_FACTS."""
+        return frozenset()
 
     def recognise(self, data: bytes) -> bool:
         raise NotImplementedError
@@ -209,6 +216,15 @@ _problems: list[str] = []
 
 
 @cache
+def _first_formats() -> tuple[SealFormat, ...]:
+    """CS1 and HC1, always the first of :func:`formats` (a plug-in cannot replace them)."""
+    from .cs1 import CS1
+    from .hc1 import HC1
+
+    return (CS1(), HC1())
+
+
+@cache
 def formats() -> tuple[SealFormat, ...]:
     """The formats installed: the built-in ones, then those other packages register.
 
@@ -217,10 +233,7 @@ def formats() -> tuple[SealFormat, ...]:
     """
     from importlib.metadata import entry_points
 
-    from .cs1 import CS1
-    from .hc1 import HC1
-
-    found: dict[str, SealFormat] = {"CS1": CS1(), "HC1": HC1()}
+    found: dict[str, SealFormat] = {fmt.name: fmt for fmt in _first_formats()}
     for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:
             plugin = entry_point.load()
@@ -246,14 +259,25 @@ def plugin_problems() -> tuple[str, ...]:
 
 
 def format_named(name: str) -> SealFormat | None:
-    return next((fmt for fmt in formats() if fmt.name == name), None)
+    # CS1 and HC1 stand whatever plug-ins register: found without loading any.
+    first = next((fmt for fmt in _first_formats() if fmt.name == name), None)
+    return first if first is not None else next((fmt for fmt in formats() if fmt.name == name), None)
 
 
 def find_format(data: bytes | str) -> SealFormat | None:
     """The format whose seal these exact bytes claim to be, if any."""
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
+    first = _first_formats()
+    # The formats are tried in formats()' order, which begins with these two:
+    # a CS1 or HC1 seal is theirs before any plug-in is looked for or loaded
+    # (cold start, and no entry-point scan per payload).
+    for fmt in first:
+        if fmt.recognise(data):
+            return fmt
     for fmt in formats():
+        if fmt in first:
+            continue
         try:
             if fmt.recognise(data):
                 return fmt

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from .._codec import CodecError, b45decode, inflate_if_zlib
 from ..algorithms import BY_COSE
 from ..cose import COSE_SIGN1_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, parse_cose_sign1
-from ..model import Fact, TrustedKey
+from ..model import Fact, LazyFacts, TrustedKey
 from . import MalformedSeal, ParsedSeal, TextFormat, cwt_claims
 
 PREFIX = "CS1:"
@@ -40,6 +41,7 @@ class CS1(TextFormat):
 
     name = "CS1"
     prefixes: tuple[str, ...] = (PREFIX,)
+    fact_labels = frozenset({"Issuing state", "Sealed at", "Valid until", *RECORD_LABELS.values(), *DOC_LABELS.values()})
 
     def key_hints(self, key: TrustedKey) -> Iterable[Hashable]:
         # The kid is the first 8 bytes of SHA-256 over the key's SPKI (section 2).
@@ -98,7 +100,8 @@ class CS1(TextFormat):
             revocation_id=f"{iss}/{record['no']}",
             claims={"iss": iss, "iat": issued_at, "exp": expires_at, "alg": algorithm.name},
             record=record,
-            facts=_facts(iss, issued_at, expires_at, record),
+            # Built when first shown: a verdict, or a JSON line, never reads them.
+            facts=LazyFacts(partial(_facts, iss, issued_at, expires_at, record)),
         )
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:

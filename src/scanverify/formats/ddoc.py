@@ -19,6 +19,7 @@ the leaf's validity (and the CA's), and CRLs issued by the CA revoke it.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,24 +27,40 @@ from ..errors import TrustError
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from .ddoc_parse import Ddoc, DdocError, parse
-from .ddoc_tables import DOCUMENT_TYPES
+from .ddoc_tables import DOCUMENT_TYPES, FIELDS
 from .ddoc_tsl import AntsTsl
 
 if TYPE_CHECKING:
     from ..trust import TrustStore
-    from ..x509 import Certificate
+    from ..x509 import Certificate, ChainResult
 
 __all__ = ["DDOC", "TEST_AUTHORITY", "facts_of", "record_of"]
 
 FORMAT = "2D-DOC"
 #: The certification authority of the ANTS specification's examples ("AC DE TEST").
 TEST_AUTHORITY = "FR00"
+#: The labels of the facts a 2D-Doc is shown with: the header's, and each field's English name
+#: from the ANTS tables (a field id the tables lack stops parsing: its text is "unrecognised").
+FACT_LABELS = frozenset(
+    {
+        "Type de document / Document type",
+        "Autorité / Authority",
+        "Émis le / Issued on",
+        "Signé le / Signed on",
+        "Données non reconnues / Unrecognised data",
+        "Annexe, non signée / Annex, NOT signed",
+    }
+    | {definition.en for definition in FIELDS.values()}
+)
 
 
 class DDOC(BaseFormat):
     """The 2D-Doc format (the ``ddoc`` entry point)."""
 
     name = FORMAT
+    fact_labels = FACT_LABELS
+    #: Built-in certificates (data/public_certificates.json), loaded when the first seal is verified.
+    built_in_trust = "scanverify.formats._builtin_trust:for_ddoc"
     trust_sources = (AntsTsl(),)
 
     def recognise(self, data: bytes) -> bool:
@@ -87,7 +104,11 @@ class DDOC(BaseFormat):
         # Signers are used as given (a test certificate); certificates only through a CA.
         direct = list(trust.index(FORMAT, self.key_hints).get((ca_id, cert_id), ()))
         to_chain = trust.index(FORMAT, self.key_hints, (Role.CERTIFICATE,)).get((ca_id, cert_id), ())
-        chained = [k for k in to_chain if _chained(k, trust, _signing_day(seal)) is not None]
+        chained = []
+        for key in to_chain:
+            link = _chained(key, trust, _signing_day(seal))
+            if link is not None:
+                chained.append(_with_crl_warnings(key, link[1], trust, at))
         if direct or chained:
             return direct + chained
         if to_chain:
@@ -111,6 +132,8 @@ class DDOC(BaseFormat):
         return False
 
     def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
+        from ..x509 import ChainFailure
+
         findings: list[Finding] = []
         signed = _signing_day(seal)
         leaf = _certificate(key)
@@ -124,9 +147,9 @@ class DDOC(BaseFormat):
                     Finding(Status.REVOKED, Cause.REVOKED_KEY, f"the 2D-Doc certification authority {anchor.name} is withdrawn")
                 )
             if leaf is not None:
-                revoked = _revocation(leaf, ca, trust, signed)
-                if revoked:
-                    findings.append(Finding(Status.REVOKED, Cause.REVOKED_KEY, revoked))
+                crl = _crl_check(leaf, ca, trust, at)
+                if crl.failure is ChainFailure.REVOKED:
+                    findings.append(Finding(Status.REVOKED, Cause.REVOKED_KEY, crl.reason))
         if signed is not None:
             # Days against days: the header dates the signature to the day only.
             for certificate, what in dated:
@@ -338,12 +361,11 @@ def _chained(key: TrustedKey, trust: TrustStore, signed: date | None) -> tuple[T
     return None
 
 
-def _revocation(leaf: Certificate, ca: Certificate, trust: TrustStore, signed: date | None) -> str | None:
-    """Why the CA's CRL (among the trust inputs) revokes ``leaf``; None if none does.
-
-    Only a CRL the CA itself signed counts (x509.chain checks that).
-    """
-    from ..x509 import ChainFailure, Crl, chain, load_crl
+def _crl_check(leaf: Certificate, ca: Certificate, trust: TrustStore, at: datetime) -> ChainResult:
+    """``leaf`` against the CA's CRLs among the trust inputs, at the time of checking: revoked or
+    not, and the warnings (a CRL past its next update may miss a revocation since; one that names
+    the CA but is not signed by it is ignored). Only a CRL the CA itself signed counts (x509.chain)."""
+    from ..x509 import Crl, chain, load_crl
 
     crls: list[Crl] = []
     for crl in trust.crls:
@@ -351,6 +373,14 @@ def _revocation(leaf: Certificate, ca: Certificate, trust: TrustStore, signed: d
             crls.append(crl if isinstance(crl, Crl) else load_crl(crl))
         except TrustError:
             continue
-    moment = _midnight(signed) + timedelta(hours=12) if signed else datetime.now(UTC)
-    result = chain(leaf, [ca], crls, _inside(moment, ca))
-    return result.reason if result.failure is ChainFailure.REVOKED else None
+    return chain(leaf, [ca], crls, _inside(at, ca))
+
+
+def _with_crl_warnings(key: TrustedKey, ca: Certificate, trust: TrustStore, at: datetime) -> TrustedKey:
+    """``key`` carrying what its CA's CRLs make every verdict on it say: the verifier copies the
+    verifying key's warnings into the result, so a stale CRL is said like a stale trust list."""
+    leaf = _certificate(key)
+    if leaf is None:
+        return key
+    warnings = tuple(w for w in _crl_check(leaf, ca, trust, at).warnings if w not in key.warnings)
+    return replace(key, warnings=(*key.warnings, *warnings)) if warnings else key

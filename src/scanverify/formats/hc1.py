@@ -24,7 +24,6 @@ from .._codec import CBORTag, CodecError, b45decode, inflate_if_zlib
 from ..algorithms import ALGORITHMS
 from ..cose import COSE_SIGN1_TAG, CWT_TAG, HEADER_ALG, HEADER_CRIT, HEADER_KID, CoseSign1, parse_cose_sign1
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
-from ..x509 import extended_key_usage
 from . import MalformedSeal, ParsedSeal, TextFormat, cwt_claims
 
 if TYPE_CHECKING:
@@ -43,6 +42,24 @@ KEY_USAGE = {
     "r": ("1.3.6.1.4.1.1847.2021.1.3", "1.3.6.1.4.1.0.1847.2021.1.3"),
 }
 TYPE_NAMES = {"v": "vaccination", "t": "test", "r": "recovery"}
+#: The entry fields shown for each certificate type, with their labels.
+ENTRY_LABELS: dict[str, tuple[tuple[str, str], ...]] = {
+    "v": (("mp", "Vaccine"), ("dn", "Dose"), ("dt", "Vaccinated on"), ("co", "Country")),
+    "t": (
+        ("tt", "Test type"),
+        ("nm", "Test name"),
+        ("tr", "Result"),
+        ("sc", "Sample taken"),
+        ("tc", "Test centre"),
+        ("co", "Country"),
+    ),
+    "r": (("fr", "First positive test"), ("df", "Valid from"), ("du", "Valid until"), ("co", "Country")),
+}
+#: The labels of the facts HC1 names itself.
+FACT_LABELS = frozenset(
+    {"Certificate type", "Issuing state", "Holder", "Date of birth", "Certificate issuer", "Certificate id"}
+    | {label for pairs in ENTRY_LABELS.values() for _, label in pairs}
+)
 ALLOWED_TAGS = {(), (COSE_SIGN1_TAG,), (CWT_TAG, COSE_SIGN1_TAG), (CWT_TAG,)}
 #: The EU-authorised vaccines' product codes (DCC value set vaccines-covid-19-names), for the clerk.
 VACCINE_NAMES = {
@@ -61,6 +78,7 @@ class HC1(TextFormat):
 
     name = "HC1"
     prefixes: tuple[str, ...] = (PREFIX,)
+    fact_labels = FACT_LABELS
 
     # ---- the steps, each usable on its own (the conformance test checks them one by one)
     @staticmethod
@@ -167,6 +185,8 @@ class HC1(TextFormat):
         kind = seal.claims.get("type")
         if not key.certificates or kind not in KEY_USAGE:
             return ()  # a bare public key (a bundle's spki) states no limits
+        from ..x509 import extended_key_usage  # only for a key that came with its certificate
+
         certificate = key.certificates[0]
         findings: list[Finding] = []
         usage = extended_key_usage(certificate)
@@ -296,18 +316,7 @@ def _facts(record: Mapping[str, Any], kind: str, iss: str | None) -> tuple[Fact,
     ]
     entries = record.get(kind)
     entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
-    labels = {
-        "v": (("mp", "Vaccine"), ("dn", "Dose"), ("dt", "Vaccinated on"), ("co", "Country")),
-        "t": (
-            ("tt", "Test type"),
-            ("nm", "Test name"),
-            ("tr", "Result"),
-            ("sc", "Sample taken"),
-            ("tc", "Test centre"),
-            ("co", "Country"),
-        ),
-        "r": (("fr", "First positive test"), ("df", "Valid from"), ("du", "Valid until"), ("co", "Country")),
-    }[kind]
+    labels = ENTRY_LABELS[kind]
     for key, label in labels:
         if key not in entry:
             continue

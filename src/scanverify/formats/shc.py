@@ -24,14 +24,15 @@ import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import pairwise, product
 from typing import Any
 
 from .._codec import CodecError, inflate_raw
 from ..algorithms import Algorithm
 from ..errors import TrustError
-from ..model import Cause, Fact, Finding, Status
+from ..model import Cause, Fact, Finding, LazyFacts, Status
+from ..trust import parse_json
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from . import Chunk as FormatChunk
 from ._jws import JoseError, import_jwk, split_compact
@@ -307,7 +308,7 @@ class Card:
     types: tuple[str, ...]
     claims: Mapping[str, Any]
     record: Mapping[str, Any]
-    facts: tuple[Fact, ...]
+    facts: Sequence[Fact]
 
 
 def parse_card(data: bytes) -> Card:
@@ -351,8 +352,6 @@ def parse_card(data: bytes) -> Card:
 
 
 def _json(data: bytes, what: str, kid: str | None = None) -> dict[str, Any]:
-    from ..trust import parse_json
-
     try:
         # Strict: UTF-8, no key twice in an object (parsers disagree on which wins).
         value = parse_json(data, what)
@@ -425,12 +424,16 @@ def _card(payload: dict[str, Any], kid: str, signing_input: bytes, signature: by
     kind = next((KIND_NAMES[t] for t in types if t in KIND_NAMES), None)
     record = {"iss": iss, "nbf": payload["nbf"], "exp": payload.get("exp"), "vc": vc}
     claims = {"iss": iss, "nbf": nbf, "exp": exp, "kid": kid, "type": list(types), "rid": rid}
-    return Card(
-        kid, signing_input, signature, iss, nbf, exp, rid, tuple(types), claims, record, _facts(resources, kind, iss)
-    )
+    # The facts are built when first shown: a verdict, or a JSON line, never reads them.
+    facts = LazyFacts(partial(_facts, resources, kind, iss))
+    return Card(kid, signing_input, signature, iss, nbf, exp, rid, tuple(types), claims, record, facts)
 
 
 # ---------------------------------------------------------------- facts for the clerk
+#: The labels of the facts a card is shown with (all named here, none taken from the card).
+FACT_LABELS = frozenset({"Card type", "Issuer", "Holder", "Date of birth", "Vaccination", "Lab result"})
+
+
 def _facts(resources: list[dict[str, Any]], kind: str | None, iss: str) -> tuple[Fact, ...]:
     facts = [Fact("Card type", "SMART Health Card" + (f" — {kind}" if kind else "")), Fact("Issuer", iss)]
     for patient in (r for r in resources if r.get("resourceType") == "Patient"):
@@ -872,6 +875,7 @@ class SHC(BaseFormat):
     thumbprint); the verifier holds a key bound to another iss against the card."""
 
     name = FORMAT
+    fact_labels = FACT_LABELS
     trust_sources: tuple[Any, ...] = TRUST_SOURCES
     #: The VCI's directory of real issuers ships with the package; 650 issuers take about
     #: half a second to load, so they are loaded when the first card is verified.

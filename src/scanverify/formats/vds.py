@@ -16,19 +16,17 @@ what those tables do not know is shown raw, never dropped.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..trust import TrustStore
+    from ..x509 import Certificate
 
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
 from . import BaseFormat, MalformedSeal, ParsedSeal
@@ -58,8 +56,6 @@ VERSIONS = (0x00, 0x01, 0x02, 0x03)
 #: The one signer known to write the reference length in decimal, not hex (TR-03171 seals).
 DECIMAL_LENGTH_SIGNERS = ("DEZV",)
 MAX_SEAL_BYTES = 8192  # more than any DataMatrix holds (3116 bytes): anything longer is not a seal
-#: ICAO 9303 codes that are not ISO 3166 alpha-3 (Part 3, 5), for naming the issuing country.
-ICAO_COUNTRIES = {"D": "Germany", "UTO": "Utopia (ICAO specimen state)", "EUE": "European Union"}
 #: The MRZ layouts of the MRZ codings: (first line, second line) lengths. A VDS keeps the
 #: first line whole and the second without its optional data (ICAO 9303-13, 4.4).
 MRZ_LINES = {"MRZ": (36, 36), "MRZ_MRVA": (44, 28), "MRZ_MRVB": (36, 28)}
@@ -273,38 +269,26 @@ def parse_vds(data: bytes) -> VdsSeal:
 # Signatures
 
 
-@cache
-def _ecdsa_curves() -> dict[str, Any]:
-    """The `ecdsa` package's curves by the names `cryptography` gives them."""
-    from ecdsa import curves
-
-    return {
-        "secp256r1": curves.NIST256p,
-        "secp384r1": curves.NIST384p,
-        "secp521r1": curves.NIST521p,
-        "brainpoolP224r1": curves.BRAINPOOLP224r1,
-        "brainpoolP256r1": curves.BRAINPOOLP256r1,
-        "brainpoolP384r1": curves.BRAINPOOLP384r1,
-        "brainpoolP512r1": curves.BRAINPOOLP512r1,
-    }
-
-
-def _curve_name(key: Any) -> str | None:
-    """The curve of a `cryptography` EC key, of a key that offers the same interface
-    (scanverify.x509's pure-Python brainpoolP224r1 key), or of an `ecdsa` VerifyingKey."""
-    name = getattr(getattr(key, "curve", None), "name", None)
-    if not isinstance(name, str):
-        return None
-    if name in _ecdsa_curves():
-        return name
-    by_ecdsa_name = {str(c.name): n for n, c in _ecdsa_curves().items()}
-    return by_ecdsa_name.get(name)
+#: The curves ICAO 9303-13 lets a VDS signer use, as `cryptography` (and scanverify.x509) name
+#: them, with the `ecdsa` package's name for each (for its group order).
+VDS_CURVES = {
+    "secp256r1": "NIST256p",
+    "secp384r1": "NIST384p",
+    "secp521r1": "NIST521p",
+    "brainpoolP224r1": "BRAINPOOLP224r1",
+    "brainpoolP256r1": "BRAINPOOLP256r1",
+    "brainpoolP384r1": "BRAINPOOLP384r1",
+    "brainpoolP512r1": "BRAINPOOLP512r1",
+}
 
 
 def curve_order(name: str) -> int | None:
     """The group order n of a VDS curve, None for a curve VDS does not use."""
-    curve = _ecdsa_curves().get(name)
-    return int(curve.order) if curve is not None else None
+    if name not in VDS_CURVES:
+        return None
+    import ecdsa
+
+    return int(getattr(ecdsa.curves, VDS_CURVES[name]).order)
 
 
 def _digest_for(bits: int) -> str:
@@ -314,52 +298,15 @@ def _digest_for(bits: int) -> str:
 
 def verify_signature(public_key: Any, message: bytes, signature: bytes) -> bool:
     """True when ``signature`` (raw r||s) is an ECDSA signature of ``message`` by ``public_key``
-    (a `cryptography` EC key, scanverify.x509's pure-Python key, or an `ecdsa` VerifyingKey
-    for brainpoolP224r1). Never raises. scanverify.x509.ecdsa_verify does the same: once it is
-    on main, this can call it with the hash chosen here."""
-    name = _curve_name(public_key)
-    order = curve_order(name) if name else None
-    if name is None or order is None:
+    (a `cryptography` EC key, or scanverify.x509's verify-only key for brainpoolP224r1), with
+    the hash the curve's size gives. Never raises."""
+    from ..x509 import ecdsa_verify
+
+    name = getattr(getattr(public_key, "curve", None), "name", None)
+    if name not in VDS_CURVES:
         return False  # only the curves of ICAO 9303-13 sign seals
-    bits = order.bit_length()
-    size = (bits + 7) // 8
-    if len(signature) != 2 * size:
-        return False
-    r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-    # Range-check r and s ourselves: a zero or out-of-range value must never verify (CVE-2022-21449).
-    if not (0 < r < order and 0 < s < order):
-        return False
-    digest = _digest_for(bits)
-    from ecdsa import VerifyingKey
-
-    if isinstance(public_key, VerifyingKey):
-        # brainpoolP224r1, which `cryptography` lacks: the pure-Python `ecdsa`, verify only.
-        from ecdsa import BadSignatureError
-        from ecdsa.util import sigdecode_string
-
-        try:
-            return bool(
-                public_key.verify(signature, message, hashfunc=getattr(hashlib, digest), sigdecode=sigdecode_string)
-            )
-        except (BadSignatureError, ValueError, AssertionError):
-            return False
-    # A `cryptography` key, or one with its verify() (scanverify.x509.PurePythonECKey).
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-
-    algorithm: hashes.HashAlgorithm = {
-        "sha224": hashes.SHA224(),
-        "sha256": hashes.SHA256(),
-        "sha384": hashes.SHA384(),
-        "sha512": hashes.SHA512(),
-    }[digest]
-    try:
-        public_key.verify(encode_dss_signature(r, s), message, ec.ECDSA(algorithm))
-    except (InvalidSignature, ValueError, TypeError, AttributeError):
-        return False
-    return True
+    # scanverify.x509 checks the length of r||s and that r, s lie in [1, n-1] (CVE-2022-21449).
+    return ecdsa_verify(public_key, message, signature, _digest_for(int(public_key.curve.key_size)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,10 +329,11 @@ def profiles() -> dict[bytes, dict[str, Any]]:
     return {bytes.fromhex(entry["definitionId"]): entry for entry in json.loads(_data("VdsProfileDefinitions.json"))}
 
 
-@cache
 def country_names() -> dict[str, str]:
-    rows = csv.DictReader(io.StringIO(_data("countrycodes.csv")))
-    return {**{row["alpha-3"]: row["name"] for row in rows}, **ICAO_COUNTRIES}
+    """Country names by ICAO/ISO alpha-3 code (scanverify.countries, one table for all formats)."""
+    from ..countries import names
+
+    return names()
 
 
 def _title(name: str) -> str:
@@ -501,6 +449,34 @@ def mrz_fields(coding: str, lines: Sequence[str]) -> dict[str, str]:
     }
 
 
+#: The labels VDS gives facts besides the tables' message names (see :func:`fact_labels`).
+OWN_LABELS = frozenset(
+    {
+        "Document type",
+        "Issuing country",
+        "Duration of stay",
+        "Name",
+        "Document number",
+        "Nationality",
+        "Date of birth (YYMMDD)",
+        "Sex",
+        "Date of expiry (YYMMDD)",
+        "Issued on",
+        "Sealed on",
+        "Signer",
+    }
+)
+
+
+@cache
+def fact_labels() -> frozenset[str]:
+    """Every label a VDS fact may have that is not taken from the seal: VDS's own, and the
+    message names of the public tables (a message the tables lack is "Feature 0x.." instead)."""
+    definitions = [m for entry in document_types().values() for m in entry["messages"]]
+    definitions += [m for entry in profiles().values() for m in entry["messages"]]
+    return OWN_LABELS | {_title(str(m["name"])) for m in definitions}
+
+
 def seal_facts(seal: VdsSeal) -> tuple[Fact, ...]:
     header = seal.header
     doc_type, found = features(seal)
@@ -563,16 +539,12 @@ def _claims(seal: VdsSeal) -> dict[str, Any]:
     }
 
 
-def certificate_hint(certificate: Any) -> tuple[str, str, str] | None:
-    """The key hint a VDS names a `cryptography` certificate by: subject C, subject CN, hex serial
+def certificate_hint(certificate: Certificate) -> tuple[str, str, str] | None:
+    """The key hint a VDS names a certificate (scanverify.x509) by: subject C, subject CN, hex serial
     (ICAO 9303-13: signer identifier = C + CN, certificate reference = serial number in hex)."""
-    from cryptography.x509.oid import NameOID
-
-    country = certificate.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)
-    common = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if len(country) != 1 or len(common) != 1:
+    if not certificate.country or not certificate.common_name:
         return None
-    return (str(country[0].value).upper(), str(common[0].value).upper(), f"{certificate.serial_number:X}")
+    return (certificate.country.upper(), certificate.common_name.upper(), f"{certificate.serial:X}")
 
 
 def signed_outside(signed: date, not_before: datetime | None, not_after: datetime | None) -> str | None:
@@ -595,6 +567,12 @@ class VDS(BaseFormat):
     """The ICAO Visible Digital Seal: binary, first byte 0xDC."""
 
     name = "VDS"
+    #: Built-in certificates (data/public_certificates.json), loaded when the first seal is verified.
+    built_in_trust = "scanverify.formats._builtin_trust:for_vds"
+
+    @property
+    def fact_labels(self) -> frozenset[str]:
+        return fact_labels()
 
     def recognise(self, data: bytes) -> bool:
         return data[:1] == bytes((MAGIC,))
@@ -635,7 +613,11 @@ class VDS(BaseFormat):
         loose = () if exact else tuple(k for k in index.get(hint[:2], ()) if self.verify_signature(seal, k))
         found = exact or loose
         pinned = [k for k in found if k.role is Role.SIGNER]
-        chained = [k for k in found if k.role is Role.CERTIFICATE and _issued_by_anchor(k, trust.anchors(self.name))]
+        chained = [
+            k
+            for k in found
+            if k.role is Role.CERTIFICATE and _issued_by_anchor(k, trust.anchors(self.name), seal.issued_at)
+        ]
         if found and not pinned and not chained:
             return Finding(
                 Status.UNTRUSTED,
@@ -653,15 +635,15 @@ class VDS(BaseFormat):
             return ()
         signed = seal.issued_at.date()
         # ICAO 9303-13: the seal's signing date must lie inside its signer certificate's validity.
-        where = signed_outside(signed, certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+        where = signed_outside(signed, certificate.not_before, certificate.not_after)
         if where == "before":
-            start = certificate.not_valid_before_utc.date().isoformat()
+            start = certificate.not_before.date().isoformat()
             reason = (
                 f"the seal was signed on {signed.isoformat()}, before its signer certificate was valid (from {start})"
             )
             return (Finding(Status.NOT_YET_VALID, Cause.KEY_NOT_YET_VALID, reason),)
         if where == "after":
-            end = certificate.not_valid_after_utc.date().isoformat()
+            end = certificate.not_after.date().isoformat()
             reason = f"the seal was signed on {signed.isoformat()}, after its signer certificate expired ({end})"
             return (Finding(Status.EXPIRED, Cause.KEY_EXPIRED, reason),)
         return ()
@@ -671,15 +653,17 @@ class VDS(BaseFormat):
         return {**record, "messages": messages}
 
 
-def _certificate(key: TrustedKey) -> Any:
-    """The key's own certificate (`cryptography`), None when it came without one."""
+def _certificate(key: TrustedKey) -> Certificate | None:
+    """The key's own certificate, read leniently (scanverify.x509: brainpoolP224r1, lax DER),
+    None when it came without one."""
+    from ..errors import TrustError
+    from ..x509 import load_certificate
+
     if not key.certificates:
         return None
-    from cryptography import x509
-
     try:
-        return x509.load_der_x509_certificate(key.certificates[0])
-    except ValueError:
+        return load_certificate(key.certificates[0])
+    except TrustError:
         return None
 
 
@@ -688,21 +672,14 @@ def _key_certificate_hint(key: TrustedKey) -> tuple[str, str, str] | None:
     return certificate_hint(certificate) if certificate is not None else None
 
 
-def _issued_by_anchor(key: TrustedKey, anchors: Sequence[TrustedKey]) -> bool:
-    """True when the key's certificate is signed by one of the anchors' (a CSCA issues a VDS
-    signer certificate directly: ICAO 9303-12)."""
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+def _issued_by_anchor(key: TrustedKey, anchors: Sequence[TrustedKey], signed: datetime | None) -> bool:
+    """True when the key's certificate is issued by one of the anchors (a CSCA issues a VDS signer
+    certificate directly: ICAO 9303-12): names, CA-ness and the CA's signature, by scanverify.x509,
+    with the CA valid when the seal was signed (the signer's own dates are this format's policy)."""
+    from ..x509 import chain
 
     certificate = _certificate(key)
-    if certificate is None:
+    if certificate is None or signed is None:
         return False
-    for anchor in anchors:
-        issuer = _certificate(anchor)
-        if issuer is None:
-            continue
-        try:
-            certificate.verify_directly_issued_by(issuer)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-            continue
-        return True
-    return False
+    cas = [ca for ca in (_certificate(anchor) for anchor in anchors) if ca is not None]
+    return chain(certificate, cas, (), signed + timedelta(hours=12)).ok

@@ -248,6 +248,28 @@ def _join(*parts: str | None, sep: str = ", ") -> str:
     return sep.join(p for p in parts if p)
 
 
+#: The labels of the facts VDS-NC names itself ("Vaccination, dose N" takes N from the seal).
+FACT_LABELS = frozenset(
+    {
+        "Document",
+        "Issuing state",
+        "Name",
+        "Date of birth",
+        "Sex",
+        "Travel document number",
+        "Other document number",
+        "Travel document type",
+        "Document number",
+        "Vaccination certificate (UVCI)",
+        "Test certificate (UTCI)",
+        "Test result",
+        "Sample collected",
+        "Result issued",
+        "Testing facility",
+    }
+)
+
+
 def facts_of(seal: VdsNc) -> tuple[Fact, ...]:
     """What a VDS-NC certifies, line by line (personal data marked so --redact hides it)."""
     message = seal.message
@@ -388,6 +410,9 @@ class VDSNC(BaseFormat):
     """The VDS-NC seal format plug-in (entry point ``scanverify.formats: vdsnc``)."""
 
     name = FORMAT
+    fact_labels = FACT_LABELS
+    #: Built-in certificates (data/public_certificates.json), loaded when the first seal is verified.
+    built_in_trust = "scanverify.formats._builtin_trust:for_vdsnc"
 
     def recognise(self, data: bytes) -> bool:
         return claims_vdsnc(data)
