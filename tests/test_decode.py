@@ -510,3 +510,46 @@ def test_straightening_maps_points_back_and_refuses_what_is_not_a_symbol() -> No
     assert abs(y - (80 - 30 * ((70 - 200) / 140) ** 2)) <= 3
     blank, _ = _engine._straightened((np.full((300, 400), 200, np.uint8), _engine._identity))
     assert blank.size == 0
+
+
+_DENSE = "CS1:" + "DEBLUR-0123456789-" * 8
+
+
+def _out_of_focus(seed: int) -> np.ndarray:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+
+    sheet = qr(_DENSE, scale=5, canvas=(700, 900), at=(200, 450)).convert("RGB")
+    return load_image(photosim.phone_photo(sheet, np.random.default_rng(seed), frame=(1200, 900), focus=2.8))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_deblurred_region_reads_an_out_of_focus_code_that_the_plain_passes_do_not(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gray = _out_of_focus(seed)
+    assert _engine.decode_gray(gray, effort="fast") == []
+    trace: list[tuple[str, int, float]] = []
+    [code] = _engine.decode_gray(gray, effort="normal", trace=trace)
+    assert code.payload == _DENSE.encode()
+    assert any(name.startswith("zxing deblurred region") and new for name, new, _ in trace)
+    # mapped back from the enlarged crop: inside the frame, about where the code is
+    xs, ys = zip(*code.polygon, strict=True)
+    assert 0 <= min(xs) < max(xs) <= gray.shape[1] and 0 <= min(ys) < max(ys) <= gray.shape[0]
+    assert max(xs) - min(xs) < 0.6 * gray.shape[1]
+    real = _engine.steps
+    monkeypatch.setattr(_engine, "steps", lambda effort: [s for s in real(effort) if "deblurred" not in s.name])
+    assert _engine.decode_gray(gray, effort="normal") == []
+
+
+def test_code_like_regions_find_a_code_and_not_a_blank_or_text_page() -> None:
+    page = np.asarray(qr(_DENSE, scale=4, canvas=(1200, 900), at=(700, 400)))
+    [(x0, y0, x1, y1), *_] = _engine._code_like_regions(page)
+    assert 690 <= x0 + 40 and x1 <= 700 + 61 * 4 + 20 and 390 <= y0 + 40 and y1 <= 400 + 61 * 4 + 20
+    assert _engine._code_like_regions(np.full((900, 1200), 230, np.uint8)) == []
+    text = np.full((900, 1200), 240, np.uint8)
+    for row in range(100, 800, 40):
+        text[row : row + 6, 100:1000] = 40  # lines of "text": edges in one direction only
+    assert _engine._code_like_regions(text) == []
