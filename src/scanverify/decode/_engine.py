@@ -309,7 +309,7 @@ class _Views:
         self.gray = gray
         self.side = max(gray.shape[:2])
         self._cache: dict[str, View] = {}
-        self._regions: list[tuple[int, int, int, int]] = []
+        self._regions: list[tuple[int, int, int, int]] | None = None
 
     def get(self, key: str, make: Callable[[], View]) -> View:
         if key not in self._cache:
@@ -326,8 +326,7 @@ class _Views:
 
     def candidates(self) -> list[tuple[int, int, int, int]]:
         """Regions that look like a 2D code (found once per image), most code-like first."""
-        if "candidates" not in self._cache:
-            self._cache["candidates"] = (self.gray, _identity)  # marks the work done
+        if self._regions is None:
             self._regions = _code_like_regions(self.gray)
         return self._regions
 
