@@ -13,8 +13,22 @@ from typing import TYPE_CHECKING, Any, overload
 if TYPE_CHECKING:
     from .decode import DecodedCode
 
-__all__ = ["Cause", "Fact", "Finding", "LazyFacts", "Role", "Status", "TrustedKey", "VerificationResult"]
+__all__ = [
+    "RESULT_SCHEMA",
+    "Cause",
+    "DocumentCheck",
+    "Fact",
+    "Finding",
+    "LazyFacts",
+    "Role",
+    "Status",
+    "TrustedKey",
+    "VerificationResult",
+]
 
+#: The version of the JSON a result is written as (``schema`` in every --json row):
+#: a reader checks it; a change that renames or removes a key gets a new one.
+RESULT_SCHEMA = "scanverify.result.v1"
 #: In a pickled TrustedKey: its public key is to be loaded from its `spki`.
 _FROM_SPKI = "scanverify:public-key-from-spki"
 #: How every verdict made with an expired trust list begins its warning.
@@ -83,6 +97,8 @@ class Cause(StrEnum):
     signing time, the certificate is no longer valid at the time of checking."""
     NOT_A_SEAL = "not_a_seal"
     NO_CODE = "no_code"
+    CODE_UNREADABLE = "code_unreadable"
+    """No code: a symbol was seen in the image but could not be read (a closer or sharper photo may)."""
     INPUT_ERROR = "input_error"
     """Error: the input could not be read (missing, corrupt, too large)."""
     INTERNAL = "internal"
@@ -264,6 +280,19 @@ class LazyFacts(Sequence[Fact]):
 
 
 @dataclass(frozen=True)
+class DocumentCheck:
+    """The document in hand compared with the hash its seal carries."""
+
+    sha256: str
+    """The SHA-256 of the file given, in hex."""
+    match: bool | None
+    """True: the file is the one sealed; False: it is not; None: the seal carries no hash."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "match": self.match}
+
+
+@dataclass(frozen=True)
 class VerificationResult:
     """The verdict on one decoded code (or on an image without one)."""
 
@@ -298,6 +327,13 @@ class VerificationResult:
     kid_text: str | None = None
     """The seal's signer as its format names it, when that is not a byte kid (VDS: country,
     signer and certificate reference)."""
+    document: DocumentCheck | None = None
+    """The document in hand checked against the seal's document hash, when one was given."""
+
+    @property
+    def document_mismatch(self) -> bool:
+        """True when a document was given and the seal names another (a rejection on its own)."""
+        return self.document is not None and self.document.match is False
 
     @property
     def genuine(self) -> bool:
@@ -356,6 +392,7 @@ class VerificationResult:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: the --json line of the command line."""
         out: dict[str, Any] = {
+            "schema": RESULT_SCHEMA,
             "source": self.source,
             "status": self.status.value,
             "reason": self.reason,
@@ -379,6 +416,9 @@ class VerificationResult:
             out["specimen"] = self.specimen
             out["claims"] = _jsonable(self.claims)
             out["record"] = _jsonable(self.record)
+            out["facts"] = [{"label": f.label, "value": f.value, "personal": f.personal} for f in self.facts]
+        if self.document is not None:
+            out["document"] = self.document.to_json()
         if self.warnings:
             out["warnings"] = list(self.warnings)
         return out

@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from . import DEFAULT_MAX_PIXELS, DecodedCode, Decoder, DecoderInfo, Effort
+from . import DEFAULT_MAX_PIXELS, DecodedCode, DecodedCodes, Decoder, DecoderInfo, Effort
 from ._backends import BUILT_IN, Polygon, ZxingDecoder
 from ._image import as_array, load_gray
 
@@ -115,9 +115,12 @@ def _plugins() -> list[Decoder]:
 # ---------------------------------------------------------------- the engine
 def decode_image(
     source: ImageSource, *, effort: Effort = "normal", max_pixels: int = DEFAULT_MAX_PIXELS
-) -> list[DecodedCode]:
-    """Every code in the image, each once, with exact payload bytes, in reading order."""
+) -> DecodedCodes:
+    """Every code in the image, each once, with exact payload bytes, in reading order
+    (a list that also says how many symbols were seen but not read)."""
     _check_effort(effort)
+    # `unread`: where the first pass saw a symbol it could not read (for "no code" to say so).
+    unread: list[Polygon] = []
     gray = load_gray(source, max_pixels=max_pixels)
     zxing = _available("zxing-cpp")
     if getattr(gray, "ndim", None) is None and isinstance(zxing, ZxingDecoder):
@@ -127,9 +130,11 @@ def decode_image(
         if BUDGET[effort] == 0 or (first[0] and not first[1]):
             found = _Found()
             found.add(first[0], _identity, rank=0)
-            return found.codes()
-        return decode_gray(as_array(gray), effort=effort, first=first)
-    return decode_gray(as_array(gray), effort=effort)
+            return DecodedCodes(found.codes(), unread=len(first[1]))
+        codes = decode_gray(as_array(gray), effort=effort, first=first, unread=unread)
+    else:
+        codes = decode_gray(as_array(gray), effort=effort, unread=unread)
+    return DecodedCodes(codes, unread=len(unread))
 
 
 def _check_effort(effort: str) -> None:
@@ -143,6 +148,7 @@ def decode_gray(
     effort: Effort = "normal",
     trace: list[tuple[str, int, float]] | None = None,
     first: tuple[list[DecodedCode], list[Polygon]] | None = None,
+    unread: list[Polygon] | None = None,
 ) -> list[DecodedCode]:
     """:func:`decode_image` for an upright 8-bit grayscale array (live video frames).
 
@@ -150,6 +156,7 @@ def decode_gray(
     escalation step run: benchmarks/decode.py reports what each step earned.
     `first`, if given, is what zxing-cpp's first pass on this image already
     gave (codes, and symbols seen but not read): it is not run again.
+    `unread`, if given, receives where the first pass saw a symbol it could not read.
     """
     _check_effort(effort)
     from ._image import MIN_SIDE
@@ -167,6 +174,8 @@ def decode_gray(
     elif isinstance(zxing, ZxingDecoder):
         codes, missed = zxing.scan(gray)
         found.add(codes, _identity, rank=0)
+    if unread is not None:
+        unread.extend(missed)
     # Escalate only when the first pass found nothing, or saw symbols it could
     # not read: the common photo costs one zxing-cpp pass and nothing more.
     if BUDGET[effort] == 0 or (found and not missed):
