@@ -490,15 +490,15 @@ def _public(result: Any, redact: bool, lang: str = "en") -> dict[str, Any]:
     public = result.redacted() if redact else result
     out: dict[str, Any] = public.to_json()
     out["verdict"] = public.verdict_text
+    facts = out.setdefault("facts", [])  # to_json gives a seal's facts; the page reads the key on every row
     with using(lang):
         shown = fact_lines(public.format, public.facts)
         out["verdict_text"] = verdict_words(public)
         out["reason_text"] = reason_text(public)
         out["warnings_text"] = [warning_text(w) for w in public.warnings]
-    out["facts"] = [
-        {"label": f.label, "value": f.value, "label_text": label, "value_text": value}
-        for f, (label, value) in zip(public.facts, shown, strict=True)
-    ]
+    # Beside each fact's English label and value (the JSON's own), the words the page shows.
+    for fact, (label, value) in zip(facts, shown, strict=False):
+        fact["label_text"], fact["value_text"] = label, value
     return out
 
 
