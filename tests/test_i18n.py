@@ -125,6 +125,16 @@ def test_every_word_shown_is_in_the_catalogue(po: list[dict[str, Any]]) -> None:
     ids = {e["msgid"] for e in po} | {e["msgid_plural"] for e in po if "msgid_plural" in e}
     marked = _marked_strings()
     assert "the seal expired at {end}" in marked and "GENUINE" in marked
+    # The issuing, trust-list and registry commands, and the errors the library builds itself.
+    for module_word in (
+        "trust in use: {sources} (version {version})",  # cli_trust
+        "registry ready: {url}",  # cli_registry
+        "--tls-cert and --tls-key go together",  # cli_serve
+        "issuing state {iss} must be upper case: {upper}",  # issuer
+        "audit log {path}: no such file",  # audit
+        "document {path}: no such file",  # document
+    ):
+        assert module_word in marked, module_word
     assert marked - ids == set()
     labels = {label for fmt in formats() for label in fmt.fact_labels}
     assert len(labels) > 400
@@ -187,13 +197,21 @@ def test_local_times_carry_the_zone(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # ---------------------------------------------------------------- the command line
-def scanverify(*args: str, lang_env: str | None = "zh_CN.UTF-8", tz: str = "Asia/Shanghai") -> subprocess.CompletedProcess[str]:
+def scanverify(
+    *args: str, lang_env: str | None = "zh_CN.UTF-8", tz: str = "Asia/Shanghai", cwd: Path | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
-    env.update(COLUMNS="400", TZ=tz)
+    env.update(COLUMNS="400", TZ=tz, **extra)
     if lang_env is not None:
         env["LANG"] = lang_env
     return subprocess.run(
-        [sys.executable, "-m", "scanverify", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, "-m", "scanverify", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        cwd=cwd,
     )
 
 
@@ -261,6 +279,44 @@ def test_errors_in_chinese() -> None:
     assert "不是 ISO-8601 时间" in done.stderr and "的值无效" in done.stderr
     missing = scanverify(str(SAMPLES / "missing.jpg"))
     assert missing.returncode == 2 and "scanverify：错误：" in missing.stderr and "无法读取输入" in missing.stderr
+
+
+def test_trust_show_and_keygen_refusal_in_chinese(tmp_path: Path) -> None:
+    home = str(tmp_path / "home")
+    shown = scanverify("trust", "show", SCANVERIFY_HOME=home)
+    assert shown.returncode == 0, shown.stderr
+    assert "正在使用的信任：" in shown.stdout and "根：版本" in shown.stdout and "已撤销印章：" in shown.stdout
+    for english in ("trust in use", "root: version", "revoked seals", "expires:", "installed:"):
+        assert english not in shown.stdout, english
+    english = scanverify("trust", "show", lang_env="C.UTF-8", SCANVERIFY_HOME=home)
+    assert "trust in use: " in english.stdout and "正在" not in english.stdout
+    # A refusal built in the library (issuer.check_iss), said in the language of the locale.
+    refused = scanverify("keygen", "--iss", "cn", "-o", str(tmp_path / "k"), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "签发国 'cn' 必须大写：CN" in refused.stderr and "upper case" not in refused.stderr
+    assert not list(tmp_path.glob("k.*"))  # refused before anything is written
+    exists = scanverify("keygen", "--iss", "CN", "-o", str(tmp_path / "k"), cwd=tmp_path)
+    assert exists.returncode == 0, exists.stderr
+    again = scanverify("keygen", "-o", str(tmp_path / "k"), cwd=tmp_path)
+    assert again.returncode == 2 and "已存在；请另选名称" in again.stderr
+
+
+def test_library_errors_follow_the_language(tmp_path: Path) -> None:
+    """The errors issuer, audit and document build are made in the language in use: English
+    unless something asks for Chinese."""
+    from scanverify.document import document_hash
+    from scanverify.errors import UsageError
+    from scanverify.issuer import check_iss
+
+    missing = tmp_path / "missing.pdf"
+    for lang, iss_words, doc_words in (("en", "must be upper case: FR", "no such file"), ("zh", "必须大写：FR", "文件不存在")):
+        with using(lang):
+            with pytest.raises(UsageError) as iss_error:
+                check_iss("fr")
+            with pytest.raises(UsageError) as doc_error:
+                document_hash(missing)
+        assert iss_words in str(iss_error.value)
+        assert doc_words in str(doc_error.value) and str(missing) in str(doc_error.value)
 
 
 def test_in_process_runs_follow_lang_and_restore(capsys: pytest.CaptureFixture[str]) -> None:

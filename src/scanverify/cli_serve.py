@@ -14,21 +14,22 @@ import click
 from .cli_common import options_from, verification_options
 from .display import echo, fancy, json_line, shown
 from .errors import UsageError
+from .i18n import N_
 from .i18n import gettext as _
 
 __all__ = ["serve"]
 
-EXTRA_MISSING = "scanverify serve needs the 'serve' extra: pip install 'scanverify[serve]'"
+EXTRA_MISSING = N_("scanverify serve needs the 'serve' extra: pip install 'scanverify[serve]'")
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 
 
 def _size(_ctx: Any, _param: Any, value: str) -> int:
     match = _SIZE.match(value)
     if not match:
-        raise click.BadParameter(f"{value!r} is not a size, e.g. 20MB, 512k or 1000000")
+        raise click.BadParameter(_("{value} is not a size, e.g. 20MB, 512k or 1000000").format(value=repr(value)))
     number = int(match.group(1)) << {"": 0, "k": 10, "m": 20, "g": 30}[match.group(2).lower()]
     if number < 1024:
-        raise click.BadParameter("at least 1 KB: a photo needs room")
+        raise click.BadParameter(_("at least 1 KB: a photo needs room"))
     return number
 
 
@@ -85,18 +86,18 @@ def _serve(
     """
     options = options_from(kwargs)
     if not extra_installed():
-        raise UsageError(EXTRA_MISSING)
+        raise UsageError(_(EXTRA_MISSING))
     import uvicorn
 
     from .serve.app import ENV_CONFIG, ServeConfig
 
     if (tls_cert is None) != (tls_key is None):
-        raise click.UsageError("--tls-cert and --tls-key go together")
+        raise click.UsageError(_("--tls-cert and --tls-key go together"))
     if self_signed and tls_cert is not None:
-        raise click.UsageError("give --tls-cert/--tls-key or --self-signed, not both")
+        raise click.UsageError(_("give --tls-cert/--tls-key or --self-signed, not both"))
     for origin in cors:
         if not re.fullmatch(r"https?://[^/\s]+", origin):
-            raise click.UsageError(f"--cors takes an origin like https://kiosk.example, not {origin!r}")
+            raise click.UsageError(_("--cors takes an origin like https://kiosk.example, not {origin}").format(origin=repr(origin)))
 
     options.verifier()  # bad trust files end here, with exit 2, before any port is opened
     if registry_url is not None:
