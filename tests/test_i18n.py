@@ -286,6 +286,7 @@ def test_trust_show_and_keygen_refusal_in_chinese(tmp_path: Path) -> None:
     shown = scanverify("trust", "show", SCANVERIFY_HOME=home)
     assert shown.returncode == 0, shown.stderr
     assert "正在使用的信任：" in shown.stdout and "根：版本" in shown.stdout and "已撤销印章：" in shown.stdout
+    assert "内置信任包" in shown.stdout and "built-in" not in shown.stdout
     for english in ("trust in use", "root: version", "revoked seals", "expires:", "installed:"):
         assert english not in shown.stdout, english
     english = scanverify("trust", "show", lang_env="C.UTF-8", SCANVERIFY_HOME=home)

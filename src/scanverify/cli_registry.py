@@ -304,8 +304,9 @@ def stats_command(as_json: bool, url: str | None) -> None:
             table.add_row(shown(label).rich(), str(count))
         console.print(table)
     table = Table(title=_("Lookups per day"), title_justify="left")
-    for heading, justify in ((_("day (UTC)"), "left"), (_("found"), "right"), (_("not found"), "right")):
-        table.add_column(heading, justify=justify)
+    table.add_column(_("day (UTC)"))
+    for heading in (_("found"), _("not found")):
+        table.add_column(heading, justify="right")
     for day, counts in lookups["per_day"].items():
         table.add_row(shown(day).rich(), str(counts["found"]), str(counts["not_found"]))
     console.print(table)

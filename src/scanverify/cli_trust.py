@@ -11,10 +11,19 @@ import click
 
 from .display import REASON_LIMIT, echo, json_line, shown
 from .errors import TrustError
+from .i18n import N_
 from .i18n import gettext as _
 
 #: A trust document that was read and checked, and refused (signature, rollback, expiry).
 EXIT_REFUSED = 4
+#: The sources scanverify names itself (trust.py, trustlist.py): said in the reader's language;
+#: a file name is the file's own and shown as it is. JSON keeps the English.
+OWN_SOURCES = frozenset({N_("built-in trust bundle"), N_("built-in trust root")})
+
+
+def _source(source: str) -> str:
+    return _(source) if source in OWN_SOURCES else shown(source).text
+
 
 def _regular(_ctx: Any, _param: Any, value: str | None) -> str | None:
     from .cli_common import refuse_special_file
@@ -204,7 +213,7 @@ def show_command(root_path: str | None, as_json: bool) -> None:
         return
     for warning in warnings:
         echo(_("warning: "), shown(warning_text(warning), REASON_LIMIT), err=True)
-    sources = ", ".join(shown(source).text for source in store.sources)
+    sources = ", ".join(_source(source) for source in store.sources)
     versions = ", ".join(map(str, store.versions.values()))
     echo(_("trust in use: {sources} (version {version})").format(sources=sources, version=versions))
     if installed_at:
@@ -218,7 +227,7 @@ def show_command(root_path: str | None, as_json: bool) -> None:
             echo(_("expires: OUT OF DATE — update it"))
         else:
             echo(_("expires: valid until {time}").format(time=local_time(store.expires)))
-    echo(_("root: version {version} from {source}").format(version=root.version, source=shown(root.source).text))
+    echo(_("root: version {version} from {source}").format(version=root.version, source=_source(root.source)))
     for key in store:
         flags = [f for f, on in ((_("SPECIMEN"), key.specimen), (_("REVOKED"), key.revoked)) if on]
         # Names and states come from the bundle: shown through the boundary, cut at 200.

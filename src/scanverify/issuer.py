@@ -27,9 +27,9 @@ from ._codec import b45encode
 from .algorithms import ALGORITHMS, Algorithm, PrivateKey, PublicKey, algorithm_for_key, kid_of, spki_der
 from .cose import sign_cose_sign1
 from .errors import TrustError, UsageError
+from .formats.cs1 import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_RECORD, PREFIX
 from .i18n import N_
 from .i18n import gettext as _
-from .formats.cs1 import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_RECORD, PREFIX
 
 __all__ = [
     "check_iss",
