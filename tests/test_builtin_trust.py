@@ -298,7 +298,6 @@ def test_start_does_not_read_certificates() -> None:
 
 def test_each_format_loads_only_its_own_certificates() -> None:
     from scanverify import Verifier
-
     from scanverify.trust import FORMATS_BUILT_IN
 
     trust = Verifier().trust
@@ -313,7 +312,6 @@ def test_the_library_default_store_carries_the_late_loaded_trust() -> None:
     """`TrustStore.default() + TrustStore.from_file(...)`, the README's library example, verifies
     what the command line does: the formats' certificates and the VCI directory come with it."""
     from scanverify import Status, TrustStore, Verifier
-
     from scanverify.trust import FORMATS_BUILT_IN
 
     store = TrustStore.default() + TrustStore()

@@ -286,12 +286,16 @@ def find_format(data: bytes | str) -> SealFormat | None:
     return None
 
 
-def cwt_claims(payload: bytes, kid: bytes | None) -> dict[Any, Any]:
-    """The CWT claims map in a COSE payload, strictly decoded (shared by the COSE formats)."""
+def cwt_claims(payload: bytes, kid: bytes | None, decoded: tuple[Any, ...] = ()) -> dict[Any, Any]:
+    """The CWT claims map in a COSE payload, strictly decoded (shared by the COSE formats).
+
+    ``decoded``: ``(the payload already decoded,)`` by the same strict decoder
+    (:attr:`scanverify.cose.CoseSign1.decoded_payload`), or ``()``.
+    """
     from .._codec import CodecError, cbor_decode
 
     try:
-        claims = cbor_decode(payload)
+        claims = decoded[0] if decoded else cbor_decode(payload)
     except CodecError as exc:
         raise MalformedSeal(f"CWT claims: {exc}", kid=kid) from None
     if not isinstance(claims, dict):

@@ -53,7 +53,7 @@ class CS1(TextFormat):
         try:
             raw = b45decode(payload[len(PREFIX) :])
             cose_bytes, _ = inflate_if_zlib(raw)
-            cose = parse_cose_sign1(cose_bytes)
+            cose = parse_cose_sign1(cose_bytes, decode_payload=True)
         except CodecError as exc:
             raise MalformedSeal(str(exc)) from None
 
@@ -76,7 +76,7 @@ class CS1(TextFormat):
             # swapped by anyone, so CS1 forbids them outright.
             raise MalformedSeal("alg or kid in the unprotected header", kid=kid)
 
-        claims = cwt_claims(cose.payload, kid)
+        claims = cwt_claims(cose.payload, kid, cose.decoded_payload)
         iss = _need(claims, CLAIM_ISS, str, "iss (issuing state)", kid)
         if not _COUNTRY.fullmatch(iss):
             raise MalformedSeal(f"iss {iss!r} is not an ISO 3166-1 alpha-2 code", kid=kid)
