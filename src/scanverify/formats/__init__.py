@@ -197,7 +197,7 @@ class TextFormat(BaseFormat):
     prefixes: tuple[str, ...] = ()
 
     def recognise(self, data: bytes) -> bool:
-        return any(data.startswith(prefix.encode()) for prefix in self.prefixes)
+        return data.startswith(_encoded(tuple(self.prefixes)))
 
     def parse(self, data: bytes | str) -> ParsedSeal:
         if isinstance(data, str):
@@ -210,6 +210,12 @@ class TextFormat(BaseFormat):
 
     def parse_text(self, payload: str) -> ParsedSeal:
         raise NotImplementedError
+
+
+@cache
+def _encoded(prefixes: tuple[str, ...]) -> tuple[bytes, ...]:
+    """A text format's prefixes as UTF-8, made once (find_format runs on every payload)."""
+    return tuple(prefix.encode() for prefix in prefixes)
 
 
 _problems: list[str] = []
