@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cbor2
 
 from ._codec import CBORTag, CodecError, cbor_decode, cbor_decode_each
-from .algorithms import Algorithm, PrivateKey
+
+if TYPE_CHECKING:
+    from .algorithms import Algorithm, PrivateKey
 
 COSE_SIGN1_TAG = 18
 CWT_TAG = 61

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -186,6 +185,8 @@ class TrustedKey:
         try:
             return kid_of(self.public_key).hex()
         except (TypeError, ValueError, AttributeError):
+            import hashlib
+
             return hashlib.sha256(self.spki).digest()[:8].hex()
 
     def describe(self) -> dict[str, Any]:

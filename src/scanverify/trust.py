@@ -22,15 +22,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-
 from ._files import package_data
-from .algorithms import ALGORITHMS, kid_of, spki_der
+from .algorithms import ALGORITHMS, kid_of, load_der_public_key, spki_der
 from .errors import TrustError
 from .model import Role, TrustedKey
 
-__all__ = ["BUNDLE_FORMAT", "FORMATS_BUILT_IN", "TrustSource", "TrustStore", "key_from_public", "parse_time", "trust_sources"]
+__all__ = [
+    "BUNDLE_FORMAT",
+    "FORMATS_BUILT_IN",
+    "TrustSource",
+    "TrustStore",
+    "key_from_public",
+    "parse_time",
+    "trust_sources",
+]
 
 BUNDLE_FORMAT = "scanverify.trust.v1"
 #: Trust files are small; a larger one is refused before it is parsed.
@@ -74,7 +79,9 @@ def parse_time(text: Any, what: str) -> datetime:
 
 def key_from_public(public_key: Any, **terms: Any) -> TrustedKey:
     """A TrustedKey for a `cryptography` public key, refusing types no algorithm uses."""
-    signs_cose = terms.get("role", Role.SIGNER) is Role.SIGNER and (terms.get("formats") or STATE_FORMATS) <= STATE_FORMATS
+    signs_cose = (
+        terms.get("role", Role.SIGNER) is Role.SIGNER and (terms.get("formats") or STATE_FORMATS) <= STATE_FORMATS
+    )
     # A key that is to sign CS1/HC1 seals must fit one of their algorithms; a
     # certificate for the chained formats may use any curve they allow (brainpool).
     if signs_cose and not any(a.fits(public_key) for a in ALGORITHMS.values()):
@@ -387,6 +394,9 @@ def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:
             except TrustError as exc:
                 raise TrustError(f"{source}: unreadable certificate ({exc})") from None
         elif label == b"PUBLIC KEY":
+            from cryptography.exceptions import UnsupportedAlgorithm
+            from cryptography.hazmat.primitives import serialization
+
             try:
                 public_key = serialization.load_pem_public_key(block)
             except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
@@ -413,9 +423,7 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
         raise TrustError(f"{where}: name must be text")
     terms["name"] = name
     scope = entry.get("formats")
-    if scope is not None and not (
-        isinstance(scope, list) and scope and all(isinstance(f, str) and f for f in scope)
-    ):
+    if scope is not None and not (isinstance(scope, list) and scope and all(isinstance(f, str) and f for f in scope)):
         raise TrustError(f"{where}: formats must be a non-empty list of format names like 'CS1'")
     terms["formats"] = frozenset(scope) if scope is not None else DEFAULT_ENTRY_FORMATS
     role = entry.get("role", Role.SIGNER.value)
@@ -454,8 +462,10 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
 
     if "spki" in entry:
         der = _b64(entry["spki"], f"{where}: spki")
+        from cryptography.exceptions import UnsupportedAlgorithm
+
         try:
-            public_key = serialization.load_der_public_key(der)
+            public_key = load_der_public_key(der)
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise TrustError(f"{where}: spki is not a readable public key ({exc})") from None
         key = key_from_public(public_key, **terms)
@@ -494,7 +504,7 @@ def _b64(text: Any, what: str) -> bytes:
 
 # ---------------------------------------------------------------- kinds of trust file
 class _BundleSource:
-    name = "a scanverify trust bundle (JSON with \"format\")"
+    name = 'a scanverify trust bundle (JSON with "format")'
 
     def sniff(self, data: bytes) -> bool:
         if not data.lstrip().startswith(b"{"):
