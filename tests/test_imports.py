@@ -27,7 +27,17 @@ IMAGE_STACK = ("numpy", "cv2", "PIL", "zxingcpp", "pyzbar")
 #: Escalation only: a photo read by the first pass needs none of it.
 ESCALATION = ("cv2", "numpy", "pyzbar")
 #: The server and the registry: only `scanverify serve` / `registry` need them.
-SERVER = ("starlette", "uvicorn", "anyio", "sqlalchemy", "alembic", "psycopg", "dask", "scanverify.serve", "scanverify.registry")
+SERVER = (
+    "starlette",
+    "uvicorn",
+    "anyio",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "dask",
+    "scanverify.serve",
+    "scanverify.registry",
+)
 #: The part of `cryptography` that checking a seal does not use: its serialization package
 #: (with the SSH key formats), which used to load every key of the trust bundle.
 OTHER_CRYPTO = ("cryptography.hazmat.primitives.serialization",)
@@ -53,8 +63,7 @@ FORMAT_ONLY = (
 #: line. importtime does not report modules loaded through importlib.import_module
 #: (entry points are), so both are read.
 PROLOGUE = (
-    "import atexit, sys\n"
-    "atexit.register(lambda: print('MODULES ' + ' '.join(sorted(sys.modules)), file=sys.stderr))\n"
+    "import atexit, sys\natexit.register(lambda: print('MODULES ' + ' '.join(sorted(sys.modules)), file=sys.stderr))\n"
 )
 MAIN = "import runpy; runpy.run_module('scanverify', run_name='__main__', alter_sys=True)"
 
@@ -128,7 +137,7 @@ def test_the_der_key_loader_is_the_one_serialization_exports() -> None:
 
     with pytest.raises(ValueError):
         load_der_public_key(b"not DER")
-    assert _DER_LOADER == [serialization.load_der_public_key]
+    assert [serialization.load_der_public_key] == _DER_LOADER
 
 
 def test_other_formats_load_only_for_their_payloads() -> None:

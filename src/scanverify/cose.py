@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import cbor2
 
 from ._codec import CBORTag, CodecError, cbor_decode, cbor_decode_each
+from .model import quick_init
 
 if TYPE_CHECKING:
     from .algorithms import Algorithm, PrivateKey
@@ -26,6 +27,7 @@ HEADER_KID = 4
 __all__ = ["CoseSign1", "parse_cose_sign1", "sign_cose_sign1"]
 
 
+@quick_init
 @dataclass(frozen=True)
 class CoseSign1:
     protected_bytes: bytes

@@ -356,7 +356,11 @@ def parse_json(data: bytes, source: str) -> Any:
     counts, so a list reviewed with one tool could be read otherwise here.
     """
     try:
-        return json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+        text = data.decode("utf-8")
+        if text.startswith("\ufeff"):  # what json.loads says of a BOM, said here too
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        # json.loads(text, object_pairs_hook=...) without making a decoder per call.
+        return _STRICT_JSON.decode(text)
     # ValueError too: an integer of over 4300 digits is refused by int() with a
     # plain ValueError, not a JSONDecodeError (found in review, see
     # tests/test_security.py::test_huge_json_integer_is_a_trust_error).
@@ -375,6 +379,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise ValueError(f"the key {key!r} appears twice in one object")
             seen.add(key)
     return result
+
+
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
 def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:

@@ -25,7 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..errors import ScanverifyError
-from ..model import Fact, Finding, TrustedKey
+from ..model import Fact, Finding, TrustedKey, quick_init
 
 if TYPE_CHECKING:
     from ..algorithms import Algorithm
@@ -56,6 +56,7 @@ class MalformedSeal(ScanverifyError):
         self.kid = kid
 
 
+@quick_init
 @dataclass(frozen=True)
 class ParsedSeal:
     """What a format found in a payload, ready for the shared checks."""
