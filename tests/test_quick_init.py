@@ -15,10 +15,12 @@ import pytest
 
 from scanverify.cose import CoseSign1
 from scanverify.formats import ParsedSeal
+from scanverify.formats._jws import CompactJws
+from scanverify.formats.shc import Card
 from scanverify.model import Cause, Fact, Status, VerificationResult, quick_init
 from scanverify.verifier import Judgement
 
-CLASSES = [VerificationResult, ParsedSeal, Judgement, CoseSign1]
+CLASSES = [VerificationResult, ParsedSeal, Judgement, CoseSign1, CompactJws, Card]
 
 
 def _value(field: dataclasses.Field[Any], i: int) -> Any:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ScanverifyError
+from ..model import quick_init
 
 __all__ = ["CompactJws", "JoseError", "JwkKey", "b64url_decode", "b64url_encode", "import_jwk", "split_compact"]
 
@@ -61,6 +62,7 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+@quick_init
 @dataclass(frozen=True)
 class CompactJws:
     """The three parts of a compact JWS, decoded; ``signing_input`` is what the signature covers."""

@@ -31,7 +31,7 @@ from typing import Any
 from .._codec import CodecError, inflate_raw
 from ..algorithms import Algorithm
 from ..errors import TrustError
-from ..model import Cause, Fact, Finding, LazyFacts, Status
+from ..model import Cause, Fact, Finding, LazyFacts, Status, quick_init
 from ..trust import parse_json
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from . import Chunk as FormatChunk
@@ -290,6 +290,7 @@ def join_chunks(parts: Sequence[bytes]) -> bytes:
 
 
 # ---------------------------------------------------------------- the card
+@quick_init
 @dataclass(frozen=True)
 class Card:
     """A decoded card, before any trust: what the signature covers and what it says."""
