@@ -161,13 +161,14 @@ def trace_table() -> None:
             print(f"  {step:<30}{runs:>5.0f}{gained:>5.0f}{spent:>9.2f}")
 
 
-def images(quick: bool, dcc: int) -> list[tuple[str, str, set[bytes]]]:
+def images(quick: bool, dcc: int, which: str = "standard") -> list[tuple[str, str, set[bytes]]]:
     found = []
-    labels_path = HERE / "corpus" / "labels.json"
+    folder = "corpus/hard" if which == "hard" else "corpus"
+    labels_path = HERE / folder / "labels.json"
     if labels_path.exists():
         labels = json.loads(labels_path.read_text())
         for name, label in sorted(labels.items())[:: 4 if quick else 1]:
-            found.append((f"corpus/{name}", label["condition"], {bytes.fromhex(p) for p in label["payloads"]}))
+            found.append((f"{folder}/{name}", label["condition"], {bytes.fromhex(p) for p in label["payloads"]}))
     else:
         print("no corpus: run benchmarks/make_corpus.py first", file=sys.stderr)
     if DCC.is_dir() and dcc:
@@ -190,6 +191,9 @@ def main() -> int:
     parser.add_argument("--dcc", type=int, default=120, help="how many EU DCC conformance images")
     parser.add_argument("--efforts", default="fast,normal,thorough")
     parser.add_argument("--steps", action="store_true", help="also measure each escalation step alone")
+    parser.add_argument(
+        "--set", default="standard", choices=["standard", "hard"], help="corpus/ or corpus/hard/ (make_corpus.py --set)"
+    )
     args = parser.parse_args()
     import cv2
 
@@ -203,9 +207,11 @@ def main() -> int:
     }
     for effort in args.efforts.split(","):
         methods[f"scanverify-{effort}"] = engine(effort)
-    corpus = images(args.quick, 30 if args.quick else args.dcc)
+    corpus = images(args.quick, 0 if args.set == "hard" else 30 if args.quick else args.dcc, args.set)
     stats: dict[str, dict[str, Any]] = {m: {"found": 0, "wrong": 0, "times": []} for m in [*methods, "union-of-3"]}
     by_condition: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    wrong_by_condition: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    times_by_condition: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     one_pass: list[tuple[str, float, float]] = []
     hard: list[tuple[str, set[bytes], Any]] = []
     total = 0
@@ -217,6 +223,7 @@ def main() -> int:
             started = time.perf_counter()
             got = method(gray)
             stats[name]["times"].append(time.perf_counter() - started)
+            times_by_condition[condition][name].append(stats[name]["times"][-1])
             results[name] = got
         results["union-of-3"] = results["zxing-cpp"] | results["pyzbar"] | results["opencv"]
         for name, got in results.items():
@@ -224,6 +231,7 @@ def main() -> int:
             stats[name]["wrong"] += len(got - expected)
             by_condition[condition][name][0] += len(got & expected)
             by_condition[condition][name][1] += len(expected)
+            wrong_by_condition[condition][name] += len(got - expected)
         if expected <= results["zxing-cpp"] and "scanverify-normal" in results:
             one_pass.append((condition, stats["zxing-cpp"]["times"][-1], stats["scanverify-normal"]["times"][-1]))
         elif args.steps:
@@ -247,6 +255,18 @@ def main() -> int:
     print(f"{'condition':<13}" + "".join(f"{n.replace('scanverify-', 'sv-'):>12}" for n in names))
     for condition, row in sorted(by_condition.items()):
         print(f"{condition:<13}" + "".join(f"{row[n][0]:>5}/{row[n][1]:<6}" for n in names))
+    print("\nby condition, scanverify: wrong payloads, median / p95 ms per image:")
+    for condition in sorted(by_condition):
+        cells = []
+        for name in names:
+            times = sorted(times_by_condition[condition].get(name, []))
+            if name.startswith("scanverify") and times:
+                p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+                cells.append(
+                    f"{name.replace('scanverify-', 'sv-')} {wrong_by_condition[condition][name]} wrong "
+                    f"{statistics.median(times) * 1000:.0f}/{p95 * 1000:.0f} ms"
+                )
+        print(f"{condition:<13}" + "; ".join(cells))
     print()
     for subset, rows in (
         ("all", one_pass),

@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
 """Rebuild the labelled decode corpus in benchmarks/corpus/ (deterministic).
 
-    python3 benchmarks/make_corpus.py [--quick]
+    python3 benchmarks/make_corpus.py [--quick] [--set standard|hard|all]
 
 Pages with QR codes are rendered and photographed by tools/photosim.py with
 one hard condition each, in graded severities: motion and focus blur,
 perspective, curvature, glare, shadow, low light and noise, JPEG, screen
 moiré, damage, tiny codes in 12-megapixel frames, several codes per frame.
 labels.json lists every image's exact expected payloads (hex) and condition.
+
+`--set hard` writes benchmarks/corpus/hard/ instead: the categories of BoofCV's
+QR benchmark of real phone photos (blurred, bright spots, brightness, close,
+curved, damaged, glare, high version, lots, monitor, nominal, noncompliant,
+pathological, perspective, rotations, shadows), made with photosim's models of
+what those photos show: codes on a cylinder, hard specular blobs, tears,
+scuffs and folds, monitors' pixel grids, strong foreshortening, QR versions
+25-40, a dozen codes per frame.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import random
 import string
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import segno
@@ -27,6 +36,7 @@ from PIL import Image, ImageDraw
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tools"))
 
+import photosim  # noqa: E402
 from photosim import phone_photo  # noqa: E402
 
 OUT = HERE / "corpus"
@@ -99,13 +109,163 @@ def symbology_page(symbology: str, rng: random.Random) -> tuple[Image.Image, byt
     return page, payload
 
 
+# ---------------------------------------------------------------- the hard set
+#: category -> list of (severity, options); options other than phone_photo's are
+#: handled by `hard_image` (page-level damage, layouts, code versions).
+HARD: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "nominal": [("-", {})],
+    "blurred": [("motion7", {"motion": 7}), ("focus2.2", {"focus": 2.2})],
+    "bright_spots": [("1 spot", {"spots": 1}), ("3 spots", {"spots": 3})],
+    "brightness": [("over", {"exposure": 1.9, "gradient": 0.1}), ("under", {"exposure": 0.22, "noise": 6.0})],
+    "close": [("near", {"close": 0.35, "focus": 2.0}), ("nearer", {"close": 0.15, "focus": 3.0, "tilt": 0.15})],
+    "curved": [("r0.35", {"cylinder": 0.35}), ("r0.22", {"cylinder": 0.22})],
+    "damaged": [("tear", {"tear": 0.07}), ("scuffs", {"scuffs": 3}), ("fold", {"fold": 3.0})],
+    "glare": [("0.5", {"glare": 0.5, "on_code": True}), ("0.8", {"glare": 0.8, "on_code": True})],
+    "high_version": [("v25-32", {"version": (25, 32)}), ("v33-40", {"version": (33, 40)})],
+    "lots": [("12 codes", {"lots": 12})],
+    "monitor": [("pitch3", {"screen": 3}), ("pitch4 turned", {"screen": 4, "yaw": 30})],
+    "noncompliant": [("inverted", {"style": "inverted"}), ("colour", {"style": "colour"}), ("no quiet zone", {"style": "tight"})],
+    "pathological": [
+        ("curved+spots", {"cylinder": 0.3, "spots": 2}),
+        ("turned+blur", {"pitch": 55, "focus": 1.8, "motion": 4}),
+    ],
+    "perspective": [("pitch50", {"pitch": 50}), ("pitch60 yaw25", {"pitch": 60, "yaw": 25})],
+    "rotations": [("any angle", {"rotate_deg": 180, "tilt": 0.1})],
+    "shadows": [("hard", {"hard_shadow": 0.6}), ("hard+soft", {"hard_shadow": 0.75, "shadow": 0.5})],
+}
+PAGE_OPTIONS = {"spots", "close", "tear", "scuffs", "fold", "on_code", "version", "lots", "style"}
+
+
+def render_qr(payload: bytes, side: int, *, style: str = "plain", big: bool = False) -> Image.Image:
+    """One QR code as an RGB image `side` pixels square (quiet zone included); `big`: level L."""
+    error = "l" if big else "q" if payload.startswith(b"CS1:") else "m"
+    qr = segno.make_qr(payload, error=error, boost_error=not big)
+    colours: dict[str, Any] = {}
+    border = 4
+    if style == "inverted":
+        colours = {"dark": "white", "light": "black"}
+    elif style == "colour":
+        colours = {"dark": "#2a4f9e", "light": "#b9d3ee"}  # blue on pale blue: a third of the contrast
+    elif style == "tight":
+        border = 1
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="png", scale=10, border=border, **colours)
+    return Image.open(buffer).convert("RGB").resize((side, side), Image.Resampling.NEAREST)
+
+
+def sized_payload(rng: random.Random, version: int) -> bytes:
+    """A payload that needs about QR `version` at level L (byte or alphanumeric mode)."""
+    # Bytes per version at level L, roughly (v25: 1273, v40: 2953); aim a little under it.
+    room = int(1273 + (2953 - 1273) * (version - 25) / 15)
+    if rng.random() < 0.5:
+        return ("CS1:" + "".join(rng.choice(B45) for _ in range(int(room * 1.45)))).encode()
+    return bytes(rng.randrange(256) for _ in range(int(room * 0.92)))
+
+
+def hard_image(category: str, options: dict[str, Any], rng: random.Random, index: int) -> tuple[Image.Image, list[bytes]]:
+    """One photo of the hard set and its payloads."""
+    page = Image.new("RGB", (1240, 1754), (248, 246, 238))
+    draw = ImageDraw.Draw(page)
+    for i in range(18):
+        draw.line((100, 150 + i * 40, 100 + rng.randint(500, 1000), 150 + i * 40), fill=(60, 60, 60), width=6)
+    boxes: list[tuple[int, int, int, int]] = []
+    codes: list[bytes] = []
+    if "lots" in options:
+        # A sheet of labels: a grid of small codes, each with its own payload.
+        columns, rows = 3, (options["lots"] + 2) // 3
+        side = 300
+        for k in range(options["lots"]):
+            x, y = 90 + (k % columns) * 370, 140 + (k // columns) * 400
+            payload = payloads(rng)[0]
+            page.paste(render_qr(payload, side), (x, y))
+            codes.append(payload)
+            boxes.append((x, y, x + side, y + side))
+        del rows
+    elif "version" in options:
+        low, high = options["version"]
+        version = rng.randint(low, high)
+        payload = sized_payload(rng, version)
+        side = 1000
+        x, y = 120, 620
+        page.paste(render_qr(payload, side, big=True), (x, y))
+        codes.append(payload)
+        boxes.append((x, y, x + side, y + side))
+    else:
+        payload = payloads(rng)[0]
+        x, y, side = 760, 1250, 380
+        page.paste(render_qr(payload, side, style=options.get("style", "plain")), (x, y))
+        codes.append(payload)
+        boxes.append((x, y, x + side, y + side))
+    array = photosim.to_array(page)
+    nprng = np.random.default_rng(10_000 + index)
+    x0, y0, x1, y1 = boxes[0]
+    inner = (x0 + (x1 - x0) // 10, y0 + (y1 - y0) // 10, x1 - (x1 - x0) // 10, y1 - (y1 - y0) // 10)
+    if "tear" in options:
+        array = photosim.tear(array, nprng, box=inner, amount=options["tear"])
+    if "scuffs" in options:
+        array = photosim.scratches(array, nprng, box=inner, count=options["scuffs"])
+    if "fold" in options:
+        through = (rng.uniform(inner[0], inner[2]), rng.uniform(inner[1], inner[3]))
+        array = photosim.fold(array, nprng, through=through, shift=options["fold"]).clip(0, 255).astype(np.uint8)
+    photo_options = {k: v for k, v in options.items() if k not in PAGE_OPTIONS}
+    if "spots" in options:
+        photo_options["specular_at"] = [
+            (rng.uniform(inner[0], inner[2]), rng.uniform(inner[1], inner[3])) for _ in range(options["spots"])
+        ]
+        photo_options["specular_size"] = 0.022
+    if options.get("on_code"):
+        photo_options["glare_at"] = (rng.uniform(inner[0], inner[2]), rng.uniform(inner[1], inner[3]))
+    if "cylinder" in options:
+        # The code sits on the bottle's side, not quite facing the camera.
+        photo_options["cylinder_axis"] = ((x0 + x1) / 2 + rng.uniform(-0.1, 0.1) * (x1 - x0)) / 1240
+    if "screen" in options:
+        # A phone or monitor showing the code: only the code and a margin are on the screen.
+        margin = 120
+        array = array[y0 - margin : y1 + margin, x0 - margin : x1 + margin].copy()
+        photo_options["fill"] = 0.7
+    if "close" in options:
+        margin = int(options["close"] * (x1 - x0))
+        array = array[max(0, y0 - margin) : y1 + margin, max(0, x0 - margin) : x1 + margin].copy()
+        photo_options["fill"] = 0.97
+    if "version" in options:
+        photo_options.setdefault("frame", (3264, 2448))
+    photo = phone_photo(Image.fromarray(array), nprng, **photo_options)
+    return photo, codes
+
+
+def make_hard(per: int) -> int:
+    out = OUT / "hard"
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.jpg"):
+        old.unlink()
+    rng = random.Random(20261215)
+    labels = {}
+    index = 0
+    for category, levels in HARD.items():
+        for severity, options in levels:
+            for _ in range(per):
+                photo, codes = hard_image(category, options, rng, index)
+                name = f"{index:04d}-{category}-{severity}.jpg".replace(" ", "_").replace("+", "_")
+                photo.save(out / name, quality=92)
+                labels[name] = {"condition": category, "severity": severity, "payloads": [p.hex() for p in codes]}
+                index += 1
+    (out / "labels.json").write_text(json.dumps(labels, indent=1))
+    print(f"{index} images in {out}")
+    return index
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="one image per condition and severity")
     parser.add_argument("--per", type=int, default=4, help="images per condition and severity")
+    parser.add_argument("--set", choices=["standard", "hard", "all"], default="standard")
     args = parser.parse_args()
     per = 1 if args.quick else args.per
     OUT.mkdir(exist_ok=True)
+    if args.set in ("hard", "all"):
+        make_hard(per)
+        if args.set == "hard":
+            return 0
     for old in OUT.glob("*.jpg"):
         old.unlink()
     rng = random.Random(20261126)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import hashlib
 import pstats
 import sys
 import time
@@ -28,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import make_samples  # noqa: E402
 
 from scanverify import FixedClock, Status, TrustStore, Verifier  # noqa: E402
 from scanverify._codec import b45decode, cbor_decode, inflate_if_zlib  # noqa: E402
@@ -35,22 +37,7 @@ from scanverify.algorithms import ALGORITHMS  # noqa: E402
 from scanverify.cose import parse_cose_sign1  # noqa: E402
 from scanverify.issuer import generate_key, sign_record, trust_entry  # noqa: E402
 
-RECORD = {  # tools/make_samples.py's genuine.jpg record
-    "v": 1,
-    "no": "2026-BJ-0048213",
-    "t": "legalization",
-    "dt": "2026-11-20",
-    "au": "Consular Department, Ministry of Foreign Affairs",
-    "pl": "Beijing",
-    "of": "Li Na",
-    "dst": "FR",
-    "doc": {
-        "ti": "出生公证书 Notarial birth certificate",
-        "hn": "王小明 WANG Xiaoming",
-        "pg": 2,
-        "h": hashlib.sha256(b"specimen birth certificate").digest(),
-    },
-}
+RECORD = make_samples.RECORD  # the record of sample_images/genuine.jpg, made by that tool
 
 
 def rates(steps: dict[str, Callable[[], object]], seconds: float, rounds: int = 5) -> dict[str, float]:

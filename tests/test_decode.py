@@ -386,3 +386,171 @@ def test_weak_symbologies_from_escalation_need_two_passes_to_agree() -> None:
     found = _engine._Found()
     found.add([qr_code], _engine._identity, rank=2, step="zxing clahe")
     assert found.codes() == [qr_code]
+
+
+# ---------------------------------------------------------------- harder photos (benchmarks/corpus/hard)
+def _foreshortened(seed: int) -> np.ndarray:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+    from test_photosim import page
+
+    photo = photosim.phone_photo(
+        page("CS1:FORESHORTENED-0123456789-ABCDEFGHIJ"), np.random.default_rng(seed), frame=(1200, 900), pitch=60, yaw=20
+    )
+    return load_image(photo)
+
+
+def test_vertical_stretch_reads_a_page_turned_away_that_the_plain_passes_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gray = _foreshortened(0)
+    assert _engine.decode_gray(gray, effort="fast") == []  # the first pass misses it
+    trace: list[tuple[str, int, float]] = []
+    [code] = _engine.decode_gray(gray, effort="normal", trace=trace)
+    assert code.payload == b"CS1:FORESHORTENED-0123456789-ABCDEFGHIJ"
+    assert ("zxing stretch-y 1.7", 1) in [(name, new) for name, new, _ in trace]
+    # the polygon is mapped back into the unstretched picture
+    assert max(y for _, y in code.polygon) <= gray.shape[0]
+    # the engine without the step (the one before it) does not read it
+    real = _engine.steps
+    monkeypatch.setattr(_engine, "steps", lambda effort: [s for s in real(effort) if "stretch" not in s.name])
+    assert _engine.decode_gray(gray, effort="normal") == []
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_stretch_view_alone_recovers_other_foreshortened_pages(seed: int) -> None:
+    gray = _foreshortened(seed)
+    zxing = _engine.ZxingDecoder()
+    assert zxing.decode(gray) == []
+    image, _ = _engine._stretched((gray, _engine._identity), 1.7)
+    assert [c.payload for c in zxing.decode(image)] == [b"CS1:FORESHORTENED-0123456789-ABCDEFGHIJ"]
+
+
+_HARD_CONDITIONS: list[dict[str, Any]] = [
+    {"pitch": 60, "yaw": 20},
+    {"cylinder": 0.3},
+    {"specular_at": [(400, 650)], "specular_size": 0.03},
+    {"screen": 2},
+    {"hard_shadow": 0.7},
+    {"motion": 9, "focus": 2.0},
+]
+
+
+def test_no_wrong_payload_under_hard_conditions() -> None:
+    # Property: whatever the engine's escalation steps make of a hard photo,
+    # every payload it reports is exactly one that was printed.
+    import sys
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+    from test_photosim import page
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(
+        payload=st.binary(min_size=1, max_size=120),
+        condition=st.sampled_from(_HARD_CONDITIONS),
+        seed=st.integers(0, 2**16),
+    )
+    def check(payload: bytes, condition: dict[str, Any], seed: int) -> None:
+        photo = photosim.phone_photo(page(payload), np.random.default_rng(seed), frame=(900, 675), **condition)
+        for code in decode_image(photo, effort="normal"):
+            assert code.payload == payload
+
+    check()
+
+
+def _curved(seed: int) -> np.ndarray:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+    from test_photosim import page
+
+    label = page("CS1:CURVED-LABEL-0123456789-ABCDEFGHIJ")
+    photo = photosim.phone_photo(label, np.random.default_rng(seed), frame=(1200, 900), cylinder=0.25, cylinder_axis=0.72)
+    return load_image(photo)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_straightened_crop_reads_a_label_round_a_bottle_that_the_plain_passes_do_not(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gray = _curved(seed)
+    assert _engine.decode_gray(gray, effort="fast") == []
+    trace: list[tuple[str, int, float]] = []
+    [code] = _engine.decode_gray(gray, effort="normal", trace=trace)
+    assert code.payload == b"CS1:CURVED-LABEL-0123456789-ABCDEFGHIJ"
+    assert ("zxing crop straightened", 1) in [(name, new) for name, new, _ in trace]
+    xs, ys = zip(*code.polygon, strict=True)
+    assert min(xs) >= 0 and max(xs) <= gray.shape[1] and min(ys) >= 0 and max(ys) <= gray.shape[0]
+    # the engine before the step does not read it
+    real = _engine._crop_steps
+    monkeypatch.setattr(_engine, "_crop_steps", lambda missed: [s for s in real(missed) if "straight" not in s.name])
+    assert _engine.decode_gray(gray, effort="normal") == []
+
+
+def test_straightening_maps_points_back_and_refuses_what_is_not_a_symbol() -> None:
+    # A bowed band: the top and bottom edges of a dark block follow parabolas.
+    image = np.full((300, 400), 235, np.uint8)
+    for x in range(60, 340):
+        bow = int(30 * ((x - 200) / 140) ** 2)
+        image[80 - bow : 220 + bow, x] = 20
+    before = (image[:, 60:340] < 128).sum(axis=0)
+    assert before.max() - before.min() >= 55
+    straight, back = _engine._straightened((image, _engine._identity))
+    dark = straight[:, 60:340] < 128
+    heights = dark.sum(axis=0)
+    assert heights.max() - heights.min() <= 10  # every column (nearly) as tall: the bow is gone
+    x, y = back(70.0, float(np.argmax(dark[:, 10])))  # the top edge, near the left end
+    assert abs(y - (80 - 30 * ((70 - 200) / 140) ** 2)) <= 3
+    blank, _ = _engine._straightened((np.full((300, 400), 200, np.uint8), _engine._identity))
+    assert blank.size == 0
+
+
+_DENSE = "CS1:" + "DEBLUR-0123456789-" * 8
+
+
+def _out_of_focus(seed: int) -> np.ndarray:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+
+    sheet = qr(_DENSE, scale=5, canvas=(700, 900), at=(200, 450)).convert("RGB")
+    return load_image(photosim.phone_photo(sheet, np.random.default_rng(seed), frame=(1200, 900), focus=2.8))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_deblurred_region_reads_an_out_of_focus_code_that_the_plain_passes_do_not(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gray = _out_of_focus(seed)
+    assert _engine.decode_gray(gray, effort="fast") == []
+    trace: list[tuple[str, int, float]] = []
+    [code] = _engine.decode_gray(gray, effort="normal", trace=trace)
+    assert code.payload == _DENSE.encode()
+    assert any(name.startswith("zxing deblurred region") and new for name, new, _ in trace)
+    # mapped back from the enlarged crop: inside the frame, about where the code is
+    xs, ys = zip(*code.polygon, strict=True)
+    assert min(xs) >= 0 and min(ys) >= 0
+    assert min(xs) < max(xs) <= gray.shape[1] and min(ys) < max(ys) <= gray.shape[0]
+    assert max(xs) - min(xs) < 0.6 * gray.shape[1]
+    real = _engine.steps
+    monkeypatch.setattr(_engine, "steps", lambda effort: [s for s in real(effort) if "deblurred" not in s.name])
+    assert _engine.decode_gray(gray, effort="normal") == []
+
+
+def test_code_like_regions_find_a_code_and_not_a_blank_or_text_page() -> None:
+    page = np.asarray(qr(_DENSE, scale=4, canvas=(1200, 900), at=(700, 400)))
+    [(x0, y0, x1, y1), *_] = _engine._code_like_regions(page)
+    assert x0 >= 650 and x1 <= 700 + 61 * 4 + 20 and y0 >= 350 and y1 <= 400 + 61 * 4 + 20
+    assert _engine._code_like_regions(np.full((900, 1200), 230, np.uint8)) == []
+    text = np.full((900, 1200), 240, np.uint8)
+    for row in range(100, 800, 40):
+        text[row : row + 6, 100:1000] = 40  # lines of "text": edges in one direction only
+    assert _engine._code_like_regions(text) == []

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import photosim
 
 
-def page(payload: str = "CS1:PHOTOSIM-TEST-0123456789") -> Image.Image:
+def page(payload: str | bytes = "CS1:PHOTOSIM-TEST-0123456789") -> Image.Image:
     sheet = Image.new("RGB", (620, 877), (248, 246, 238))
     buffer = io.BytesIO()
     segno.make_qr(payload, error="q").save(buffer, kind="png", scale=7, border=4)
@@ -93,3 +93,59 @@ def test_low_light_is_darker_and_glare_brighter() -> None:
 def test_a_misspelt_option_is_refused() -> None:
     with pytest.raises(TypeError, match="motoin"):
         photosim.phone_photo(page(), np.random.default_rng(0), motoin=5)
+
+
+def test_hard_effects_change_the_image_where_they_say() -> None:
+    rng = np.random.default_rng(0)
+    sheet = photosim.to_array(page())
+    box = (330, 560, 330 + 37 * 7, 560 + 37 * 7)
+    inside = (slice(box[1], box[3]), slice(box[0], box[2]))
+    for name, out in {
+        "tear": photosim.tear(sheet, rng, box=box, amount=0.1),
+        "scratches": photosim.scratches(sheet, rng, box=box, count=3),
+        "fold": photosim.fold(sheet, rng, through=(460, 690)),
+        "specular": photosim.specular(sheet, rng, centres=[(460, 690)], size=0.03),
+    }.items():
+        changed = np.abs(np.asarray(out, np.float32) - sheet).mean(axis=2) > 20
+        assert out.shape == sheet.shape, name
+        assert changed[inside].mean() > 0.01, name  # the code is hit
+    spot = photosim.specular(sheet, rng, centres=[(460, 690)], size=0.03)
+    assert spot[690, 460].min() == 255  # the blob's core saturates, as a sensor does
+    assert np.array_equal(spot[50:100, 50:100], sheet[50:100, 50:100])  # and it is local
+
+
+def test_cylinder_keeps_the_visible_half_and_compresses_the_sides() -> None:
+    sheet = photosim.to_array(page())
+    bent = photosim.cylinder(sheet, radius=0.3, axis=0.5)
+    assert bent.shape[0] == sheet.shape[0] and bent.shape[1] < sheet.shape[1]
+    assert photosim.cylinder(sheet, radius=3.0).shape == sheet.shape  # a wide cylinder is nearly flat
+
+
+def test_screen_is_a_pixel_grid_and_pitch_foreshortens() -> None:
+    sheet = photosim.to_array(page())
+    shown = photosim.screen(sheet, pitch=3)
+    assert shown.shape == (sheet.shape[0] * 3, sheet.shape[1] * 3, 3)
+    assert shown[1::3].mean() != shown[2::3].mean()  # the dark gap between rows of cells
+    rng = np.random.default_rng(0)
+    flat = photosim.placement((620, 877), rng, frame=(1200, 900))
+    turned = photosim.placement((620, 877), np.random.default_rng(0), frame=(1200, 900), pitch_deg=60)
+    corners = np.array([[[0, 0], [620, 0], [620, 877], [0, 877]]], np.float32)
+
+    def height_over_width(matrix: np.ndarray) -> float:
+        import cv2
+
+        points = cv2.perspectiveTransform(corners, matrix)[0]
+        return float(np.ptp(points[:, 1]) / np.ptp(points[:, 0]))
+
+    assert height_over_width(turned) < 0.7 * height_over_width(flat)
+
+
+def test_hard_options_are_accepted_and_off_by_default() -> None:
+    default = photosim.phone_photo(page(), np.random.default_rng(3), frame=(600, 450))
+    off = photosim.phone_photo(page(), np.random.default_rng(3), frame=(600, 450), pitch=0, cylinder=0, screen=0)
+    assert np.array_equal(np.asarray(default), np.asarray(off))
+    hard = photosim.phone_photo(
+        page(), np.random.default_rng(3), frame=(600, 450), pitch=40, cylinder=0.5, specular_at=[(460, 690)],
+        hard_shadow=0.5, screen=2, glare=0.3, glare_at=(460, 690),
+    )  # fmt: skip
+    assert hard.size == (600, 450)

@@ -579,6 +579,223 @@ def test_rate_limiter_defaults_and_memory() -> None:
     assert len(limiter._seen) == 3
 
 
+# ---------------------------------------------------------------- the lookup served: scanverify serve --registry
+def served(url: str | None, *, client: tuple[str, int] = ("testclient", 50000), **options: Any) -> Any:
+    """The server's app through the framework's test client (the 'serve' extra; skipped without it)."""
+    pytest.importorskip("starlette", reason="the 'serve' extra is not installed (pip install 'scanverify[serve]')")
+    from starlette.testclient import TestClient
+
+    from scanverify.serve import ServeConfig, create_app
+
+    app = create_app(ServeConfig(registry=url, no_default_trust=True, **options))
+    return TestClient(app, raise_server_exceptions=False, client=client)
+
+
+def test_served_lookup_answers_exactly(url: str) -> None:
+    _three(url)
+    web = served(url)
+    answers = {}
+    for no, dt in (("L-1", "2026-03-01"), ("L-2", "2026-03-02"), ("L-1", "2026-03-02"), ("L-3", "2026-03-01"),
+                   ("L-9", "2026-03-01")):
+        response = web.get("/api/lookup", params={"no": no, "dt": dt})
+        assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+        answers[(no, dt)] = response.content
+    assert json.loads(answers[("L-1", "2026-03-01")]) == {
+        "found": True, "status": "valid", "record": record("L-1", dt="2026-03-01")
+    }
+    revoked = json.loads(answers[("L-2", "2026-03-02")])
+    assert revoked["status"] == "revoked" and revoked["record"]["no"] == "L-2"
+    # A wrong date is byte for byte the answer for a number that does not exist: no record, no hint.
+    assert answers[("L-1", "2026-03-02")] == answers[("L-3", "2026-03-01")] == answers[("L-9", "2026-03-01")]
+    assert json.loads(answers[("L-9", "2026-03-01")]) == {"found": False}
+    # Bytes that are not UTF-8 are read as U+FFFD: a number like any other, not found.
+    assert web.get("/api/lookup?no=L-%FF%FE&dt=2026-03-01").content == answers[("L-9", "2026-03-01")]
+    with Registry.open(url) as registry:
+        assert registry.stats()["lookups"]["total"] == 6  # the served lookups are the registry's own
+
+
+def test_served_lookup_with_read_access_only(url: str) -> None:
+    """A public server needs no write access: a read-only SQLite copy, a PostgreSQL role with SELECT only."""
+    from sqlalchemy import text
+
+    _three(url)
+    if url.startswith("sqlite"):
+        reader = url + "?mode=ro"
+    else:
+        role = f"r_{uuid.uuid4().hex[:12]}"
+        with Registry.open(url) as registry, registry._transaction(write=True) as connection:
+            connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+            connection.execute(text(f"GRANT SELECT ON seals, alembic_version TO {role}"))
+        reader = url.replace("postgresql://postgres@", f"postgresql://{role}@")
+    web = served(reader)
+    assert web.get("/api/lookup", params={"no": "L-2", "dt": "2026-03-02"}).json()["status"] == "revoked"
+    assert web.get("/api/lookup", params={"no": "L-2", "dt": "2026-03-01"}).json() == {"found": False}
+    with Registry.open(url) as registry:
+        assert registry.stats()["lookups"]["total"] == 0  # answered, not counted
+
+
+def test_served_lookup_redacts_with_redact(url: str) -> None:
+    _three(url)
+    answer = served(url, redact=True).get("/api/lookup", params={"no": "L-1", "dt": "2026-03-01"}).json()
+    assert answer["status"] == "valid" and answer["record"]["no"] == "L-1"
+    assert "hn" not in answer["record"]["doc"] and "王小明" not in json.dumps(answer, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "no=L-1", "dt=2026-03-01", "no=L-1&no=L-2&dt=2026-03-01", "no=L-1&dt=2026-03-01&dt=2026-03-02",
+     "no=L-1&dt=yesterday", "no=L-1&dt=2026-02-30", "no=&dt=2026-03-01", "no=" + "x" * 201 + "&dt=2026-03-01",
+     "no=%00&dt=2026-03-01", "no=L-%1B&dt=2026-03-01", "no=L-1&dt=2026-03-01%00"],
+)
+def test_served_lookup_bad_input_is_a_json_400(url: str, query: str) -> None:
+    _three(url)
+    response = served(url).get("/api/lookup?" + query)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["status"] == 400 and body["error"] and "found" not in body and "record" not in body
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_served_lookup_never_a_500(url: str) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    _three(url)
+    web = served(url, lookup_limit=100_000)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(no=st.text(max_size=250), dt=st.text(max_size=20) | st.dates().map(str))
+    def one(no: str, dt: str) -> None:
+        response = web.get("/api/lookup", params={"no": no, "dt": dt})
+        assert response.status_code in (200, 400), response.text
+        body = response.json()
+        assert body.get("found") is not True  # none of these is both a number and its date
+
+    one()
+
+
+def test_served_lookup_rate_limit(url: str) -> None:
+    _three(url)
+    web = served(url, lookup_limit=3)
+    for _ in range(3):
+        assert web.get("/api/lookup", params={"no": "L-9", "dt": "2026-03-01"}).status_code == 200
+    refused = web.get("/api/lookup", params={"no": "L-1", "dt": "2026-03-01"})
+    assert refused.status_code == 429 and refused.json()["status"] == 429 and "found" not in refused.json()
+    assert 1 <= int(refused.headers["retry-after"]) <= 60 and refused.headers["cache-control"] == "no-store"
+    # Bad requests count too: a script cannot probe for free.
+    assert web.get("/api/lookup?no=L-1").status_code == 429
+    with Registry.open(url) as registry:
+        assert registry.stats()["lookups"]["total"] == 3  # refused ones never reached the database
+
+
+def test_rate_limit_is_per_client_and_per_ipv6_64(url: str) -> None:
+    pytest.importorskip("starlette", reason="the 'serve' extra is not installed")
+    from starlette.testclient import TestClient
+
+    from scanverify.serve import ServeConfig, create_app
+
+    _three(url)
+    app = create_app(ServeConfig(registry=url, no_default_trust=True, lookup_limit=2))
+
+    def status(host: str) -> int:
+        client = TestClient(app, client=(host, 1234))
+        return int(client.get("/api/lookup", params={"no": "L-1", "dt": "2026-03-01"}).status_code)
+
+    assert [status("192.0.2.1"), status("192.0.2.1"), status("192.0.2.1")] == [200, 200, 429]
+    assert status("192.0.2.2") == 200  # another client
+    assert status("::ffff:192.0.2.1") == 429  # the same IPv4 client, written as IPv6
+    # One IPv6 host holds a whole /64: a new address from it is the same client.
+    assert [status("2001:db8:1:2::1"), status("2001:db8:1:2::ffff"), status("2001:db8:1:2:abcd::7")] == [200, 200, 429]
+    assert status("2001:db8:1:3::1") == 200
+
+
+def test_served_lookup_when_the_registry_breaks(url: str) -> None:
+    from sqlalchemy import text
+
+    _three(url)
+    web = served(url)
+    assert web.get("/api/lookup", params={"no": "L-1", "dt": "2026-03-01"}).json()["found"] is True
+    with Registry.open(url) as registry, registry._transaction(write=True) as connection:
+        connection.execute(text("ALTER TABLE seals RENAME TO gone"))  # the server's registry breaks under it
+    response = web.get("/api/lookup", params={"no": "L-1", "dt": "2026-03-01"})
+    assert response.status_code == 503 and response.json()["status"] == 503
+    # The database's own words (tables, hosts, files) are not for the public.
+    assert "found" not in response.json() and "seals" not in response.text and "/" not in response.json()["error"]
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_served_openapi_and_config_say_there_is_a_lookup(url: str) -> None:
+    web = served(url)
+    assert web.get("/api/config").json() == {"lookup": True}
+    lookup = web.get("/openapi.json").json()["paths"]["/api/lookup"]["get"]
+    assert {p["name"] for p in lookup["parameters"]} == {"no", "dt"}
+    assert {"200", "400", "429", "503"} <= {str(s) for s in lookup["responses"]}
+
+
+def test_a_server_without_a_registry_says_so() -> None:
+    web = served(None)
+    response = web.get("/api/lookup", params={"no": "L-1", "dt": "2026-03-01"})
+    assert response.status_code == 404 and "no registry" in response.json()["error"]
+    assert response.json()["status"] == 404
+    assert web.get("/api/config").json() == {"lookup": False}
+    assert "/api/lookup" not in web.get("/openapi.json").json()["paths"]
+
+
+# ------------------------------------------ scanverify serve --registry: the command
+def _serve_command(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, dict[str, Any]]:
+    pytest.importorskip("uvicorn", reason="the 'serve' extra is not installed")
+    import uvicorn
+
+    called: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: called.update(app=app, **kwargs))
+    monkeypatch.delenv("SCANVERIFY_SERVE_CONFIG", raising=False)
+    code = run(["serve", "--quiet", "--no-default-trust", *args])
+    config = os.environ.pop("SCANVERIFY_SERVE_CONFIG", None)
+    if config is not None:
+        called["config"] = json.loads(config)
+    return code, called
+
+
+def test_serve_command_takes_the_registry(url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    code, called = _serve_command(monkeypatch, "--registry", url, "--lookup-limit", "40")
+    assert code == 0 and called["config"]["registry"] == url and called["config"]["lookup_limit"] == 40
+    monkeypatch.setenv("SCANVERIFY_REGISTRY", url)
+    code, called = _serve_command(monkeypatch)
+    assert code == 0 and called["config"]["registry"] == url
+    monkeypatch.delenv("SCANVERIFY_REGISTRY")
+    code, called = _serve_command(monkeypatch)
+    assert code == 0 and called["config"]["registry"] is None
+    capsys.readouterr()
+
+
+def test_serve_command_refuses_a_registry_it_cannot_use(
+    blank_url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    problems = {"missing": f"sqlite:///{tmp_path / 'nothing.sqlite3'}", "not a registry": blank_url,
+                "not a URL": "mysql://x/y"}
+    if blank_url.startswith("sqlite"):
+        Path(blank_url.removeprefix("sqlite:///")).write_bytes(b"")  # an empty file: a database, no registry
+    for what, bad in problems.items():
+        code, called = _serve_command(monkeypatch, "--registry", bad)
+        assert code == 2 and not called, what
+        assert one_line(capsys.readouterr().err), what
+    Registry.open(blank_url, create=True).close()
+    with Registry.open(blank_url) as registry, registry._transaction(write=True) as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    code, called = _serve_command(monkeypatch, "--registry", blank_url)
+    assert code == 2 and not called and "newer scanverify" in one_line(capsys.readouterr().err)
+
+
+def test_serve_command_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch, capsys: Any, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    Registry.open(url, create=True).close()
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as if the registry extra were not installed
+    code, called = _serve_command(monkeypatch, "--registry", url)
+    assert code == 2 and not called and "scanverify[registry]" in one_line(capsys.readouterr().err)
+
+
 # ---------------------------------------------------------------- statistics
 def test_stats_count_and_show_safely(capsys: Any, tmp_path: Path, issuer: Path, url: str) -> None:
     assert sign(capsys, tmp_path, issuer, url, "S-1", t="visa", au="Post A")[0] == 0

@@ -3,6 +3,7 @@ under load, the page in a headless Chromium (fake camera, and the upload fallbac
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -66,10 +67,10 @@ def test_payload_gives_the_json_object_of_the_command_line(client: TestClient, g
     verifier = Verifier()
     verifier.clock = lambda: datetime.fromisoformat(AT)
     expected = verifier.verify_payload(genuine_payload).to_json()
-    assert {k: v for k, v in result.items() if k not in ("facts", "verdict")} == json.loads(json.dumps(expected))
+    assert {k: v for k, v in result.items() if k != "verdict"} == json.loads(json.dumps(expected))
     assert result["status"] == "genuine" and result["specimen"] is True
     assert result["verdict"] == "genuine (SPECIMEN)"
-    assert {"label": "Holder", "value": "王小明 WANG Xiaoming"} in result["facts"]
+    assert {"label": "Holder", "value": "王小明 WANG Xiaoming", "personal": True} in result["facts"]
 
 
 def test_several_payloads_each_get_a_verdict(client: TestClient, genuine_payload: str) -> None:
@@ -209,7 +210,7 @@ def test_trust_says_what_is_trusted(client: TestClient) -> None:
 def test_openapi_from_the_framework(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert schema["openapi"].startswith("3.")
-    assert set(schema["paths"]) == {"/api/verify", "/api/trust", "/healthz"}
+    assert set(schema["paths"]) == {"/api/verify", "/api/trust", "/api/config", "/healthz"}  # no /api/lookup: no registry
     assert {"200", "413", "415", "422"} <= {str(s) for s in schema["paths"]["/api/verify"]["post"]["responses"]}
 
 
@@ -277,6 +278,8 @@ def test_messages_cover_every_string_in_both_languages() -> None:
     assert set(messages["en"]) == set(messages["zh"])
     used = set(re.findall(r'data-(?:msg|label)="([a-z_]+)"', (STATIC / "index.html").read_text()))
     used |= set(re.findall(r'\bt\("([a-z_]+)"\)', (STATIC / "app.js").read_text()))
+    # Keys the script looks up through a table (the lookup's answers, a record's field labels).
+    used |= set(re.findall(r'"((?:lookup|field)_[a-z_]+)"', (STATIC / "app.js").read_text()))
     used |= {f"status_{s}" for s in ("genuine", "forged", "untrusted", "revoked", "not_yet_valid", "expired",
                                      "malformed", "not_a_seal", "no_code", "error")}
     assert used <= set(messages["en"]), used - set(messages["en"])
@@ -361,14 +364,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`scanverify serve` on a free loopback port, in its own process, stopped after the module."""
+@contextlib.contextmanager
+def _running(args: list[str], log: Path) -> Iterator[str]:
+    """`scanverify serve ARGS` on a free loopback port, in its own process; yields its URL, stops it after."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "scanverify", "serve", "--port", str(port), "--quiet", "--max-body", "2MB"],
+            [sys.executable, "-m", "scanverify", "serve", "--port", str(port), "--quiet", *args],
             stdout=out, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
@@ -393,6 +395,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`scanverify serve` on a free loopback port, in its own process, stopped after the module."""
+    with _running(["--max-body", "2MB"], tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url
 
 
 def _port(url: str) -> int:
@@ -549,6 +558,78 @@ def test_page_upload_fallback_without_a_camera(server: str, tmp_path: Path, name
         WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "camera-start").is_displayed())
         assert driver.find_element(By.ID, "camera-status").text
         assert driver.find_element(By.ID, "not-verified").is_displayed() is (status != "genuine")
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def registry_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server with a registry made now: three seals signed with a throw-away key, the second revoked."""
+    pytest.importorskip("sqlalchemy", reason="the 'registry' extra is not installed (pip install 'scanverify[registry]')")
+    from scanverify.issuer import generate_key, sign_record
+    from scanverify.registry import Registry
+
+    folder = tmp_path_factory.mktemp("registry-server")
+    url = f"sqlite:///{folder / 'registry.sqlite3'}"
+    key = generate_key()
+    with Registry.open(url, create=True) as registry:
+        for n in (1, 2, 3):
+            record = {"v": 1, "no": f"2026-SH-010{n}", "t": "apostille", "dt": f"2026-11-0{n}",
+                      "au": "Consulate General, Shanghai", "doc": {"ti": "Birth certificate", "hn": "王小明 <b>x</b>"}}
+            registry.record_seal(sign_record(record, key, iss="CN"), key.public_key())
+        registry.revoke("2026-SH-0102", reason="issued in error")
+    with _running(["--registry", url, "--no-default-trust"], folder / "server.log") as served:
+        yield served
+
+
+def _look_up(driver: Any, no: str, dt: str, before: str | None) -> str:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    number = driver.find_element(By.ID, "lookup-no")
+    number.clear()
+    number.send_keys(no)
+    # A date input's typing order follows the browser's locale; its value is always YYYY-MM-DD.
+    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, "lookup-dt"), dt)
+    driver.find_element(By.ID, "lookup-go").click()
+    result = driver.find_element(By.ID, "lookup-result")
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(
+        lambda d: result.get_attribute("data-answer") not in (None, "busy", before)
+    )
+    return str(result.get_attribute("data-answer"))
+
+
+@needs_chromium
+@pytest.mark.slow
+def test_page_looks_a_certificate_up(registry_server: str, server: str, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = _browser(["--deny-permission-prompts"])
+    try:
+        driver.get(server + "/")  # no registry there: no form
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "camera-start").is_displayed())
+        assert not driver.find_element(By.ID, "lookup").is_displayed()
+
+        driver.get(registry_server + "/")
+        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "lookup").is_displayed())
+        result = driver.find_element(By.ID, "lookup-result")
+        assert result.get_attribute("aria-live") == "polite" and result.get_attribute("role") == "status"
+        seen = []
+        for no, dt in (("2026-SH-0101", "2026-11-01"), ("2026-SH-0102", "2026-11-02"), ("2026-SH-0103", "2026-11-01")):
+            answer = _look_up(driver, no, dt, seen[-1][0] if seen else None)
+            seen.append((answer, driver.find_element(By.ID, "lookup-symbol").text,
+                         driver.find_element(By.ID, "lookup-word").text, driver.find_element(By.ID, "lookup-record").text))
+            driver.save_screenshot(str(tmp_path / f"lookup-{answer}.png"))
+        (valid, revoked, missing) = seen
+        assert valid[:3] == ("valid", "✓", "VALID")
+        assert valid[3].splitlines()[:2] == ["Certificate number", "2026-SH-0101"]  # in the certificate's order
+        assert "王小明 <b>x</b>" in valid[3]  # the record's text as text, never markup
+        assert not driver.find_elements(By.CSS_SELECTOR, "#lookup-record b")
+        assert revoked[:3] == ("revoked", "⊘", "REVOKED") and "2026-SH-0102" in revoked[3]
+        assert missing == ("not_found", "∅", "NOT FOUND", "")  # right number, wrong date: nothing shown
+        driver.find_element(By.ID, "language").click()
+        assert driver.find_element(By.ID, "lookup-word").text == "未找到"
     finally:
         driver.quit()
 

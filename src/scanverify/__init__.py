@@ -24,6 +24,8 @@ from .verifier import FixedClock, Verifier
 if TYPE_CHECKING:
     from .decode import ImageSource
 
+# The one version source: pyproject.toml reads it from here (dynamic version), and the
+# package metadata says the same. A literal, so `import scanverify` stays light.
 __version__ = "0.1.0"
 
 __all__ = [

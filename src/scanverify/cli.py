@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -46,15 +46,16 @@ from .cli_common import (
     refuse_special_file,
     verification_options,
 )
-from .display import REASON_LIMIT, echo, fancy, make_console, shown
+from .display import REASON_LIMIT, echo, fancy, json_line, make_console, shown
 from .errors import ImageError, ScanverifyError, UsageError
 
 if TYPE_CHECKING:
     from .verifier import Verifier
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 __all__ = ["entry_point", "main", "run"]
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 #: An image read from stdin (`scanverify -`) may be at most this large: a photo
 #: is a few MB; anything beyond is refused, not read into memory.
 STDIN_IMAGE_LIMIT = 64 << 20
@@ -72,7 +73,16 @@ class DefaultToVerify(click.Group):
     """`scanverify photo.jpg` means `scanverify verify photo.jpg`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if ctx.resilient_parsing:
+            # Shell completion: complete subcommand names, not verify's options.
+            return super().parse_args(ctx, args)
+        if not args:
+            # Bare `scanverify`: the help, and exit 2 as click groups do (click >= 8.2):
+            # nothing was verified, so a script must not read success.
+            for line in ctx.get_help().splitlines():
+                echo(shown(line, None))
+            sys.exit(EXIT_USAGE)
+        if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["verify", *args]
         return super().parse_args(ctx, args)
 
@@ -88,10 +98,18 @@ def main() -> None:
       scanverify live                   verify what the camera sees
       scanverify keygen / sign          make issuer keys and seals
       scanverify doctor                 show decoders and trust in use
+      scanverify audit verify LOG       check an --audit-log's hash chain
 
     \b
-    Exit status: 0 all seals genuine; 1 a seal is not genuine;
-    2 usage error or unreadable input; 3 an input holds no seal.
+    Exit status:
+      0   every input holds a seal and every seal is genuine
+      1   a seal is not genuine, or was made for another document
+          than --document; audit verify: the chain is broken
+      2   usage error, unreadable input or trust file
+      3   an input holds no seal (no code, or codes that are not seals)
+      4   trust update/verify: the trust list was refused
+      70  internal error (a bug: please report it)
+      130 interrupted (Ctrl-C)
 
     The options for verifying (--json, --trust, --at, --effort, ...) are
     listed by 'scanverify verify --help'.
@@ -108,14 +126,29 @@ def main() -> None:
     metavar="PAYLOAD",
     help="Verify this payload instead of an image; '-' reads one payload per line from stdin.",
 )
+@click.option(
+    "--document",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="The document in hand (e.g. the scanned PDF): compared with the hash its seal carries; "
+    "a seal made for another document exits 1.",
+)
 @verification_options
-def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> None:
-    """Verify the seals in IMAGE... (files or directories; '-' reads an image from stdin)."""
+def verify(images: tuple[str, ...], texts: tuple[str, ...], document: str | None, **kwargs: Any) -> None:
+    """Verify the seals in IMAGE... (image files, HEIC photos, PDFs, or directories of them;
+    '-' reads an image from stdin). Every page of a PDF or multi-page TIFF is read (FILE#page=N)."""
     options = options_from(kwargs)
+    refuse_special_file(document)
     if images and texts:
         raise click.UsageError("give images or --text, not both")
     if not images and not texts:
         raise click.UsageError("no IMAGE given (or --text PAYLOAD); see 'scanverify --help'")
+    digest = None
+    if document is not None:
+        from .document import document_hash
+
+        digest = document_hash(document)  # hashed once, before any image is read
     if images:
         images = tuple(_expand(images))  # refuses FIFOs and devices before any work
     verifier = options.verifier()
@@ -126,11 +159,12 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], **kwargs: Any) -> No
             if isinstance(payload, Failed):
                 reporter.report([error_result(source, payload.reason)])
                 continue
-            results, failed = _guarded(functools.partial(verifier.verify_payload, payload, source=source), source)
+            verify_one = functools.partial(verifier.verify_payload, payload, source=source, document=digest)
+            results, failed = _guarded(verify_one, source)
             internal |= failed
             reporter.report(results)
     else:
-        for results in _verify_images(verifier, list(images), options):
+        for results in _verify_images(verifier, list(images), options, digest):
             internal |= any(r.cause.value == "internal" for r in results)
             reporter.report(results)
     status = reporter.finish()
@@ -189,23 +223,28 @@ def _stdin_payloads() -> Iterator[tuple[str, str | Failed]]:
 
 
 def _expand(images: Sequence[str]) -> list[str]:
-    """Files as given; directories walked in name order for image files.
+    """Files as given; directories walked in name order for image, HEIC and PDF files,
+    saying on stderr which files were left out and why, and when a directory held none.
+    (A PDF's or multi-page TIFF's pages are split by Verifier.verify_many.)
 
     A FIFO, device or socket named as an input is refused at once (UsageError:
     exit 2); inside a directory only regular files are taken.
     """
-    found: list[str] = []
+    from .decode._documents import expand_inputs
+
     for image in images:
         refuse_special_file(image)
-        path = Path(image)
-        if image != "-" and path.is_dir():
-            found += sorted(str(p) for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-        else:
-            found.append(image)
-    return found
+    found = expand_inputs(images)
+    for path, why in found.skipped:
+        echo("scanverify: skipped ", shown(path), ": ", shown(why, REASON_LIMIT), err=True)
+    for folder in found.empty:
+        echo("scanverify: ", shown(folder), ": no image, HEIC or PDF file found in this directory", err=True)
+    return found.files
 
 
-def _verify_images(verifier: Verifier, images: list[str], options: VerifyOptions) -> Iterator[list[Any]]:
+def _verify_images(
+    verifier: Verifier, images: list[str], options: VerifyOptions, document: Any = None
+) -> Iterator[list[Any]]:
     """Each image's results, in input order, through Verifier.verify_many.
 
     '-' is the image on stdin, read here (the library takes its bytes); one that
@@ -227,13 +266,17 @@ def _verify_images(verifier: Verifier, images: list[str], options: VerifyOptions
     with contextlib.ExitStack() as stack:
         progress = stack.enter_context(_progress_bar(len(todo))) if show_progress else None
         stream = verifier.verify_many(
-            [item for item, _ in todo], sources=[source for _, source in todo], progress=progress
+            [item for item, _ in todo], sources=[source for _, source in todo], progress=progress, document=document
         )
+        # A PDF or multi-page TIFF gives one row per page: each is its own input.
+        pending = next(stream, None)
         for item, source in named:
             if isinstance(item, Failed):
                 yield [error_result(source, item.reason)]
-            else:
-                yield next(stream)[1]
+                continue
+            while pending is not None and (pending[0] == source or pending[0].startswith(f"{source}#page=")):
+                yield pending[1]
+                pending = next(stream, None)
 
 
 @contextlib.contextmanager
@@ -260,6 +303,43 @@ def _read_stdin_image() -> bytes:
 
 
 # ---------------------------------------------------------------- issuer tools
+def passphrase_options(command: _F) -> _F:
+    """--passphrase-env VAR / --passphrase-prompt, shared by keygen and sign."""
+    command = click.option(
+        "--passphrase-prompt",
+        is_flag=True,
+        help="Ask for the private key's passphrase on the terminal (not echoed).",
+    )(command)
+    return click.option(
+        "--passphrase-env",
+        metavar="VAR",
+        default=None,
+        help="Take the private key's passphrase from the environment variable VAR "
+        "(never from the command line, where other users can see it).",
+    )(command)
+
+
+def read_passphrase(env: str | None, prompt: bool, *, confirm: bool) -> bytes | None:
+    """The passphrase asked for by --passphrase-env or --passphrase-prompt; None for neither."""
+    if env is not None and prompt:
+        raise UsageError("give --passphrase-env or --passphrase-prompt, not both")
+    if env is not None:
+        value = os.environ.get(env)
+        if value is None:
+            raise UsageError(f"the environment variable {env} (--passphrase-env) is not set")
+        if not value:
+            raise UsageError(f"the environment variable {env} (--passphrase-env) is empty")
+        return value.encode("utf-8")
+    if prompt:
+        if not sys.stdin.isatty():
+            raise UsageError("--passphrase-prompt needs a terminal; use --passphrase-env VAR instead")
+        value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+        if not value:
+            raise UsageError("the passphrase is empty")
+        return str(value).encode("utf-8")
+    return None
+
+
 @main.command()
 @click.option(
     "--alg", type=click.Choice(["ES256", "ES384", "ES512", "PS256", "EdDSA"]), default="ES256", show_default=True
@@ -278,6 +358,7 @@ def _read_stdin_image() -> bytes:
 @click.option("--not-before", callback=parse_at, metavar="ISO-8601", help="Earliest signing time for the trust entry.")
 @click.option("--not-after", callback=parse_at, metavar="ISO-8601", help="Latest signing time for the trust entry.")
 @click.option("--specimen", is_flag=True, help="Mark the key as a test issuer (verdicts say SPECIMEN).")
+@passphrase_options
 def keygen(
     alg: str,
     stem: str,
@@ -286,16 +367,38 @@ def keygen(
     not_before: datetime | None,
     not_after: datetime | None,
     specimen: bool,
+    passphrase_env: str | None,
+    passphrase_prompt: bool,
 ) -> None:
-    """Make an issuer key pair and its trust-bundle entry."""
-    from .algorithms import kid_of
-    from .issuer import generate_key, write_key_files
+    """Make an issuer key pair and its trust-bundle entry.
 
+    The private key is written unencrypted unless --passphrase-env or
+    --passphrase-prompt is given. Nothing is written when --iss, the dates or
+    the output files cannot work (exit 2).
+    """
+    from .algorithms import kid_of
+    from .issuer import check_iss, check_output_path, check_validity, generate_key, write_key_files
+
+    # Everything that can be refused is refused before the passphrase is asked for.
+    if iss is not None:
+        check_iss(iss)
+    check_validity(not_before, not_after)
+    for suffix in (".key.pem", ".pub.pem", ".trust.json"):
+        check_output_path(f"{stem}{suffix}")
+    passphrase = read_passphrase(passphrase_env, passphrase_prompt, confirm=True)
     key = generate_key(alg)
     paths = write_key_files(
-        key, stem, name=name, iss=iss, not_before=not_before, not_after=not_after, specimen=specimen
+        key,
+        stem,
+        passphrase=passphrase,
+        name=name,
+        iss=iss,
+        not_before=not_before,
+        not_after=not_after,
+        specimen=specimen,
     )
-    echo(f"private key: {paths[0]} (keep it secret; mode 0600)")
+    sealed = "encrypted with the passphrase" if passphrase else "unencrypted"
+    echo(f"private key: {paths[0]} (keep it secret; mode 0600; {sealed})")
     echo(f"public key:  {paths[1]}")
     echo(f"trust entry: {paths[2]}")
     echo(f"kid:         {kid_of(key.public_key()).hex()}")
@@ -324,6 +427,7 @@ def keygen(
     metavar="URL",
     help="Record the seal in this registry (docs/registry.md); a number sealed before is refused.",
 )
+@passphrase_options
 def sign(
     record_file: str,
     key_file: str,
@@ -332,17 +436,27 @@ def sign(
     exp: datetime | None,
     out: str | None,
     registry_url: str | None = None,
+    passphrase_env: str | None = None,
+    passphrase_prompt: bool = False,
 ) -> None:
     """Sign a consular record (JSON) into a CS1 seal.
 
     In the JSON, doc.h (the document's SHA-256) is given as 64 hex digits.
+    An encrypted private key needs --passphrase-env VAR or --passphrase-prompt.
+    -o replaces an existing file; its directory must exist and be writable.
     """
-    from .issuer import load_private_key, render_qr, sign_record
+    from .issuer import check_iss, check_output_path, check_validity, load_private_key, render_qr, sign_record
 
     refuse_special_file(record_file)
     refuse_special_file(key_file)
+    check_iss(iss)
+    check_validity(iat, exp, what="the seal")
+    if out is not None:
+        # A seal's image or text can be made again: -o replaces it (as the registry's
+        # atomic write does); a key file is never overwritten (keygen).
+        check_output_path(out, replace=True)
     record = _read_record(record_file)
-    key = load_private_key(key_file)
+    key = load_private_key(key_file, read_passphrase(passphrase_env, passphrase_prompt, confirm=False))
     text = sign_record(record, key, iss=iss, issued_at=iat, expires_at=exp)
     if registry_url is not None:
         from .cli_registry import sign_recorded
@@ -387,38 +501,53 @@ def _read_record(path: str) -> dict[str, Any]:
 
 
 @main.command()
-def doctor() -> None:
-    """Show the decoders found, library versions and the trust in use."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (schema scanverify.doctor.v1).")
+@click.option("--no-cameras", is_flag=True, help="Do not probe camera indexes 0-3.")
+def doctor(as_json: bool, no_cameras: bool) -> None:
+    """Show the decoders found, library versions, the trust in use, display, Tk, fonts and cameras."""
+    from ._doctor import report
 
-    from .decode import decoder_info
-    from .formats import formats, plugin_problems
-    from .trustlist import active_store
-
-    echo(f"scanverify {__version__} on Python {platform.python_version()} ({platform.platform()})")
+    info = report(probe_cameras=not no_cameras)
+    if as_json:
+        sys.stdout.write(json_line(info) + "\n")
+        return
+    echo(f"scanverify {info['scanverify']} on Python {info['python']} (", shown(info["platform"]), ")")
     echo("decoders:")
-    for info in decoder_info():
-        state = f"ok {info.version or ''}".rstrip() if info.available else f"MISSING — {info.detail}"
-        echo(f"  {info.name:<10} ", shown(state))
+    for decoder in info["decoders"]:
+        state = f"ok {decoder['version'] or ''}".rstrip() if decoder["available"] else f"MISSING — {decoder['detail']}"
+        echo(f"  {decoder['name']:<10} ", shown(state))
     echo("libraries:")
-    for package in ("cryptography", "cbor2", "segno", "pillow", "numpy", "rich", "click"):
-        try:
-            echo(f"  {package:<12} {version(package)}")
-        except PackageNotFoundError:
-            echo(f"  {package:<12} MISSING")
-    echo("formats: " + ", ".join(shown(f.name).text for f in formats()))
-    for problem in plugin_problems():
+    for package, found in info["libraries"].items():
+        echo(f"  {package:<12} {found or 'MISSING'}")
+    inputs = info["inputs"]
+    echo(f"  {'pdf':<12} {inputs['pdf'] or 'MISSING (pip install pypdfium2)'}")
+    echo(f"  {'heic':<12} {inputs['heic'] or 'not installed (pip install scanverify[heic])'}")
+    echo("formats: " + ", ".join(shown(name).text for name in info["formats"]))
+    for problem in info["format_problems"]:
         # A plug-in's own error message: text from outside this package.
         echo("warning: ", shown(problem, REASON_LIMIT))
-    store, warnings = active_store()
-    for warning in warnings:
+    trust = info["trust"]
+    for warning in trust["warnings"]:
         echo("warning: ", shown(warning, REASON_LIMIT))
-    specimens = sum(1 for k in store if k.specimen)
-    echo(f"trust: {len(store)} keys ({specimens} specimen) from ", ", ".join(shown(s).text for s in store.sources))
+    echo(
+        f"trust: {trust['keys']} keys ({trust['specimen']} specimen) from ",
+        ", ".join(shown(s).text for s in trust["sources"]),
+    )
+    display, tk, fonts = info["display"], info["tk"], info["fonts"]
+    styled = "styled" if display["styled"] else "plain"
+    echo(f"display: {styled} output; graphical session: {'yes' if display['graphical'] else 'no'}")
+    echo(f"tk: {tk['version']}" if tk["available"] else "tk: MISSING — ", shown(tk["detail"]))
+    if fonts["cjk"]:
+        echo("Chinese font: ", shown(fonts["cjk"]))
+    else:
+        echo("warning: ", shown(fonts["detail"], REASON_LIMIT))
+    if info["cameras"] is not None:
+        found = ", ".join(str(i) for i in info["cameras"]) or "none"
+        echo(f"cameras (indexes 0-3): {found}")
 
 
 # After main: the group they join. Each imports the shared options from cli_common, not from here.
+from .cli_audit import audit  # noqa: E402
 from .cli_live import live  # noqa: E402
 from .cli_registry import registry  # noqa: E402
 from .cli_serve import serve  # noqa: E402
@@ -428,6 +557,7 @@ main.add_command(live)
 main.add_command(serve)
 main.add_command(trust)
 main.add_command(registry)
+main.add_command(audit)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -75,6 +75,15 @@ class VerifyOptions:
     redact: bool
     quiet: bool
     root: str | None = None
+    audit_log: str | None = None
+    audit_full: bool = False
+
+    def audit(self, results: Sequence[Any]) -> None:
+        """Append the results to the --audit-log, if one was given (hash-chained, locked, fsynced)."""
+        if self.audit_log is not None and results:
+            from .audit import AuditLog
+
+            AuditLog(self.audit_log, full=self.audit_full).append(results)
 
     def verifier(self) -> Any:
         from .trust import TrustStore
@@ -131,6 +140,17 @@ def verification_options(command: F) -> F:
             metavar="FILE",
             help="Check installed trust lists against this root instead of the pinned one.",
         ),
+        click.option(
+            "--audit-log",
+            type=click.Path(dir_okay=False),
+            default=None,
+            metavar="FILE",
+            help="Append one hash-chained JSON line per result to FILE (redacted); "
+            "check it with 'scanverify audit verify FILE'.",
+        ),
+        click.option(
+            "--audit-full", is_flag=True, help="Keep names, birth dates and payloads in the audit log (not redacted)."
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -150,6 +170,8 @@ def options_from(kwargs: dict[str, Any]) -> VerifyOptions:
         redact=kwargs.pop("redact"),
         quiet=kwargs.pop("quiet"),
         root=kwargs.pop("root"),
+        audit_log=kwargs.pop("audit_log"),
+        audit_full=kwargs.pop("audit_full"),
     )
 
 
@@ -210,6 +232,8 @@ class Reporter:
         from .render import render_result
 
         self.summary.add(results)
+        # Logged before it is shown: a verdict the clerk saw is always in the log.
+        self.options.audit(results)
         for result in results:
             public = result.redacted() if self.options.redact else result
             if self.options.as_json:

@@ -96,6 +96,7 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
                 last.append(public)
                 del last[:-1]
                 seen.append(result)
+                options.audit([result])
                 if options.as_json:
                     sys.stdout.write(json_line(public.to_json()) + "\n")
                     sys.stdout.flush()

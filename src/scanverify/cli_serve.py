@@ -38,6 +38,22 @@ def _size(_ctx: Any, _param: Any, value: str) -> int:
 @click.option("--self-signed", is_flag=True, help="HTTPS with a certificate made once and kept in the data directory.")
 @click.option("--max-body", callback=_size, default="20MB", show_default=True, metavar="SIZE", help="Largest request body.")
 @click.option("--cors", multiple=True, metavar="ORIGIN", help="Let pages from ORIGIN call the API (repeatable).")
+@click.option(
+    "--registry",
+    "registry_url",
+    envvar="SCANVERIFY_REGISTRY",
+    default=None,
+    metavar="URL",
+    help="Answer GET /api/lookup from this registry (docs/registry.md; default: $SCANVERIFY_REGISTRY, else no lookup).",
+)
+@click.option(
+    "--lookup-limit",
+    type=click.IntRange(1, 100_000),
+    default=60,
+    show_default=True,
+    metavar="N",
+    help="Lookups per client a minute, per server process.",
+)
 @verification_options
 def _serve(
     host: str,
@@ -48,6 +64,8 @@ def _serve(
     self_signed: bool,
     max_body: int,
     cors: tuple[str, ...],
+    registry_url: str | None,
+    lookup_limit: int,
     **kwargs: Any,
 ) -> None:
     """Serve the verification page (GET /) and the HTTP API (POST /api/verify).
@@ -56,6 +74,7 @@ def _serve(
       scanverify serve                               this computer only, http://127.0.0.1:8000/
       scanverify serve --host 0.0.0.0 --self-signed  phones on the counter's network (HTTPS: the camera needs it)
       scanverify serve --workers 4 --redact          four processes; no names or payloads in answers
+      scanverify serve --registry URL                also the lookup by certificate number and date
 
     Takes the same verification options as image verification (--trust, --at, --effort,
     --redact, ...); --json prints the start-up line (URLs, fingerprint) as JSON; --quiet
@@ -77,6 +96,13 @@ def _serve(
             raise click.UsageError(f"--cors takes an origin like https://kiosk.example, not {origin!r}")
 
     options.verifier()  # bad trust files end here, with exit 2, before any port is opened
+    if registry_url is not None:
+        from .registry import Registry
+
+        # A registry that is missing, not a registry, at another schema
+        # version, or the extra not installed: one line and exit 2 here,
+        # before any port is opened (each server process opens it again).
+        Registry.open(registry_url).close()
     config = ServeConfig(
         trust_files=options.trust_files,
         no_default_trust=options.no_default_trust,
@@ -86,6 +112,8 @@ def _serve(
         root=options.root,
         max_body=max_body,
         cors=cors,
+        registry=registry_url,
+        lookup_limit=lookup_limit,
     )
     addresses = _addresses(host)
     fingerprint = None

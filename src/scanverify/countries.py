@@ -15,13 +15,12 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-__all__ = ["alpha2", "names"]
+__all__ = ["alpha2", "is_alpha2", "names"]
 
 
 class _Icao(NamedTuple):
     alpha2: str
     name: str
-
 
 # ICAO Doc 9303 Part 3 codes that are not ISO alpha-3, for states whose CSCA
 # certificates carry an alpha-2 C: Germany's "D" (its MRZ code), the British
@@ -57,3 +56,13 @@ def alpha2(code: str) -> str | None:
 def names() -> dict[str, str]:
     """Country names by ICAO/ISO alpha-3 code ("AUS" -> "Australia", "D" -> "Germany")."""
     return {code: entry.name for code, entry in _table().items()}
+
+
+@cache
+def _alpha2_codes() -> frozenset[str]:
+    return frozenset(entry.alpha2 for entry in _table().values())
+
+
+def is_alpha2(code: str) -> bool:
+    """True for an ISO 3166-1 alpha-2 code as written in seals: two known upper-case letters."""
+    return len(code) == 2 and code.isascii() and code.isupper() and code in _alpha2_codes()

@@ -30,6 +30,9 @@ from .errors import TrustError, UsageError
 from .formats.cs1 import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_RECORD, PREFIX
 
 __all__ = [
+    "check_iss",
+    "check_output_path",
+    "check_validity",
     "generate_key",
     "load_private_key",
     "render_qr",
@@ -51,6 +54,50 @@ def _algorithm(alg: str) -> Algorithm:
         raise UsageError(f"unknown algorithm {alg!r} (choose from {', '.join(ALGORITHMS)})") from None
 
 
+def check_iss(iss: str) -> str:
+    """``iss`` if it is an ISO 3166-1 alpha-2 code in upper case; else UsageError saying what is wrong."""
+    from .countries import is_alpha2
+
+    if not isinstance(iss, str):
+        raise UsageError(f"the issuing state must be text, not {type(iss).__name__}")
+    if is_alpha2(iss):
+        return iss
+    if is_alpha2(iss.upper()):
+        # Seals carry upper case (seal-format.md): a key bound to "cn" would match no seal.
+        raise UsageError(f"issuing state {iss!r} must be upper case: {iss.upper()}")
+    raise UsageError(f"issuing state {iss!r} is not an ISO 3166-1 alpha-2 country code (e.g. CN, FR)")
+
+
+def check_validity(not_before: datetime | None, not_after: datetime | None, *, what: str = "the key") -> None:
+    """Refuse a period that contains no moment: start on or after its end."""
+    if not_before is not None and not_after is not None and not_before >= not_after:
+        raise UsageError(
+            f"the start of validity of {what} ({_iso(not_before)}) is not before its end ({_iso(not_after)})"
+        )
+
+
+def check_output_path(path: str | Path, *, replace: bool = False) -> Path:
+    """``path`` if a file can be written there; else UsageError: a missing or
+    unwritable directory, or (unless ``replace``) a file already there."""
+    path = Path(path)
+    folder = path.parent
+    if not folder.exists():
+        raise UsageError(f"{path}: the directory {folder} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"{path}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{path}: the directory {folder} is not writable")
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory")
+    if not replace and (path.exists() or path.is_symlink()):
+        raise UsageError(f"{path} already exists; choose another name or move it away first")
+    return path
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def trust_entry(
     public_key: PublicKey,
     *,
@@ -61,6 +108,9 @@ def trust_entry(
     specimen: bool = False,
 ) -> dict[str, Any]:
     """A trust-bundle key entry (seal-format.md section 7) for ``public_key``."""
+    if iss is not None:
+        check_iss(iss)
+    check_validity(not_before, not_after)
     algorithm = algorithm_for_key(public_key)
     entry: dict[str, Any] = {
         "spki": base64.b64encode(spki_der(public_key)).decode(),
@@ -78,20 +128,28 @@ def trust_entry(
     return entry
 
 
-def write_key_files(private_key: PrivateKey, stem: str | Path, **entry_terms: Any) -> tuple[Path, Path, Path]:
+def write_key_files(
+    private_key: PrivateKey, stem: str | Path, *, passphrase: bytes | None = None, **entry_terms: Any
+) -> tuple[Path, Path, Path]:
     """Write STEM.key.pem (mode 0600), STEM.pub.pem and STEM.trust.json; return their paths.
 
+    With ``passphrase`` the private key is encrypted (PKCS#8, the best scheme
+    `cryptography` offers); without it, it is written in the clear, as before.
     Existing files are never overwritten: a lost private key cannot be re-made.
+    Every check (paths, the trust entry's terms) is made before any file is written.
     """
     stem = Path(stem)
     paths = (Path(f"{stem}.key.pem"), Path(f"{stem}.pub.pem"), Path(f"{stem}.trust.json"))
     for path in paths:
-        if path.exists():
-            raise UsageError(f"{path} already exists; choose another name or move it away first")
+        check_output_path(path)
     public_key = private_key.public_key()
-    private_pem = private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    entry = trust_entry(public_key, **entry_terms)
+    if passphrase is not None and not passphrase:
+        raise UsageError("the passphrase is empty; give one, or none to write the key unencrypted")
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
+    private_pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     # The private key file is created 0600 from the start (no window in which
     # it is readable by others), and O_EXCL refuses to follow or reuse a file.
     fd = os.open(paths[0], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -104,22 +162,31 @@ def write_key_files(private_key: PrivateKey, stem: str | Path, **entry_terms: An
     bundle = {
         "format": "scanverify.trust.v1",
         "version": 1,
-        "keys": [trust_entry(public_key, **entry_terms)],
+        "keys": [entry],
         "revoked_seals": [],
     }
     paths[2].write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return paths
 
 
-def load_private_key(path: str | Path) -> PrivateKey:
+def load_private_key(path: str | Path, passphrase: bytes | None = None) -> PrivateKey:
+    """The private key in the PEM file ``path``, decrypted with ``passphrase`` if it is encrypted."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise TrustError(f"{path}: cannot read private key ({exc.strerror or exc})") from None
+    encrypted = b"ENCRYPTED" in data.split(b"\n", 1)[0]
+    if encrypted and not passphrase:
+        raise TrustError(f"{path}: the private key is encrypted; give its passphrase (--passphrase-env or --passphrase-prompt)")
     try:
+        key = serialization.load_pem_private_key(data, password=passphrase if encrypted else None)
+    except TypeError:
+        # A passphrase given for a key written in the clear: use it as it is (nothing to decrypt).
         key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        raise TrustError(f"{path}: not an unencrypted PEM private key ({exc})") from None
+    except ValueError as exc:
+        if encrypted:
+            raise TrustError(f"{path}: the passphrase does not decrypt this private key") from None
+        raise TrustError(f"{path}: not a PEM private key ({exc})") from None
     if algorithm_for_key(key.public_key()) is None:  # type: ignore[arg-type]
         raise TrustError(f"{path}: key type is not usable for seals (EC P-256/384/521, RSA >= 2048, Ed25519)")
     return key  # type: ignore[return-value]
@@ -146,7 +213,10 @@ def sign_record(
     algorithm = _algorithm(alg) if alg else algorithm_for_key(public_key)
     if algorithm is None or not algorithm.fits(public_key):
         raise UsageError(f"algorithm {alg} does not fit this key")
+    check_iss(iss)
     issued_at = issued_at or datetime.now(UTC)
+    if expires_at is not None and expires_at <= issued_at:
+        raise UsageError(f"the seal would expire ({_iso(expires_at)}) before it is signed ({_iso(issued_at)})")
     claims: dict[int, Any] = {CLAIM_ISS: iss, CLAIM_IAT: int(issued_at.timestamp()), CLAIM_RECORD: dict(record)}
     if expires_at is not None:
         claims[CLAIM_EXP] = int(expires_at.timestamp())

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from .decode import DecodedCode
 
 __all__ = [
+    "RESULT_SCHEMA",
     "Cause",
+    "DocumentCheck",
     "Fact",
     "Finding",
     "LazyFacts",
@@ -24,6 +26,9 @@ __all__ = [
     "quick_init",
 ]
 
+#: The version of the JSON a result is written as (``schema`` in every --json row):
+#: a reader checks it; a change that renames or removes a key gets a new one.
+RESULT_SCHEMA = "scanverify.result.v1"
 #: In a pickled TrustedKey: its public key is to be loaded from its `spki`.
 _FROM_SPKI = "scanverify:public-key-from-spki"
 #: How every verdict made with an expired trust list begins its warning.
@@ -156,6 +161,8 @@ class Cause(StrEnum):
     signing time, the certificate is no longer valid at the time of checking."""
     NOT_A_SEAL = "not_a_seal"
     NO_CODE = "no_code"
+    CODE_UNREADABLE = "code_unreadable"
+    """No code: a symbol was seen in the image but could not be read (a closer or sharper photo may)."""
     INPUT_ERROR = "input_error"
     """Error: the input could not be read (missing, corrupt, too large)."""
     INTERNAL = "internal"
@@ -338,6 +345,19 @@ class LazyFacts(Sequence[Fact]):
         return (tuple, (self.built(),))
 
 
+@dataclass(frozen=True)
+class DocumentCheck:
+    """The document in hand compared with the hash its seal carries."""
+
+    sha256: str
+    """The SHA-256 of the file given, in hex."""
+    match: bool | None
+    """True: the file is the one sealed; False: it is not; None: the seal carries no hash."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "match": self.match}
+
+
 @quick_init
 @dataclass(frozen=True)
 class VerificationResult:
@@ -374,6 +394,13 @@ class VerificationResult:
     kid_text: str | None = None
     """The seal's signer as its format names it, when that is not a byte kid (VDS: country,
     signer and certificate reference)."""
+    document: DocumentCheck | None = None
+    """The document in hand checked against the seal's document hash, when one was given."""
+
+    @property
+    def document_mismatch(self) -> bool:
+        """True when a document was given and the seal names another (a rejection on its own)."""
+        return self.document is not None and self.document.match is False
 
     @property
     def genuine(self) -> bool:
@@ -432,6 +459,7 @@ class VerificationResult:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: the --json line of the command line."""
         out: dict[str, Any] = {
+            "schema": RESULT_SCHEMA,
             "source": self.source,
             "status": self.status.value,
             "reason": self.reason,
@@ -455,6 +483,9 @@ class VerificationResult:
             out["specimen"] = self.specimen
             out["claims"] = _jsonable(self.claims)
             out["record"] = _jsonable(self.record)
+            out["facts"] = [{"label": f.label, "value": f.value, "personal": f.personal} for f in self.facts]
+        if self.document is not None:
+            out["document"] = self.document.to_json()
         if self.warnings:
             out["warnings"] = list(self.warnings)
         return out

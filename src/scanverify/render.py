@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.measure import Measurement
     from rich.text import Text
 
-__all__ = ["STYLE", "SealBlock", "Summary", "headline", "make_console", "render_result"]
+__all__ = ["STYLE", "SealBlock", "Summary", "document_line", "headline", "make_console", "render_result"]
 
 #: Symbol, word and colour per status. The symbol and word carry the meaning;
 #: colour only repeats it, for screens and eyes that lack it.
@@ -86,6 +86,9 @@ class SealBlock:
             row(shown("…"), shown(f"and {hidden} more {noun} (see --json)"))
         if result.status is Status.NOT_A_SEAL and result.payload:
             row(shown("Content"), shown(result.payload))
+        if result.document is not None:
+            words, style = document_line(result)
+            row(shown("Document file"), shown(words), style)
         return rows
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -146,6 +149,16 @@ class SealBlock:
         return Measurement(1, options.max_width)
 
 
+def document_line(result: VerificationResult) -> tuple[str, str]:
+    """What the panel says of the document in hand, and the label's style."""
+    check = result.document
+    if check is None or check.match is None:
+        return "the seal carries no hash of its document: compare it by eye", "bold yellow"
+    if check.match:
+        return "matches the document this seal was made for", "bold"
+    return "DOES NOT MATCH: this is not the document the seal was made for", "bold red"
+
+
 def bounded_facts(result: VerificationResult) -> tuple[list[Fact], int]:
     """The facts to show, and how many more were left out: every fact the format names
     itself, and at most MAX_EXTRA_FACTS others (unknown record keys, in order)."""
@@ -181,19 +194,22 @@ class Summary:
         self.counts: Counter[Status] = Counter()
         self.sources = 0
         self.sources_without_seal = 0
+        self.wrong_documents = 0
 
     def add(self, results: Iterable[VerificationResult]) -> None:
         """Count the results of one input (an image, a payload, a seal seen live)."""
         results = list(results)
         self.sources += 1
         self.counts.update(r.status for r in results)
+        self.wrong_documents += sum(1 for r in results if r.document_mismatch)
         if not any(r.is_seal for r in results):
             self.sources_without_seal += 1
 
     @property
     def exit_code(self) -> int:
-        """0 all genuine; 1 a seal is not genuine; 2 an input was unreadable; 3 an input holds no seal."""
-        if self.rejected:
+        """0 all genuine; 1 a seal is not genuine, or is on another document than the one
+        given; 2 an input was unreadable; 3 an input holds no seal."""
+        if self.rejected or self.wrong_documents:
             return 1
         if self.counts[Status.ERROR]:
             return 2
@@ -213,6 +229,8 @@ class Summary:
         ]
         if self.counts[Status.NOT_A_SEAL]:
             parts.append(f"{self.counts[Status.NOT_A_SEAL]} not a seal")
+        if self.wrong_documents:
+            parts.append(f"{self.wrong_documents} for another document")
         if self.counts[Status.ERROR]:
             parts.append(f"{self.counts[Status.ERROR]} unreadable")
         noun = "input" if self.sources == 1 else "inputs"

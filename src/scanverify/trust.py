@@ -154,6 +154,15 @@ class TrustStore:
         return replace(cls.from_bundle(json.loads(text), source="built-in trust bundle"), deferred=(FORMATS_BUILT_IN,))
 
     @classmethod
+    def installed(cls) -> TrustStore:
+        """The store ``Verifier()`` uses: the installed signed trust list if it is valid
+        and newer than the built-in bundle, else the built-in bundle. Problems with an
+        installed list are warned about (RuntimeWarning)."""
+        from .verifier import _trust_in_use
+
+        return _trust_in_use()
+
+    @classmethod
     def from_file(cls, path: str | Path) -> TrustStore:
         """A trust bundle (.json), a PEM public key or certificate, or a DER certificate."""
         return cls.from_bytes(read_trust_file(path), source=str(path))

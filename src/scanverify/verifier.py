@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ScanverifyError, SealError, UsageError
 from .formats import MalformedSeal, ParsedSeal, SealFormat, find_format
-from .model import STALE_TRUST, Cause, Finding, Status, TrustedKey, VerificationResult, quick_init
+from .model import STALE_TRUST, Cause, DocumentCheck, Finding, Status, TrustedKey, VerificationResult, quick_init
 from .trust import TrustStore
 
 if TYPE_CHECKING:
     from .decode import DecodedCode, Effort, ImageSource
+    from .document import DocumentHash, DocumentInput
 
 __all__ = ["Assembled", "ChunkAssembly", "Clock", "FixedClock", "Judgement", "Verifier", "judge"]
 
@@ -184,19 +185,42 @@ class Verifier:
     effort: str = "normal"
 
     # ---- the two ways in: a verdict, or an exception --------------------
-    def verify_payload(self, payload: str | bytes, *, source: str = "<text>") -> VerificationResult:
-        """The verdict on one code's payload (its text, or its raw bytes)."""
-        return self._verify(payload, source=source, code=None, at=self._now())
+    def verify_payload(
+        self, payload: str | bytes, *, source: str = "<text>", document: DocumentInput | None = None
+    ) -> VerificationResult:
+        """The verdict on one code's payload (its text, or its raw bytes).
 
-    def verify_image(self, image: ImageSource, *, source: str | None = None) -> list[VerificationResult]:
+        ``document``: the document in hand (a path, its bytes, or a
+        :class:`~scanverify.document.DocumentHash`), compared with the hash the
+        seal carries: see :attr:`VerificationResult.document`.
+        """
+        digest = _digest(document)
+        return self._verify(payload, source=source, code=None, at=self._now(), document=digest)
+
+    def verify_image(
+        self, image: ImageSource, *, source: str | None = None, document: DocumentInput | None = None
+    ) -> list[VerificationResult]:
         """A verdict for every code found in an image; one ``no_code`` result if none.
 
         Raises :class:`~scanverify.errors.ImageError` when the image cannot be read.
         """
-        from .decode import decode_image
+        import os
 
+        from .decode import decode_image
+        from .decode._documents import Page, input_pages
+
+        digest = _digest(document)  # a missing document is said before any decoding
         name = source if source is not None else _source_name(image)
-        return self.verify_codes(decode_image(image, effort=self._effort()), source=name)
+        if not isinstance(image, (str, os.PathLike)):
+            return self.verify_codes(decode_image(image, effort=self._effort()), source=name, document=digest)
+        # A PDF's pages and a multi-page TIFF's frames are each read, each verdict
+        # naming its page (scan.pdf#page=2).
+        results: list[VerificationResult] = []
+        for _, page in input_pages(image):
+            page_name = f"{name}#page={page.number}" if isinstance(page, Page) else name
+            codes = decode_image(page, effort=self._effort())
+            results += self.verify_codes(codes, source=page_name, document=digest)
+        return results
 
     def verify_many(
         self,
@@ -205,6 +229,7 @@ class Verifier:
         workers: int | None = None,
         progress: Callable[[int, int], None] | None = None,
         sources: Sequence[str] | None = None,
+        document: DocumentInput | None = None,
     ) -> Iterator[tuple[str, list[VerificationResult]]]:
         """Each input's source name and verdicts, in input order (a batch of photos or scans).
 
@@ -215,14 +240,18 @@ class Verifier:
         default one per core, no more than memory allows; 1: none); the
         verdicts are made here. `progress(done, total)` is called as each input
         is done; `sources` names the inputs (default: a path as given, else
-        ``<bytes>``, ``<ndarray>``, ...).
+        ``<bytes>``, ``<ndarray>``, ...). A PDF's or multi-page TIFF's pages are
+        inputs of their own, named ``NAME#page=N``. ``document``: as for
+        :meth:`verify_payload`, hashed once for the whole batch.
         """
         from ._batch import Failed, decode_many, internal_reason
 
-        images = list(inputs)
-        names = [_source_name(image) for image in images] if sources is None else list(sources)
-        if len(names) != len(images):
-            raise UsageError(f"{len(names)} source names given for {len(images)} inputs")
+        given = list(inputs)
+        given_names = [_source_name(image) for image in given] if sources is None else list(sources)
+        if len(given_names) != len(given):
+            raise UsageError(f"{len(given_names)} source names given for {len(given)} inputs")
+        digest = _digest(document)  # a missing document is said before any decoding
+        images, names = _pages(given, given_names)
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
             raise UsageError(f"workers must be a whole number of at least 1, not {workers!r}")
         effort = self._effort()
@@ -234,7 +263,7 @@ class Verifier:
                 results = [self._error(name, codes.reason, cause)]
             else:
                 try:
-                    results = self.verify_codes(codes, source=name)
+                    results = self.verify_codes(codes, source=name, document=digest)
                 except ScanverifyError as exc:
                     results = [self._error(name, exc.diagnostics(), Cause.INPUT_ERROR)]
                 except Exception as exc:  # a bug on one input never stops the batch
@@ -250,39 +279,64 @@ class Verifier:
             at = system_clock()
         return VerificationResult(Status.ERROR, reason, source, at, cause=cause)
 
-    def verify_codes(self, codes: Iterable[DecodedCode], *, source: str) -> list[VerificationResult]:
+    def verify_codes(
+        self, codes: Iterable[DecodedCode], *, source: str, document: DocumentInput | None = None
+    ) -> list[VerificationResult]:
         """Verdicts for codes already decoded (by :func:`scanverify.decode.decode_image`).
 
         The chunks of a seal printed over several codes are joined into one seal
         with one verdict, at the place of its first chunk.
         """
         at = self._now()
+        digest = _digest(document)
+        # decode_image's list says how many symbols it saw but could not read.
+        unread = getattr(codes, "unread", 0)
         codes = list(codes)
         if not codes:
-            return [
-                VerificationResult(
-                    Status.NO_CODE, "no QR or other 2D code was found in the image", source, at, cause=Cause.NO_CODE
-                )
-            ]
+            return [self._no_code(source, at, unread)]
         results: list[VerificationResult | None] = []
         assembly = ChunkAssembly()
         slots: dict[Hashable, int] = {}
         for code in codes:
             group = assembly.add(code.payload, code)
             if group is None:
-                results.append(self._verify(code.payload, source=source, code=code, at=at))
+                results.append(self._verify(code.payload, source=source, code=code, at=at, document=digest))
             elif group not in slots:
                 slots[group] = len(results)
                 results.append(None)
         for group, assembled in assembly.finish().items():
-            results[slots[group]] = self.verify_assembled(assembled, source=source, at=at)
+            results[slots[group]] = self.verify_assembled(assembled, source=source, at=at, document=digest)
         return [r for r in results if r is not None]
 
-    def verify_assembled(self, assembled: Assembled, *, source: str, at: datetime | None = None) -> VerificationResult:
+    def _no_code(self, source: str, at: datetime, unread: int) -> VerificationResult:
+        if not unread:
+            return VerificationResult(
+                Status.NO_CODE, "no QR or other 2D code was found in the image", source, at, cause=Cause.NO_CODE
+            )
+        # A symbol was glimpsed but not read: the remedy differs from an image
+        # with no code at all, so say what may still work.
+        if self.effort == "thorough":
+            reason = "a code was seen in the image but could not be read; take a closer, sharper photo of it"
+        else:
+            reason = (
+                "a code was seen in the image but could not be read; "
+                "try again with --effort thorough, or take a closer, sharper photo of it"
+            )
+        return VerificationResult(Status.NO_CODE, reason, source, at, cause=Cause.CODE_UNREADABLE)
+
+    def verify_assembled(
+        self,
+        assembled: Assembled,
+        *,
+        source: str,
+        at: datetime | None = None,
+        document: DocumentInput | None = None,
+    ) -> VerificationResult:
         """The verdict on a seal joined from several codes (see :class:`ChunkAssembly`)."""
         at = at if at is not None else self._now()
+        digest = _digest(document)
         if assembled.problem is None:
-            return self._verify(assembled.payload, source=source, code=assembled.code, at=at)
+            return self._verify(assembled.payload, source=source, code=assembled.code, at=at, document=digest)
         fmt = find_format(assembled.payload)
         name = fmt.name if fmt is not None else "multi-code"
         return VerificationResult(
@@ -294,15 +348,17 @@ class Verifier:
             code=assembled.code,
             cause=Cause.PARSE,
             warnings=_warnings(self.trust, at),
+            document=_document_check(digest, None),
         )
 
-    def check_payload(self, payload: str | bytes) -> VerificationResult:
-        """Like verify_payload, but raise SealError unless the seal is genuine."""
-        return _raise_unless_genuine([self.verify_payload(payload)])[0]
+    def check_payload(self, payload: str | bytes, *, document: DocumentInput | None = None) -> VerificationResult:
+        """Like verify_payload, but raise SealError unless the seal is genuine (and on the document given)."""
+        return _raise_unless_genuine([self.verify_payload(payload, document=document)])[0]
 
-    def check_image(self, image: ImageSource) -> list[VerificationResult]:
-        """Like verify_image, but raise SealError unless it holds seals and all are genuine."""
-        return _raise_unless_genuine(self.verify_image(image))
+    def check_image(self, image: ImageSource, *, document: DocumentInput | None = None) -> list[VerificationResult]:
+        """Like verify_image, but raise SealError unless it holds seals and all are genuine
+        (and made for the document given)."""
+        return _raise_unless_genuine(self.verify_image(image, document=document))
 
     # ---- the steps ------------------------------------------------------
     def _now(self) -> datetime:
@@ -314,7 +370,13 @@ class Verifier:
         return self.effort  # type: ignore[return-value]
 
     def _verify(
-        self, payload: str | bytes, *, source: str, code: DecodedCode | None, at: datetime
+        self,
+        payload: str | bytes,
+        *,
+        source: str,
+        code: DecodedCode | None,
+        at: datetime,
+        document: DocumentHash | None = None,
     ) -> VerificationResult:
         data = _as_bytes(payload)
         text = _as_text(data)
@@ -339,6 +401,8 @@ class Verifier:
                 warnings=warnings,
             )
         common: dict[str, Any] = {"format": fmt.name, "payload": text, "code": code}
+        # Not compared (match None) unless the seal could be read: a malformed one names no hash.
+        unread_document: dict[str, Any] = {"document": _document_check(document, None)}
         try:
             seal = fmt.parse(data)
         except MalformedSeal as exc:
@@ -350,6 +414,7 @@ class Verifier:
                 kid=exc.kid,
                 cause=Cause.PARSE,
                 warnings=warnings,
+                **unread_document,
                 **common,
             )
         except ScanverifyError:
@@ -362,6 +427,7 @@ class Verifier:
                 at,
                 cause=Cause.PARSE,
                 warnings=warnings,
+                **unread_document,
                 **common,
             )
         verdict = judge(fmt, seal, trust, at)
@@ -381,6 +447,9 @@ class Verifier:
             cause=verdict.cause,
             signature_valid=verdict.signature_valid,
             warnings=warnings,
+            # The status stays the seal's verdict; a file that is not the one
+            # sealed is a rejection of its own (result.document_mismatch).
+            document=_document_check(document, seal.document_sha256),
             **common,
         )
 
@@ -469,6 +538,39 @@ class ChunkAssembly:
         return {group: self.take(group) for group in list(self._groups)}
 
 
+def _pages(images: list[ImageSource], names: list[str]) -> tuple[list[ImageSource], list[str]]:
+    """Every input, a PDF's or multi-page TIFF's pages each on its own, with their names."""
+    import os
+
+    from .decode._documents import Page, input_pages
+
+    pages: list[ImageSource] = []
+    page_names: list[str] = []
+    for image, name in zip(images, names, strict=True):
+        if not isinstance(image, (str, os.PathLike)) or os.fspath(image) == "-":
+            pages.append(image)
+            page_names.append(name)
+            continue
+        for _, page in input_pages(image):
+            pages.append(page)
+            page_names.append(f"{name}#page={page.number}" if isinstance(page, Page) else name)
+    return pages, page_names
+
+
+def _digest(document: DocumentInput | None) -> DocumentHash | None:
+    if document is None:
+        return None
+    from .document import document_hash
+
+    return document_hash(document)
+
+
+def _document_check(document: DocumentHash | None, sealed: bytes | None) -> DocumentCheck | None:
+    if document is None:
+        return None
+    return DocumentCheck(document.hex, None if sealed is None else document.matches(sealed))
+
+
 def _list(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers)
 
@@ -548,4 +650,6 @@ def _raise_unless_genuine(results: Iterable[VerificationResult]) -> list[Verific
     for result in results:
         if not result.genuine:
             raise SealError(f"{result.source}: {result.verdict_text}: {result.reason}", result)
+        if result.document_mismatch:
+            raise SealError(f"{result.source}: the document given is not the one this seal was made for", result)
     return results

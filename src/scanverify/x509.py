@@ -1097,6 +1097,17 @@ def _cms_signer(sid: Any, carried: Sequence[Certificate]) -> Certificate:
 ICAO_FORMATS = frozenset({"VDS", "VDS-NC"})
 
 
+def certificate_of(key: TrustedKey) -> Certificate | None:
+    """A trust entry's own certificate (its first), read leniently; None when it came
+    without one or it cannot be read (such an entry anchors and names nothing)."""
+    if not key.certificates:
+        return None
+    try:
+        return load_certificate(key.certificates[0])
+    except TrustError:
+        return None
+
+
 def trusted_key(certificate: Certificate, source: str, **terms: Any) -> TrustedKey:
     """A trust-store entry for a certificate given as trust.
 

@@ -13,6 +13,7 @@ skipped, never fatal.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, Union, runtime_checkable
 
@@ -20,9 +21,12 @@ if TYPE_CHECKING:
     import numpy
     import PIL.Image
 
+    from ._documents import Page
+
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DecodedCode",
+    "DecodedCodes",
     "Decoder",
     "DecoderInfo",
     "Effort",
@@ -37,8 +41,9 @@ Effort = Literal["fast", "normal", "thorough"]
 #: (decompression bombs). 120 MP is above any phone camera's full resolution.
 DEFAULT_MAX_PIXELS = 120_000_000
 
-ImageSource: TypeAlias = Union[str, "os.PathLike[str]", bytes, "PIL.Image.Image", "numpy.ndarray"]
-"""What an image can be given as: a path, encoded bytes, a PIL image or a numpy array."""
+ImageSource: TypeAlias = Union[str, "os.PathLike[str]", bytes, "PIL.Image.Image", "numpy.ndarray", "Page"]
+"""What an image can be given as: a path, encoded bytes, a PIL image, a numpy array, or a
+page of a PDF or multi-page TIFF (:class:`scanverify.decode._documents.Page`)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,15 @@ class DecodedCode:
             return self.payload.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+
+class DecodedCodes(list[DecodedCode]):
+    """The codes :func:`decode_image` found: a list, which also says how many symbols
+    it saw but could not read (``unread``), so that "no code" can say a code was there."""
+
+    def __init__(self, codes: Iterable[DecodedCode] = (), *, unread: int = 0) -> None:
+        super().__init__(codes)
+        self.unread = unread
 
 
 @dataclass(frozen=True)

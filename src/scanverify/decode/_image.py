@@ -62,9 +62,15 @@ def load_gray(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> A
     limit = max_pixels
     name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
 
+    from ._documents import Page
+
     np = sys.modules.get("numpy")  # an array given means numpy is loaded already
     if np is not None and isinstance(source, np.ndarray):
         return _from_array(source, name, limit)
+    if isinstance(source, Page):
+        # A PDF page or a TIFF frame: rendered (within the limit) only now, where it is decoded.
+        page = source.image(limit)
+        return _to_gray_image(page, source.source) if _plain_mode(page) else _to_gray(page, source.source, ours=False)
     if isinstance(source, Image.Image):
         image = source
         _check_size(image.size, name, limit)
@@ -133,7 +139,7 @@ def _open(stream: Any, name: str, limit: int) -> Any:
         try:
             image = Image.open(stream)
         except UnidentifiedImageError:
-            raise ImageError(f"{name}: not an image file (cannot identify the image format)") from None
+            image = _open_other(stream, name)
         except Image.DecompressionBombError as exc:
             # Pillow refuses above twice its own limit, whatever ours is; say
             # whose limit it was, with the size its message gives.
@@ -149,6 +155,30 @@ def _open(stream: Any, name: str, limit: int) -> Any:
             raise ImageError(f"{name}: cannot read the image ({exc})") from None
     _check_size(image.size, name, limit)
     return image
+
+
+def _open_other(stream: Any, name: str) -> Any:
+    """A HEIC/HEIF photo (an iPhone's), through pillow-heif once it is asked for; or why not."""
+    from PIL import Image, UnidentifiedImageError
+
+    from ._documents import heif_opener, looks_like_heif
+
+    stream.seek(0)
+    head = stream.read(16)
+    if head.startswith(b"%PDF-"):
+        raise ImageError(f"{name}: a PDF document; give it as a file, whose pages are read one by one")
+    if not looks_like_heif(head):
+        raise ImageError(f"{name}: not an image file (cannot identify the image format)")
+    # Registered only when a HEIF file comes: libheif is loaded for nothing else.
+    if not heif_opener():
+        raise ImageError(f"{name}: a HEIC/HEIF photo; reading it needs pillow-heif (pip install 'scanverify[heic]')")
+    stream.seek(0)
+    try:
+        return Image.open(stream)
+    except Image.DecompressionBombError:
+        raise ImageError(f"{name}: image is above Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS)") from None
+    except (UnidentifiedImageError, OSError, ValueError, RuntimeError) as exc:
+        raise ImageError(f"{name}: a HEIC/HEIF file that cannot be read ({exc})") from None
 
 
 def _check_size(size: tuple[int, int], name: str, limit: int) -> None:

@@ -90,6 +90,9 @@ class ParsedSeal:
     record: Mapping[str, Any] = field(default_factory=dict)
     facts: Sequence[Fact] = ()
     """A tuple, or a :class:`~scanverify.model.LazyFacts` built when first read."""
+    document_sha256: bytes | None = None
+    """The SHA-256 of the document the seal is bound to, when the format carries one
+    (CS1 ``doc.h``): compared with the file in hand given as ``document=``."""
 
     @property
     def signer_text(self) -> str:

@@ -102,6 +102,7 @@ class CS1(TextFormat):
             record=record,
             # Built when first shown: a verdict, or a JSON line, never reads them.
             facts=LazyFacts(partial(_facts, iss, issued_at, expires_at, record)),
+            document_sha256=record["doc"].get("h"),
         )
 
     def redact(self, record: Mapping[str, Any]) -> Mapping[str, Any]:

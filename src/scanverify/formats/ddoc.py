@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import TrustError
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
+from ..x509 import certificate_of
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from .ddoc_parse import Ddoc, DdocError, parse
 from .ddoc_tables import DOCUMENT_TYPES, FIELDS
@@ -136,7 +137,7 @@ class DDOC(BaseFormat):
 
         findings: list[Finding] = []
         signed = _signing_day(seal)
-        leaf = _certificate(key)
+        leaf = certificate_of(key)
         link = _chained(key, trust, signed) if key.role is not Role.SIGNER else None
         dated = [(leaf, "signer certificate")]
         if link is not None:
@@ -301,20 +302,10 @@ def _signing_day(seal: ParsedSeal) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def _certificate(key: TrustedKey) -> Certificate | None:
-    from ..x509 import load_certificate
-
-    if not key.certificates:
-        return None
-    try:
-        return load_certificate(key.certificates[0])
-    except TrustError:
-        return None
-
 
 def _names(key: TrustedKey) -> tuple[str | None, str | None]:
     """(issuer CN, subject CN) of a key's certificate: the 2D-Doc (CA id, certificate id)."""
-    certificate = _certificate(key)
+    certificate = certificate_of(key)
     if certificate is None:
         return None, None
     return _issuer_cn(certificate.der), certificate.common_name
@@ -348,12 +339,12 @@ def _chained(key: TrustedKey, trust: TrustStore, signed: date | None) -> tuple[T
     """
     from ..x509 import chain
 
-    leaf = _certificate(key)
+    leaf = certificate_of(key)
     if leaf is None:
         return None
     moment = _midnight(signed) + timedelta(hours=12) if signed else datetime.now(UTC)
     for anchor in trust.anchors(FORMAT):
-        ca = _certificate(anchor)
+        ca = certificate_of(anchor)
         if ca is None or ca.common_name != _issuer_cn(leaf.der):
             continue
         if chain(leaf, [ca], (), _inside(moment, ca)).ok:
@@ -379,7 +370,7 @@ def _crl_check(leaf: Certificate, ca: Certificate, trust: TrustStore, at: dateti
 def _with_crl_warnings(key: TrustedKey, ca: Certificate, trust: TrustStore, at: datetime) -> TrustedKey:
     """``key`` carrying what its CA's CRLs make every verdict on it say: the verifier copies the
     verifying key's warnings into the result, so a stale CRL is said like a stale trust list."""
-    leaf = _certificate(key)
+    leaf = certificate_of(key)
     if leaf is None:
         return key
     warnings = tuple(w for w in _crl_check(leaf, ca, trust, at).warnings if w not in key.warnings)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..x509 import Certificate
 
 from ..model import Cause, Fact, Finding, Role, Status, TrustedKey
+from ..x509 import certificate_of
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from ._c40 import C40Error, decode_c40
 
@@ -630,7 +631,7 @@ class VDS(BaseFormat):
         return verify_signature(key.public_key, seal.to_be_signed, seal.signature)
 
     def policy(self, seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -> Sequence[Finding]:
-        certificate = _certificate(key)
+        certificate = certificate_of(key)
         if certificate is None or seal.issued_at is None:
             return ()
         signed = seal.issued_at.date()
@@ -653,22 +654,9 @@ class VDS(BaseFormat):
         return {**record, "messages": messages}
 
 
-def _certificate(key: TrustedKey) -> Certificate | None:
-    """The key's own certificate, read leniently (scanverify.x509: brainpoolP224r1, lax DER),
-    None when it came without one."""
-    from ..errors import TrustError
-    from ..x509 import load_certificate
-
-    if not key.certificates:
-        return None
-    try:
-        return load_certificate(key.certificates[0])
-    except TrustError:
-        return None
-
 
 def _key_certificate_hint(key: TrustedKey) -> tuple[str, str, str] | None:
-    certificate = _certificate(key)
+    certificate = certificate_of(key)
     return certificate_hint(certificate) if certificate is not None else None
 
 
@@ -678,8 +666,8 @@ def _issued_by_anchor(key: TrustedKey, anchors: Sequence[TrustedKey], signed: da
     with the CA valid when the seal was signed (the signer's own dates are this format's policy)."""
     from ..x509 import chain
 
-    certificate = _certificate(key)
+    certificate = certificate_of(key)
     if certificate is None or signed is None:
         return False
-    cas = [ca for ca in (_certificate(anchor) for anchor in anchors) if ca is not None]
+    cas = [ca for ca in (certificate_of(anchor) for anchor in anchors) if ca is not None]
     return chain(certificate, cas, (), signed + timedelta(hours=12)).ok

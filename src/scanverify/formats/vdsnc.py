@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ..countries import alpha2
 from ..errors import TrustError
 from ..model import Fact, Status
-from ..x509 import Certificate, ChainFailure, chain, load_certificate
+from ..x509 import Certificate, ChainFailure, certificate_of, chain, load_certificate
 from . import BaseFormat, MalformedSeal, ParsedSeal
 
 if TYPE_CHECKING:
@@ -487,10 +487,7 @@ def _anchors(keys: Iterable[TrustedKey]) -> dict[Certificate, TrustedKey]:
     """The CSCA certificates of the trust store's anchors (one that cannot be read anchors nothing)."""
     found: dict[Certificate, TrustedKey] = {}
     for key in keys:
-        try:
-            certificate = load_certificate(key.certificates[0]) if key.certificates else None
-        except TrustError:
-            continue
+        certificate = certificate_of(key)
         if certificate is not None:
             found.setdefault(certificate, key)
     return found

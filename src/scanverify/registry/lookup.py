@@ -6,6 +6,7 @@ client's address, and sends back the status code and JSON body it returns.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict, deque
@@ -17,7 +18,7 @@ from ..errors import RegistryError, UsageError
 if TYPE_CHECKING:
     from .store import Registry
 
-__all__ = ["RateLimiter", "lookup_answer"]
+__all__ = ["RateLimiter", "lookup_answer", "too_many"]
 
 
 class RateLimiter:
@@ -59,6 +60,23 @@ class RateLimiter:
                 self._seen.popitem(last=False)
             return allowed
 
+    def retry_after(self, client: str) -> int:
+        """Whole seconds until ``client`` may look up again (0 when it may now): for Retry-After."""
+        now = self.clock()
+        with self._lock:
+            times = self._seen.get(client)
+            live = [t for t in times or () if t > now - 60]
+            if len(live) < self.per_minute:
+                return 0
+            # The oldest lookup in the window leaves it 60 s after it was made.
+            return max(1, math.ceil(live[-self.per_minute] + 60 - now))
+
+
+def too_many(limiter: RateLimiter, client: str) -> tuple[int, dict[str, Any]]:
+    """The 429 answer for a client past its limit."""
+    wait = limiter.retry_after(client) or 1
+    return 429, {"error": "too many lookups from this address: wait a minute", "retry_after": wait}
+
 
 def _one(params: Mapping[str, Any], name: str) -> str | None:
     """One query parameter: a framework may give a list per name; two values are refused."""
@@ -69,17 +87,20 @@ def _one(params: Mapping[str, Any], name: str) -> str | None:
 
 
 def lookup_answer(
-    registry: Registry, params: Mapping[str, Any], client: str, limiter: RateLimiter
+    registry: Registry, params: Mapping[str, Any], client: str, limiter: RateLimiter | None
 ) -> tuple[int, dict[str, Any]]:
     """The answer to ``GET /api/lookup?no=NO&dt=DATE`` as (HTTP status, JSON body).
 
     200 with ``{"found": true, "status": ..., "record": {...}}`` or
     ``{"found": false}``; 400 for a missing or malformed parameter; 429 past
-    the client's rate limit; 503 when the registry cannot be read. Errors
-    name no number, date or database.
+    the client's rate limit (``retry_after``: seconds to wait); 503 when the
+    registry cannot be read. Errors name no number, date or database.
+
+    ``limiter`` None: the caller has counted this lookup already (a server
+    that refuses a flood on its event loop, before any thread or database).
     """
-    if not limiter.allow(client):
-        return 429, {"error": "too many lookups from this address: wait a minute"}
+    if limiter is not None and not limiter.allow(client):
+        return too_many(limiter, client)
     no, dt = _one(params, "no"), _one(params, "dt")
     if no is None or dt is None:
         return 400, {"error": "give the certificate number (no) and the date of the act (dt, YYYY-MM-DD)"}

@@ -9,10 +9,11 @@ and the page's files.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -44,6 +45,8 @@ MAX_PAYLOADS = 100
 MAX_PAYLOAD_CHARS = 64 << 10
 #: Up to this many payloads are verified on the event loop; more go to a worker thread.
 INLINE_PAYLOADS = 4
+#: At most this many lookups wait on the database at once per process (the rest queue on the loop).
+LOOKUP_THREADS = 8
 #: How often (seconds) a process looks whether `scanverify trust update` installed a new list.
 TRUST_RECHECK = 2.0
 
@@ -94,6 +97,10 @@ class ServeConfig:
     cors: tuple[str, ...] = ()
     decode_threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     """How many images one process decodes at once (CPU-bound, off the event loop)."""
+    registry: str | None = None
+    """The registry URL for GET /api/lookup (docs/registry.md); None: no lookup on this server."""
+    lookup_limit: int = 60
+    """Lookups per client in any sliding minute (per server process)."""
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -399,11 +406,13 @@ class Api:
         return _json(body)
 
 
-def _json(body: Any) -> Response:
-    # Results and trust state are per-request answers: never cached by a
-    # browser or a proxy (a cached "genuine" must not outlive a revocation).
+def _json(body: Any, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # Results, trust state and lookups are per-request answers: never cached by
+    # a browser or a proxy (a cached "genuine" or "valid" must not outlive a revocation).
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return Response(text, media_type="application/json", headers={"cache-control": "no-store"})
+    return Response(
+        text, status_code=status_code, media_type="application/json", headers={"cache-control": "no-store", **(headers or {})}
+    )
 
 
 def _iso(moment: datetime) -> str:
@@ -461,8 +470,116 @@ def _public(result: Any, redact: bool) -> dict[str, Any]:
     public = result.redacted() if redact else result
     out: dict[str, Any] = public.to_json()
     out["verdict"] = public.verdict_text
-    out["facts"] = [{"label": f.label, "value": f.value} for f in public.facts]
+    out.setdefault("facts", [])  # to_json gives a seal's facts; the page reads the key on every row
     return out
+
+
+# ---------------------------------------------------------------- the online query
+class Lookup:
+    """GET /api/lookup on a server started with a registry (docs/registry.md), and GET /api/config.
+
+    The registry is opened once, when the process builds its app: a server
+    whose database is missing or at another schema version never starts.
+    """
+
+    def __init__(self, config: ServeConfig) -> None:
+        import anyio
+
+        self.redact = config.redact
+        self.registry: Any = None
+        if config.registry is not None:
+            from ..registry import RateLimiter, Registry
+
+            self.registry = Registry.open(config.registry)
+            self.limiter = RateLimiter(config.lookup_limit)
+        # Database calls block: they run in worker threads of their own, so a
+        # slow database never holds the threads that decode photos, nor the loop.
+        self.threads = anyio.CapacityLimiter(LOOKUP_THREADS)
+
+    def close(self) -> None:
+        if self.registry is not None:
+            self.registry.close()
+
+    async def lookup(self, request: Request) -> Response:
+        """
+        summary: Look a certificate up in the issuing office's registry.
+        description: >
+          The certificate number and the date of the act, both as printed on the certificate.
+          `{"found": true, "status": "valid"|"revoked", "record": {...}}` when a seal has that
+          number and that date; `{"found": false}` otherwise, the same answer after the same work
+          whether the number is unknown or the date wrong (numbers cannot be walked into holders'
+          names). At most a fixed number of lookups per client a minute (60 by default).
+        parameters:
+          - {name: 'no', in: query, required: true, schema: {type: string, maxLength: 200}, description: the certificate number}
+          - {name: dt, in: query, required: true, schema: {type: string, format: date}, description: the date of the act, YYYY-MM-DD}
+        responses:
+          200: {description: '{"found": true, "status": "valid"|"revoked", "record": {...}} or {"found": false}'}
+          400: {description: no or dt missing, repeated or malformed}
+          404: {description: this server has no registry (started without --registry)}
+          429: {description: too many lookups from this client; Retry-After says how many seconds to wait}
+          503: {description: the registry cannot be reached now}
+        """
+        import anyio
+
+        from ..registry import lookup_answer
+        from ..registry.lookup import too_many
+
+        if self.registry is None:
+            raise InputProblem(404, "this server has no registry: no lookup here (scanverify serve --registry URL)")
+        client = _client_key(request)
+        # Counted on the event loop: a flood past the limit is refused before
+        # it takes a thread or touches the database.
+        if not self.limiter.allow(client):
+            status, body = too_many(self.limiter, client)
+        else:
+            params = {name: request.query_params.getlist(name) for name in request.query_params}
+            status, body = await anyio.to_thread.run_sync(
+                lookup_answer, self.registry, params, client, None, limiter=self.threads
+            )
+        if status != 200:
+            headers = {"retry-after": str(body.pop("retry_after"))} if status == 429 else {}
+            return _json({**body, "status": status}, status_code=status, headers=headers)
+        if self.redact and body.get("found"):
+            body = {**body, "record": _redacted_record(body["record"])}
+        return _json(body)
+
+    async def config(self, _request: Request) -> Response:
+        """
+        summary: What this server offers the page.
+        responses:
+          200: {description: '{"lookup": true|false}: whether GET /api/lookup answers here'}
+        """
+        return _json({"lookup": self.registry is not None})
+
+
+def _client_key(request: Request) -> str:
+    """Who a rate limit counts: the client's address, an IPv6 client's /64.
+
+    An IPv6 host usually holds a whole /64 and can take a new address from it
+    for every request: counted per address, it would never meet the limit.
+    Behind a reverse proxy the address is the one uvicorn takes from
+    X-Forwarded-For, which it believes only from --forwarded-allow-ips
+    (127.0.0.1 by default), so a client cannot choose its own.
+    """
+    import ipaddress
+
+    host = request.client.host if request.client is not None else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _redacted_record(record: Any) -> Any:
+    """--redact: the record without the holder's name (what `scanverify --redact` hides of a CS1 seal)."""
+    if not isinstance(record, dict) or not isinstance(record.get("doc"), dict):
+        return record
+    return {**record, "doc": {k: v for k, v in record["doc"].items() if k != "hn"}}
 
 
 # ---------------------------------------------------------------- the page
@@ -490,6 +607,7 @@ def create_app(config: ServeConfig | None = None) -> ASGIApp:
     """The ASGI application for these options (the default trust, now, normal effort when None)."""
     config = config or ServeConfig()
     api = Api(config)
+    lookup = Lookup(config)
     page = Page()
     schemas = SchemaGenerator(
         {
@@ -510,12 +628,23 @@ def create_app(config: ServeConfig | None = None) -> ASGIApp:
         Route("/static/{name}", page.static, methods=["GET"], include_in_schema=False),
         Route("/api/verify", api.verify, methods=["POST"]),
         Route("/api/trust", api.trust_info, methods=["GET"]),
+        # Described in /openapi.json only where it answers.
+        Route("/api/lookup", lookup.lookup, methods=["GET"], include_in_schema=lookup.registry is not None),
+        Route("/api/config", lookup.config, methods=["GET"]),
         Route("/healthz", api.health, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
     ]
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            lookup.close()  # the registry's connections, when the server stops
+
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        lifespan=lifespan,
     )
     asgi: ASGIApp = app
     if config.cors:

@@ -12,6 +12,19 @@
     expired: "⌛", malformed: "⚠", not_a_seal: "ℹ", no_code: "∅", error: "!",
   };
   const $ = (id) => document.getElementById(id);
+  // The registry lookup's three answers (and a failure), each a symbol and a word.
+  const LOOKUP = {
+    valid: { symbol: "✓", word: "lookup_valid", state: "good" },
+    revoked: { symbol: "⊘", word: "lookup_revoked", state: "bad", note: "lookup_revoked_note" },
+    not_found: { symbol: "∅", word: "lookup_not_found", state: "neutral", note: "lookup_not_found_note" },
+    error: { symbol: "!", word: "error", state: "neutral" },
+    busy: { symbol: "…", word: "checking", state: "busy" },
+  };
+  // Labels of a CS1 record's fields; a field not named here is shown under its own key.
+  const RECORD_FIELDS = {
+    no: "field_no", t: "field_t", dt: "field_dt", au: "field_au", pl: "field_pl", of: "field_of", dst: "field_dst",
+  };
+  const DOC_FIELDS = { ti: "field_ti", hn: "field_hn", pg: "field_pg", h: "field_h" };
 
   let messages = { en: {} };
   let lang = "en";
@@ -19,6 +32,7 @@
   const lastSeen = new Map();    // seal key -> when it was last in a frame
   let stream = null;
   let inFlight = false;
+  let lookupShown = null;        // the lookup answer shown, to redraw it in another language
 
   function t(key) {
     return (messages[lang] && messages[lang][key]) || messages.en[key] || key;
@@ -41,6 +55,7 @@
     for (const item of document.querySelectorAll("#seen li")) {
       item.querySelector(".mark").textContent = SYMBOLS[item.dataset.status] + " " + t("status_" + item.dataset.status);
     }
+    if (lookupShown) showLookup(lookupShown);
   }
 
   // ------------------------------------------------------------ verdict
@@ -219,6 +234,86 @@
     }
   }
 
+  // ------------------------------------------------------------ registry lookup
+  // The record's fields in the order a certificate prints them (the registry keeps its keys sorted).
+  function recordRows(record) {
+    const rows = [];
+    const text = (v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v));
+    // Own keys only: a field named "constructor" or "toString" is data like any other.
+    const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+    const fields = record && typeof record === "object" ? record : {};
+    const doc = fields.doc && typeof fields.doc === "object" && !Array.isArray(fields.doc) ? fields.doc : null;
+    for (const key of Object.keys(RECORD_FIELDS)) if (has(fields, key)) rows.push([t(RECORD_FIELDS[key]), text(fields[key])]);
+    if (doc) {
+      for (const key of Object.keys(DOC_FIELDS)) if (has(doc, key)) rows.push([t(DOC_FIELDS[key]), text(doc[key])]);
+      for (const [k, v] of Object.entries(doc)) if (!has(DOC_FIELDS, k)) rows.push(["doc." + k, text(v)]);
+    }
+    // Fields this page has no label for are shown under their own key, never dropped.
+    for (const [key, value] of Object.entries(fields)) {
+      if (key !== "v" && !has(RECORD_FIELDS, key) && !(key === "doc" && doc)) rows.push([key, text(value)]);
+    }
+    return rows;
+  }
+
+  // shown: {kind: "valid"|"revoked"|"not_found"|"error"|"busy", record?, error?}
+  function showLookup(shown, announce) {
+    lookupShown = shown.kind === "busy" ? null : shown;
+    const how = LOOKUP[shown.kind];
+    const box = $("lookup-result");
+    box.dataset.state = how.state;
+    box.dataset.answer = shown.kind;
+    $("lookup-symbol").textContent = how.symbol;
+    $("lookup-word").textContent = t(how.word);
+    $("lookup-note").textContent = shown.kind === "error" ? String(shown.error) : (how.note ? t(how.note) : "");
+    const list = $("lookup-record");
+    list.replaceChildren();
+    for (const [label, value] of shown.record ? recordRows(shown.record) : []) {
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      list.append(dt, dd);
+    }
+    if (shown.kind !== "busy" && announce) box.scrollIntoView({ block: "nearest" });
+  }
+
+  async function lookupSubmitted(event) {
+    event.preventDefault();
+    const no = $("lookup-no").value.trim();
+    const dt = $("lookup-dt").value;
+    if (!no || !dt) { showLookup({ kind: "error", error: t("lookup_missing") }, true); return; }
+    showLookup({ kind: "busy" });
+    let response = null;
+    let body = null;
+    try {
+      response = await fetch("/api/lookup?" + new URLSearchParams({ no: no, dt: dt }).toString(), {
+        cache: "no-store", credentials: "same-origin",
+      });
+      body = await response.json();
+    } catch (e) { body = null; }
+    // "valid" only for exactly that answer: anything unexpected is a failure, never a pass.
+    if (response && response.status === 200 && body && body.found === true && (body.status === "valid" || body.status === "revoked")) {
+      showLookup({ kind: body.status, record: body.record }, true);
+    } else if (response && response.status === 200 && body && body.found === false) {
+      showLookup({ kind: "not_found" }, true);
+    } else if (response && response.status === 429) {
+      showLookup({ kind: "error", error: t("lookup_too_many") }, true);
+    } else {
+      showLookup({ kind: "error", error: body && body.error ? String(body.error) : (response ? String(response.status) : t("lookup_offline")) }, true);
+    }
+  }
+
+  async function offerLookup() {
+    try {
+      const response = await fetch("/api/config", { cache: "no-store", credentials: "same-origin" });
+      const config = await response.json();
+      if (config && config.lookup === true) {
+        $("lookup").hidden = false;
+        $("lookup-form").addEventListener("submit", lookupSubmitted);
+      }
+    } catch (e) { /* an older server, or offline: no lookup form */ }
+  }
+
   function next() {
     current = null;
     idle();
@@ -240,6 +335,7 @@
     $("photo").addEventListener("change", photoChosen);
     $("next").addEventListener("click", next);
     $("camera-start").addEventListener("click", startCamera);
+    offerLookup();
     startCamera();
   }
 

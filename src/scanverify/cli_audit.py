@@ -1,0 +1,50 @@
+"""`scanverify audit verify FILE`: check an audit log's hash chain (see scanverify.audit)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .display import REASON_LIMIT, echo, shown
+
+__all__ = ["audit"]
+
+
+@click.group()
+def audit() -> None:
+    """Audit logs written with --audit-log."""
+
+
+@audit.command("verify")
+@click.argument("log_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option(
+    "--tip",
+    default=None,
+    metavar="SHA256",
+    help="The last line's hash, as printed by an earlier check and kept elsewhere: "
+    "also detects a changed last line or lines cut from the end.",
+)
+def verify_command(log_file: str, tip: str | None) -> None:
+    """Check the hash chain of the audit log FILE.
+
+    \b
+    Exit status: 0 the chain is intact; 1 it is broken (the line and what is
+    wrong are said); 2 the file cannot be read.
+    """
+    from .audit import verify_log
+
+    report = verify_log(log_file, tip=tip)
+    if report.intact:
+        echo(f"audit log intact: {report.lines} lines; last line's SHA-256: {report.tip}")
+        sys.exit(0)
+    assert report.broken_at is not None
+    echo(
+        "audit log BROKEN at line ",
+        str(report.broken_at),
+        ": ",
+        shown(report.problem, REASON_LIMIT),
+        err=False,
+    )
+    echo(f"the {report.lines} lines before it are intact", err=False)
+    sys.exit(1)
