@@ -27,7 +27,22 @@ IMAGE_STACK = ("numpy", "cv2", "PIL", "zxingcpp", "pyzbar")
 #: Escalation only: a photo read by the first pass needs none of it.
 ESCALATION = ("cv2", "numpy", "pyzbar")
 #: The server and the registry: only `scanverify serve` / `registry` need them.
-SERVER = ("starlette", "uvicorn", "anyio", "sqlalchemy", "alembic", "psycopg", "dask", "scanverify.serve", "scanverify.registry")
+SERVER = (
+    "starlette",
+    "uvicorn",
+    "anyio",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "dask",
+    "scanverify.serve",
+    "scanverify.registry",
+)
+#: The part of `cryptography` that checking a seal does not use: its serialization package
+#: (with the SSH key formats), which used to load every key of the trust bundle.
+OTHER_CRYPTO = ("cryptography.hazmat.primitives.serialization",)
+#: Commands' own needs: writing a file, a server's sockets.
+OTHER_COMMANDS = ("tempfile", "socket")
 #: What a format or trust source needs only for itself (certificates, JOSE, XML, ...).
 FORMAT_ONLY = (
     "cryptography.x509",
@@ -48,8 +63,7 @@ FORMAT_ONLY = (
 #: line. importtime does not report modules loaded through importlib.import_module
 #: (entry points are), so both are read.
 PROLOGUE = (
-    "import atexit, sys\n"
-    "atexit.register(lambda: print('MODULES ' + ' '.join(sorted(sys.modules)), file=sys.stderr))\n"
+    "import atexit, sys\natexit.register(lambda: print('MODULES ' + ' '.join(sorted(sys.modules)), file=sys.stderr))\n"
 )
 MAIN = "import runpy; runpy.run_module('scanverify', run_name='__main__', alter_sys=True)"
 
@@ -82,7 +96,8 @@ def seal(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 def test_a_payload_as_json_needs_no_image_stack_and_no_rich(seal: tuple[str, str]) -> None:
     text, bundle = seal
     modules = imported("--json", "--at", AT, "--trust", bundle, "--text", text)
-    assert heavy(modules, (*IMAGE_STACK, "rich", *FORMAT_ONLY, *SERVER)) == []
+    assert heavy(modules, (*IMAGE_STACK, "rich", *FORMAT_ONLY, *SERVER, *OTHER_CRYPTO, *OTHER_COMMANDS)) == []
+    assert "cryptography.hazmat.primitives.asymmetric.ec" in modules  # the seal's signature was checked
 
 
 def test_a_payload_shown_to_a_person_needs_no_image_stack(seal: tuple[str, str]) -> None:
@@ -94,7 +109,7 @@ def test_a_payload_shown_to_a_person_needs_no_image_stack(seal: tuple[str, str])
 
 def test_a_photo_read_by_the_first_pass_needs_no_escalation_and_no_rich() -> None:
     modules = imported("--json", "--at", AT, str(SAMPLES / "genuine.jpg"))
-    assert heavy(modules, (*ESCALATION, "rich", *FORMAT_ONLY)) == []
+    assert heavy(modules, (*ESCALATION, "rich", *FORMAT_ONLY, *OTHER_CRYPTO, *OTHER_COMMANDS)) == []
     assert heavy(modules, ("zxingcpp", "PIL")) == ["PIL", "zxingcpp"]
 
 
@@ -108,7 +123,21 @@ def test_a_photo_with_no_code_escalates_and_loads_what_escalation_needs() -> Non
 def test_importing_scanverify_stays_light() -> None:
     modules = imported(code="import scanverify")
     assert heavy(modules, (*IMAGE_STACK, "rich", "click", "cbor2", "importlib.metadata", *FORMAT_ONLY)) == []
+    # No key is loaded nor signature checked by an import: no cryptography at all.
+    assert heavy(modules, ("cryptography",)) == []
     assert "scanverify" in modules
+
+
+def test_the_der_key_loader_is_the_one_serialization_exports() -> None:
+    """algorithms.load_der_public_key takes cryptography's loader from its bindings, so as
+    not to import the serialization package: it must be that package's very function."""
+    from cryptography.hazmat.primitives import serialization
+
+    from scanverify.algorithms import _DER_LOADER, load_der_public_key
+
+    with pytest.raises(ValueError):
+        load_der_public_key(b"not DER")
+    assert [serialization.load_der_public_key] == _DER_LOADER
 
 
 def test_other_formats_load_only_for_their_payloads() -> None:

@@ -261,6 +261,64 @@ def test_fast_and_pure_cbor_decoders_agree(data: bytes) -> None:
     assert _cbor_outcome(cbor_decode, data) == _cbor_outcome(cbor_decode_pure, data), data.hex()
 
 
+@FUZZ
+@given(
+    st.lists(
+        st.binary(max_size=60)
+        | st.tuples(
+            CBOR_ITEMS.map(cbor2.dumps), st.lists(st.tuples(st.integers(0), st.integers(0, 255)), max_size=2)
+        ).map(lambda pair: bytes(_edit(pair[0], pair[1]))),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(0, 8),
+)
+def test_decoding_parts_together_never_accepts_more(parts: list[bytes], shift: int) -> None:
+    """cbor_decode_each (several parts in one cbor2 call, as the COSE protected header and
+    the claims are) says yes only when each part alone is exactly one item, and reads each
+    as cbor_decode does; moving bytes from one part to the next (the same bytes in all,
+    another split) is never taken for the first split."""
+    from scanverify._codec import cbor_decode_each
+
+    if len(parts) > 1 and shift:
+        moved = parts[0][len(parts[0]) - min(shift, len(parts[0])) :]
+        parts = [parts[0][: len(parts[0]) - len(moved)], moved + parts[1], *parts[2:]]
+    together = cbor_decode_each(*parts)
+    alone = [_cbor_outcome(cbor_decode, part) for part in parts]
+    if together is not None:
+        assert [_cbor_outcome(lambda _data, value=value: value, b"") for value in together] == alone
+        assert "refused" not in alone
+
+
+def test_decoding_parts_together_refuses_a_shifted_split() -> None:
+    """A protected header one byte short, its last byte put at the head of the claims: the
+    bytes in a row are two valid items, but neither part is one item on its own."""
+    from scanverify._codec import cbor_decode_each
+
+    protected, claims = cbor2.dumps({1: -7, 4: b"12345678"}), cbor2.dumps({1: "CN"})
+    assert cbor_decode_each(protected, claims) == [{1: -7, 4: b"12345678"}, {1: "CN"}]
+    assert cbor_decode_each(protected[:-1], protected[-1:] + claims) is None
+    assert cbor_decode_each(protected + claims[:1], claims[1:]) is None
+    assert cbor_decode_each(protected, claims + b"\x00") is None
+
+
+@given(st.binary(max_size=300), st.binary(max_size=70000) | st.binary(max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_sig_structure_is_what_cbor2_encodes(protected: bytes, payload: bytes) -> None:
+    """The Sig_structure is written by hand: byte for byte what cbor2.dumps gives."""
+    from scanverify.cose import sig_structure
+
+    assert sig_structure(protected, payload) == cbor2.dumps(["Signature1", protected, b"", payload])
+
+
+@pytest.mark.parametrize("length", [0, 23, 24, 255, 256, 65535, 65536])
+def test_sig_structure_at_every_head_size(length: int) -> None:
+    from scanverify.cose import sig_structure
+
+    data = bytes(range(256)) * (length // 256 + 1)
+    assert sig_structure(data[:length], data[:length]) == cbor2.dumps(["Signature1", data[:length], b"", data[:length]])
+
+
 @pytest.mark.parametrize("depth", [15, 16, 17])
 @pytest.mark.parametrize("layers", [[b"\x81"], [b"\xa1\x00"], [b"\xc1"], [b"\x9f"], [b"\x81", b"\xa1\x00", b"\xd2"]])
 def test_cbor_depth_is_the_same_on_both_paths(depth: int, layers: list[bytes]) -> None:

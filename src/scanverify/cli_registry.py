@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -94,6 +93,8 @@ def sign_recorded(url: str, text: str, key: PrivateKey, out: str | None) -> None
 
 def _prepare(text: str, out: str) -> Path:
     """The seal, rendered into a temporary file beside ``out``."""
+    import tempfile  # here, not at the top: every command would pay for it (cold start)
+
     from .issuer import render_qr
 
     target = Path(out)

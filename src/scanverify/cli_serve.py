@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
-import socket
 import sys
 from typing import Any
 
@@ -167,6 +165,8 @@ def extra_installed() -> bool:
 
 
 def _loopback(host: str) -> bool:
+    import ipaddress
+
     if host == "localhost":
         return True
     try:
@@ -177,6 +177,9 @@ def _loopback(host: str) -> bool:
 
 def _addresses(host: str) -> list[str]:
     """The addresses to print as URLs: the host, or, for a wildcard bind, this machine's own addresses."""
+    import ipaddress
+    import socket  # here, not at the top: only `serve` needs them (cold start of every command)
+
     if host not in ("0.0.0.0", "::", ""):
         return [host]
     found: list[str] = []

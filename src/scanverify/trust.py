@@ -22,15 +22,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-
 from ._files import package_data
-from .algorithms import ALGORITHMS, kid_of, spki_der
+from .algorithms import ALGORITHMS, kid_of, load_der_public_key, spki_der
 from .errors import TrustError
 from .model import Role, TrustedKey
 
-__all__ = ["BUNDLE_FORMAT", "FORMATS_BUILT_IN", "TrustSource", "TrustStore", "key_from_public", "parse_time", "trust_sources"]
+__all__ = [
+    "BUNDLE_FORMAT",
+    "FORMATS_BUILT_IN",
+    "TrustSource",
+    "TrustStore",
+    "key_from_public",
+    "parse_time",
+    "trust_sources",
+]
 
 BUNDLE_FORMAT = "scanverify.trust.v1"
 #: Trust files are small; a larger one is refused before it is parsed.
@@ -74,7 +79,9 @@ def parse_time(text: Any, what: str) -> datetime:
 
 def key_from_public(public_key: Any, **terms: Any) -> TrustedKey:
     """A TrustedKey for a `cryptography` public key, refusing types no algorithm uses."""
-    signs_cose = terms.get("role", Role.SIGNER) is Role.SIGNER and (terms.get("formats") or STATE_FORMATS) <= STATE_FORMATS
+    signs_cose = (
+        terms.get("role", Role.SIGNER) is Role.SIGNER and (terms.get("formats") or STATE_FORMATS) <= STATE_FORMATS
+    )
     # A key that is to sign CS1/HC1 seals must fit one of their algorithms; a
     # certificate for the chained formats may use any curve they allow (brainpool).
     if signs_cose and not any(a.fits(public_key) for a in ALGORITHMS.values()):
@@ -358,7 +365,11 @@ def parse_json(data: bytes, source: str) -> Any:
     counts, so a list reviewed with one tool could be read otherwise here.
     """
     try:
-        return json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+        text = data.decode("utf-8")
+        if text.startswith("\ufeff"):  # what json.loads says of a BOM, said here too
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        # json.loads(text, object_pairs_hook=...) without making a decoder per call.
+        return _STRICT_JSON.decode(text)
     # ValueError too: an integer of over 4300 digits is refused by int() with a
     # plain ValueError, not a JSONDecodeError (found in review, see
     # tests/test_security.py::test_huge_json_integer_is_a_trust_error).
@@ -367,12 +378,19 @@ def parse_json(data: bytes, source: str) -> Any:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice in one object")
-        result[key] = value
+    # dict() in C, then one comparison: fewer entries than pairs is a key given twice
+    # (found, to be named, only then).
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key!r} appears twice in one object")
+            seen.add(key)
     return result
+
+
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
 def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:
@@ -392,6 +410,9 @@ def _keys_from_pem(data: bytes, source: str) -> Iterator[TrustedKey]:
             except TrustError as exc:
                 raise TrustError(f"{source}: unreadable certificate ({exc})") from None
         elif label == b"PUBLIC KEY":
+            from cryptography.exceptions import UnsupportedAlgorithm
+            from cryptography.hazmat.primitives import serialization
+
             try:
                 public_key = serialization.load_pem_public_key(block)
             except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
@@ -418,9 +439,7 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
         raise TrustError(f"{where}: name must be text")
     terms["name"] = name
     scope = entry.get("formats")
-    if scope is not None and not (
-        isinstance(scope, list) and scope and all(isinstance(f, str) and f for f in scope)
-    ):
+    if scope is not None and not (isinstance(scope, list) and scope and all(isinstance(f, str) and f for f in scope)):
         raise TrustError(f"{where}: formats must be a non-empty list of format names like 'CS1'")
     terms["formats"] = frozenset(scope) if scope is not None else DEFAULT_ENTRY_FORMATS
     role = entry.get("role", Role.SIGNER.value)
@@ -459,8 +478,10 @@ def _key_from_entry(entry: Any, where: str) -> TrustedKey:
 
     if "spki" in entry:
         der = _b64(entry["spki"], f"{where}: spki")
+        from cryptography.exceptions import UnsupportedAlgorithm
+
         try:
-            public_key = serialization.load_der_public_key(der)
+            public_key = load_der_public_key(der)
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise TrustError(f"{where}: spki is not a readable public key ({exc})") from None
         key = key_from_public(public_key, **terms)
@@ -499,7 +520,7 @@ def _b64(text: Any, what: str) -> bytes:
 
 # ---------------------------------------------------------------- kinds of trust file
 class _BundleSource:
-    name = "a scanverify trust bundle (JSON with \"format\")"
+    name = 'a scanverify trust bundle (JSON with "format")'
 
     def sniff(self, data: bytes) -> bool:
         if not data.lstrip().startswith(b"{"):

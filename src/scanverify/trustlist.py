@@ -32,17 +32,19 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._files import package_data
-from .algorithms import PrivateKey, algorithm_for_key, kid_of
+from .algorithms import algorithm_for_key, kid_of
 from .errors import TrustError
 from .trust import BUNDLE_FORMAT, FORMATS_BUILT_IN, TrustStore, key_from_public, parse_json, read_trust_file
+
+if TYPE_CHECKING:
+    from .algorithms import PrivateKey
 
 __all__ = [
     "ROOT_FORMAT",
@@ -564,6 +566,8 @@ def _kind_of(data: bytes, source: str) -> str:
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write whole or not at all: a crash mid-way leaves the old file in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # here: only an install writes a file (cold start)
+
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     try:
         with os.fdopen(fd, "wb") as handle:

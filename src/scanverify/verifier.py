@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ScanverifyError, SealError, UsageError
 from .formats import MalformedSeal, ParsedSeal, SealFormat, find_format
-from .model import STALE_TRUST, Cause, DocumentCheck, Finding, Status, TrustedKey, VerificationResult
+from .model import STALE_TRUST, Cause, DocumentCheck, Finding, Status, TrustedKey, VerificationResult, quick_init
 from .trust import TrustStore
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class FixedClock:
         return self.at
 
 
+@quick_init
 @dataclass(frozen=True)
 class Judgement:
     """The outcome of section 6's order on one parsed seal."""
@@ -101,12 +102,16 @@ def _rules(seal: ParsedSeal, key: TrustedKey, trust: TrustStore, at: datetime) -
     if trust.is_revoked_key(key):
         found.append(
             Finding(
-                Status.REVOKED, Cause.REVOKED_KEY, f"the issuer key '{name}' has been revoked (compromised); its seals are void"
+                Status.REVOKED,
+                Cause.REVOKED_KEY,
+                f"the issuer key '{name}' has been revoked (compromised); its seals are void",
             )
         )
     if seal.revocation_id is not None and seal.revocation_id in trust.revoked_seals:
         found.append(
-            Finding(Status.REVOKED, Cause.REVOKED_SEAL, f"this seal ({seal.revocation_id}) has been revoked by its issuer")
+            Finding(
+                Status.REVOKED, Cause.REVOKED_SEAL, f"this seal ({seal.revocation_id}) has been revoked by its issuer"
+            )
         )
     latest = _plus_skew(at)
     signed = seal.issued_at
@@ -449,7 +454,6 @@ class Verifier:
         )
 
 
-
 @dataclass(frozen=True)
 class Assembled:
     """The chunks of one seal, joined (or what kept them from being joined)."""
@@ -618,7 +622,8 @@ def _checked_time(now: object) -> datetime:
         # A naive time would be read in the machine's zone: refuse to guess.
         raise UsageError("the verification clock returned a time without a time zone")
     try:
-        now.astimezone(UTC)
+        if offset:  # at offset zero, UTC is the same time: nothing can overflow
+            now.astimezone(UTC)
     except OverflowError:
         raise UsageError(f"the verification clock's time {now.isoformat()} is outside years 1 to 9999 in UTC") from None
     return now

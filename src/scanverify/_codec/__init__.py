@@ -7,7 +7,7 @@ breaks its rules; formats turn that into a ``malformed`` verdict.
 from __future__ import annotations
 
 from .base45 import b45decode, b45encode
-from .cbor import CBORTag, CodecError, cbor_decode
+from .cbor import CBORTag, CodecError, cbor_decode, cbor_decode_each
 from .compression import MAX_INFLATED_BYTES, inflate_if_zlib, inflate_raw, looks_like_zlib
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "b45decode",
     "b45encode",
     "cbor_decode",
+    "cbor_decode_each",
     "inflate_if_zlib",
     "inflate_raw",
     "looks_like_zlib",

@@ -70,6 +70,20 @@ def cbor_decode(data: bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     return cbor_decode_pure(data, max_depth=max_depth)
 
 
+def cbor_decode_each(*parts: bytes, max_depth: int = MAX_DEPTH) -> list[Any] | None:
+    """Each of ``parts`` decoded as by :func:`cbor_decode` (one item spanning all its bytes),
+    in one call of the fast decoder; None when that cannot say yes to every part.
+
+    None is never a verdict: the caller then decodes the parts one by one with
+    :func:`cbor_decode`, which accepts or refuses each, and says why, exactly as
+    always (the pure decoder may accept what the fast path leaves to it).
+    """
+    fast = _fast_decoder()
+    if fast is None:
+        return None
+    return fast.each(parts, max_depth)  # type: ignore[no-any-return]
+
+
 def cbor_decode_pure(data: bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """The pure-Python decoder: the same rules as cbor_decode, without cbor2."""
     decoder = _Decoder(bytes(data), max_depth)
@@ -318,6 +332,31 @@ def _make_fast_decoder() -> Any:
         item = pair[0]
         return item if type(item) in scalars else strict(item, 0, max_depth)
 
+    def each(parts: tuple[bytes, ...], max_depth: int) -> list[Any] | None:
+        """Several items in one cbor2 call: ``[part1, sentinel, part2, sentinel, ...]``.
+
+        The same rule as ``fast``, part by part: an element equal to the
+        secret nonce can only be read from a real sentinel's own bytes (the
+        input does not know the nonce), so when every odd element is the nonce
+        and there are exactly twice as many elements as parts, each part was
+        read as exactly one item spanning exactly its bytes.
+        """
+        if not 0 < len(parts) < 12:
+            return None
+        try:
+            items = loads(
+                bytes([0x80 + 2 * len(parts)]) + sentinel.join(parts) + sentinel,
+                semantic_decoders=raw_tags,
+                max_depth=max_depth + 1,
+                allow_indefinite=True,
+                allow_duplicate_keys=False,
+            )
+            if len(items) != 2 * len(parts) or any(items[i] != nonce for i in range(1, len(items), 2)):
+                return None
+            return [item if type(item) in scalars else strict(item, 0, max_depth) for item in items[0::2]]
+        except (CodecError, *failures):
+            return None
+
     def decode(data: bytes, max_depth: int) -> Any:
         try:
             return fast(data, max_depth)
@@ -343,4 +382,5 @@ def _make_fast_decoder() -> Any:
         except (CodecError, *failures):
             continue
         return None
+    decode.each = each  # type: ignore[attr-defined]
     return decode

@@ -25,7 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..errors import ScanverifyError
-from ..model import Fact, Finding, TrustedKey
+from ..model import Fact, Finding, TrustedKey, quick_init
 
 if TYPE_CHECKING:
     from ..algorithms import Algorithm
@@ -56,6 +56,7 @@ class MalformedSeal(ScanverifyError):
         self.kid = kid
 
 
+@quick_init
 @dataclass(frozen=True)
 class ParsedSeal:
     """What a format found in a payload, ready for the shared checks."""
@@ -200,7 +201,7 @@ class TextFormat(BaseFormat):
     prefixes: tuple[str, ...] = ()
 
     def recognise(self, data: bytes) -> bool:
-        return any(data.startswith(prefix.encode()) for prefix in self.prefixes)
+        return data.startswith(_encoded(tuple(self.prefixes)))
 
     def parse(self, data: bytes | str) -> ParsedSeal:
         if isinstance(data, str):
@@ -213,6 +214,12 @@ class TextFormat(BaseFormat):
 
     def parse_text(self, payload: str) -> ParsedSeal:
         raise NotImplementedError
+
+
+@cache
+def _encoded(prefixes: tuple[str, ...]) -> tuple[bytes, ...]:
+    """A text format's prefixes as UTF-8, made once (find_format runs on every payload)."""
+    return tuple(prefix.encode() for prefix in prefixes)
 
 
 _problems: list[str] = []
@@ -289,12 +296,16 @@ def find_format(data: bytes | str) -> SealFormat | None:
     return None
 
 
-def cwt_claims(payload: bytes, kid: bytes | None) -> dict[Any, Any]:
-    """The CWT claims map in a COSE payload, strictly decoded (shared by the COSE formats)."""
+def cwt_claims(payload: bytes, kid: bytes | None, decoded: tuple[Any, ...] = ()) -> dict[Any, Any]:
+    """The CWT claims map in a COSE payload, strictly decoded (shared by the COSE formats).
+
+    ``decoded``: ``(the payload already decoded,)`` by the same strict decoder
+    (:attr:`scanverify.cose.CoseSign1.decoded_payload`), or ``()``.
+    """
     from .._codec import CodecError, cbor_decode
 
     try:
-        claims = cbor_decode(payload)
+        claims = decoded[0] if decoded else cbor_decode(payload)
     except CodecError as exc:
         raise MalformedSeal(f"CWT claims: {exc}", kid=kid) from None
     if not isinstance(claims, dict):

@@ -53,7 +53,7 @@ class CS1(TextFormat):
         try:
             raw = b45decode(payload[len(PREFIX) :])
             cose_bytes, _ = inflate_if_zlib(raw)
-            cose = parse_cose_sign1(cose_bytes)
+            cose = parse_cose_sign1(cose_bytes, decode_payload=True)
         except CodecError as exc:
             raise MalformedSeal(str(exc)) from None
 
@@ -76,7 +76,7 @@ class CS1(TextFormat):
             # swapped by anyone, so CS1 forbids them outright.
             raise MalformedSeal("alg or kid in the unprotected header", kid=kid)
 
-        claims = cwt_claims(cose.payload, kid)
+        claims = cwt_claims(cose.payload, kid, cose.decoded_payload)
         iss = _need(claims, CLAIM_ISS, str, "iss (issuing state)", kid)
         if not _COUNTRY.fullmatch(iss):
             raise MalformedSeal(f"iss {iss!r} is not an ISO 3166-1 alpha-2 code", kid=kid)
@@ -161,16 +161,25 @@ def _check_record(record: dict[Any, Any], kid: bytes) -> dict[str, Any]:
     return record
 
 
-def _check_texts(value: Any, fail: Any, depth: int = 0) -> None:
-    """Every map in the record has text keys; every text is at most 200 characters."""
+def _check_texts(value: Any, fail: Any) -> None:
+    """Every map in the record has text keys; every text is at most 200 characters.
+
+    Depth first, in the record's order (the first fault found is the one
+    named). A text key or value is checked where it is met, without a call of
+    its own: a record is mostly texts (issue 15).
+    """
     if isinstance(value, dict):
         for key, item in value.items():
             if type(key) is not str:
                 raise fail(f"key {key!r} is not text")
-            _check_texts(item, fail, depth + 1)
+            if type(item) is str:
+                if len(item) > MAX_TEXT:
+                    raise fail(f"a text value is {len(item)} characters, more than {MAX_TEXT}")
+            elif isinstance(item, (dict, list, str)):
+                _check_texts(item, fail)
     elif isinstance(value, list):
         for item in value:
-            _check_texts(item, fail, depth + 1)
+            _check_texts(item, fail)
     elif isinstance(value, str) and len(value) > MAX_TEXT:
         raise fail(f"a text value is {len(value)} characters, more than {MAX_TEXT}")
 

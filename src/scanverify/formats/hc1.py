@@ -107,7 +107,7 @@ class HC1(TextFormat):
     @staticmethod
     def cose(data: bytes) -> CoseSign1:
         try:
-            cose = parse_cose_sign1(data)
+            cose = parse_cose_sign1(data, decode_payload=True)
         except CodecError as exc:
             raise MalformedSeal(f"COSE: {exc}") from None
         if cose.tags not in ALLOWED_TAGS:
@@ -145,7 +145,7 @@ class HC1(TextFormat):
         if algorithm is None:
             raise MalformedSeal(f"signature algorithm {alg_id!r} is not ES256 or PS256", kid=kid)
 
-        claims = cwt_claims(cose.payload, kid)
+        claims = cwt_claims(cose.payload, kid, cose.decoded_payload)
         issued_at = _time(claims, CLAIM_IAT, "iat", kid, needed=True)
         expires_at = _time(claims, CLAIM_EXP, "exp", kid, needed=False)
         iss = claims.get(CLAIM_ISS)

@@ -31,7 +31,7 @@ from typing import Any
 from .._codec import CodecError, inflate_raw
 from ..algorithms import Algorithm
 from ..errors import TrustError
-from ..model import Cause, Fact, Finding, LazyFacts, Status
+from ..model import Cause, Fact, Finding, LazyFacts, Status, quick_init
 from ..trust import parse_json
 from . import BaseFormat, MalformedSeal, ParsedSeal
 from . import Chunk as FormatChunk
@@ -115,37 +115,33 @@ def _malformed(reason: str, kid: str | None = None) -> MalformedSeal:
 
 
 # ---------------------------------------------------------------- numeric mode
-_EVEN_TENS = bytes.maketrans(b"0123456789", bytes(range(0, 100, 10)))
-_ODD_UNITS = bytes.maketrans(b"0123456789", bytes(range(10)))
+#: Two decimal digits "ab" read as hexadecimal (bytes.fromhex) are the byte 16a + b; this
+#: table turns it into the character 10a + b + 45, or 0xFF when 10a + b is above 77.
+_PAIRS = bytes(
+    10 * (byte >> 4) + (byte & 15) + 45 if (byte >> 4) < 10 and (byte & 15) < 10 and 10 * (byte >> 4) + (byte & 15) <= 77 else 0xFF
+    for byte in range(256)
+)
 _ALLOWED = bytes(range(45, 45 + 78))
-
-
-@lru_cache(maxsize=64)
-def _offsets(count: int) -> int:
-    return int.from_bytes(b"\x2d" * count, "big")
 
 
 def numeric_decode(digits: bytes) -> str:
     """The text of ``shc:/`` digits: two digits a character, value + 45.
 
-    Done with whole-string operations (this is on the hot path): the tens and
-    units are translated to byte values and added as big integers, which
-    cannot carry since each byte sum stays below 256.
+    Done with whole-string operations in C (this is on the hot path): the
+    digits, checked to be ASCII digits only, are read two at a time as
+    hexadecimal, and a table turns each pair into its character.
     """
     if not digits:
         raise _malformed("the card holds no digits after shc:/")
-    if not digits.isdigit():
+    if not digits.isdigit():  # bytes.isdigit: ASCII 0-9 only
         raise _malformed("the numeric part holds characters other than digits")
     if len(digits) % 2:
         raise _malformed(f"the numeric part has an odd number of digits ({len(digits)})")
-    count = len(digits) // 2
-    tens = int.from_bytes(digits[0::2].translate(_EVEN_TENS), "big")
-    units = int.from_bytes(digits[1::2].translate(_ODD_UNITS), "big")
-    values = (tens + units + _offsets(count)).to_bytes(count, "big")
-    # Deleting every allowed character leaves only the ones above 77 + 45.
+    values = bytes.fromhex(digits.decode("ascii")).translate(_PAIRS)
+    # Deleting every allowed character leaves only the pairs above 77.
     if values.translate(None, _ALLOWED):
-        position = next(i for i, v in enumerate(values) if v > 77 + 45)
-        raise _malformed(f"digit pair {values[position] - 45} at character {position + 1} is above 77")
+        position = values.index(0xFF)
+        raise _malformed(f"digit pair {int(digits[2 * position : 2 * position + 2])} at character {position + 1} is above 77")
     return values.decode("ascii")
 
 
@@ -294,6 +290,7 @@ def join_chunks(parts: Sequence[bytes]) -> bytes:
 
 
 # ---------------------------------------------------------------- the card
+@quick_init
 @dataclass(frozen=True)
 class Card:
     """A decoded card, before any trust: what the signature covers and what it says."""
