@@ -21,6 +21,7 @@ from scanverify import Status, TrustStore, Verifier
 from scanverify.i18n import (
     LOCALE_DIR,
     catalogue,
+    language,
     language_from_accept,
     language_from_environment,
     local_times_in,
@@ -133,6 +134,12 @@ def test_every_word_shown_is_in_the_catalogue(po: list[dict[str, Any]]) -> None:
         "issuing state {iss} must be upper case: {upper}",  # issuer
         "audit log {path}: no such file",  # audit
         "document {path}: no such file",  # document
+        "{source}: version {version} is not newer than the trust list in use ({floor}): refused as a rollback",  # trustlist
+        "{url}: no registry there (make one with 'scanverify registry init')",  # registry.store
+        "a rate limit allows at least one lookup a minute",  # registry.lookup
+        "is a FIFO (named pipe), not a regular file",  # _files
+        "the line is not valid JSON (changed by hand, or not written by scanverify)",  # audit.verify_log
+        "Passphrase",  # cli
     ):
         assert module_word in marked, module_word
     assert marked - ids == set()
@@ -300,6 +307,91 @@ def test_trust_show_and_keygen_refusal_in_chinese(tmp_path: Path) -> None:
     assert exists.returncode == 0, exists.stderr
     again = scanverify("keygen", "-o", str(tmp_path / "k"), cwd=tmp_path)
     assert again.returncode == 2 and "已存在；请另选名称" in again.stderr
+
+
+def test_trust_update_refusals_in_chinese(tmp_path: Path) -> None:
+    """A rollback and a bad signature, refused by trustlist.install, said in Chinese; the
+    success line too."""
+    from scanverify.issuer import generate_key
+    from scanverify.trustlist import BUNDLE_TYPE, built_in_version, root_document, sign_document
+
+    key, stranger = generate_key("EdDSA"), generate_key("EdDSA")
+    root = tmp_path / "root.json"
+    root.write_bytes(root_document([key.public_key()], version=1))
+    bundle = Issuer().bundle()
+    bundle["version"] = built_in_version() + 1
+    bundle["expires"] = "2099-01-01T00:00:00+00:00"
+    payload = json.dumps(bundle).encode()
+    good, forged = tmp_path / "good.json", tmp_path / "forged.json"
+    good.write_bytes(sign_document(payload, BUNDLE_TYPE, [key]))
+    forged.write_bytes(sign_document(payload, BUNDLE_TYPE, [stranger]))
+    home = str(tmp_path / "home")
+
+    refused = scanverify("trust", "update", "--root", str(root), str(forged), SCANVERIFY_HOME=home)
+    assert refused.returncode == 4, refused.stderr
+    assert "未经信任根签名（所需 1 个签名中有效的只有 0 个）" in refused.stderr
+    assert "not signed" not in refused.stderr
+    installed = scanverify("trust", "update", "--root", str(root), str(good), SCANVERIFY_HOME=home)
+    assert installed.returncode == 0, installed.stderr
+    assert f"已安装信任列表版本 {bundle['version']}" in installed.stdout + installed.stderr
+    again = scanverify("trust", "update", "--root", str(root), str(good), SCANVERIFY_HOME=home)
+    assert again.returncode == 4
+    assert "作为回滚被拒绝" in again.stderr and "rollback" not in again.stderr
+    english = scanverify("trust", "update", "--root", str(root), str(good), lang_env="C.UTF-8", SCANVERIFY_HOME=home)
+    assert "refused as a rollback" in english.stderr
+
+
+def test_fallback_warning_stays_english_in_json_and_reads_in_chinese(tmp_path: Path) -> None:
+    """active_store's warnings go on the store and so into verdicts' JSON: English there,
+    whatever the language; a person reads them through their template."""
+    from scanverify.reasons import warning_text
+    from scanverify.trustlist import STATE_FILE, active_store
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / STATE_FILE).write_text("not json")
+    with using("zh"):
+        _store, warnings = active_store(home=home)
+        shown = [warning_text(w) for w in warnings]
+    assert warnings and all(w.isascii() for w in warnings)
+    assert shown[0].startswith("已安装信任列表旁的记录无法使用")
+    assert "不信任任何内置密钥" in shown[-1] and "trust-bundle.signed.json" in shown[-1]
+
+
+def test_registry_errors_in_chinese(tmp_path: Path) -> None:
+    pytest.importorskip("sqlalchemy", reason="the 'registry' extra is not installed")
+    url = f"sqlite:///{tmp_path / 'missing.sqlite3'}"
+    missing = scanverify("registry", "stats", "--registry", url)
+    assert missing.returncode == 2, missing.stderr
+    assert "那里没有登记册" in missing.stderr and "no registry there" not in missing.stderr
+    bad = scanverify("registry", "stats", "--registry", "mysql://h/db")
+    assert bad.returncode == 2 and "登记册须为 SQLite 或 PostgreSQL" in bad.stderr
+
+
+def test_special_files_refused_in_chinese(tmp_path: Path) -> None:
+    """The refusal of a FIFO is said in the reader's language; a directory is still left to
+    the directory walk (the check compares a constant, not the words shown)."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    from scanverify._files import IS_DIRECTORY, special_file_problem
+
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    with using("zh"):
+        assert special_file_problem(tmp_path) == IS_DIRECTORY  # English: compared, never shown as is
+    done = scanverify(str(fifo))
+    assert done.returncode == 2 and "是 FIFO（命名管道），不是普通文件" in done.stderr
+    (tmp_path / "folder").mkdir()
+    folder = scanverify(str(tmp_path / "folder"))
+    assert "是目录，不是普通文件" not in folder.stderr and "scanverify：错误：" not in folder.stderr
+
+
+def test_audit_verify_problem_in_chinese(tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    log.write_text("{not json\n")
+    done = scanverify("audit", "verify", str(log))
+    assert done.returncode == 1
+    assert "审计日志在第 1 行断裂：该行不是有效的 JSON" in done.stdout and "valid JSON" not in done.stdout
 
 
 def test_library_errors_follow_the_language(tmp_path: Path) -> None:
@@ -508,6 +600,8 @@ def test_doctor_warns_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch, capsys
     assert "中文字体：/fonts/x.ttc" in out and "解码器" in out
     assert run(["doctor", "--no-cameras", "--json", "--lang", "zh"]) == 0
     assert json.loads(capsys.readouterr().out)["fonts"] == {"cjk": "/fonts/x.ttc", "detail": ""}
+    # A run's --lang zh ends with the run: the errors the library builds after it are English.
+    assert language() == "en"
 
 
 # ---------------------------------------------------------------- the page's API

@@ -11,27 +11,37 @@ from __future__ import annotations
 import os
 import stat
 
-__all__ = ["open_regular", "package_data", "special_file_problem"]
+from .i18n import N_
 
+__all__ = ["IS_DIRECTORY", "open_regular", "package_data", "special_file_problem"]
+
+#: The problem special_file_problem gives for a directory (callers that take one compare with it).
+IS_DIRECTORY = N_("is a directory, not a regular file")
+
+# The problems are English, whole sentences and catalogue messages: a verdict's
+# reason (JSON) keeps them as they are, and a person is shown ``_(problem)``.
 _KINDS = (
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, N_("is a FIFO (named pipe), not a regular file")),
+    (stat.S_ISCHR, N_("is a character device, not a regular file")),
+    (stat.S_ISBLK, N_("is a block device, not a regular file")),
+    (stat.S_ISSOCK, N_("is a socket, not a regular file")),
+    (stat.S_ISDIR, IS_DIRECTORY),
 )
+_OTHER = N_("is not a regular file")
 
 
 def _kind(mode: int) -> str | None:
-    """None for a regular file, else what the file is, in words."""
+    """None for a regular file, else what is wrong with it (English; ``_()`` for a person)."""
     if stat.S_ISREG(mode):
         return None
-    return next((words for test, words in _KINDS if test(mode)), "not a regular file")
+    return next((problem for test, problem in _KINDS if test(mode)), _OTHER)
 
 
 def special_file_problem(path: str | os.PathLike[str]) -> str | None:
     """Why `path` must not be opened as an input file, or None (a regular file, or nothing there).
 
+    The answer is one of the English problems above, never translated: compared
+    (``== IS_DIRECTORY``) and kept in JSON as it is; ``_(problem)`` shows it to a person.
     A missing or unreadable path gives None: opening it says what is wrong.
     Symbolic links are followed, as opening does.
     """
@@ -39,8 +49,7 @@ def special_file_problem(path: str | os.PathLike[str]) -> str | None:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
         return None
-    kind = _kind(mode)
-    return None if kind is None else f"is {kind}, not a regular file"
+    return _kind(mode)
 
 
 def open_regular(path: str | os.PathLike[str]) -> tuple[int, str | None]:
@@ -59,7 +68,7 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, str | None]:
     kind = _kind(os.fstat(fd).st_mode)
     if kind is not None:
         os.close(fd)
-        return -1, f"is {kind}, not a regular file"
+        return -1, kind
     return fd, None
 
 

@@ -91,7 +91,7 @@ def _open_log(path: str | os.PathLike[str]) -> int:
 
     problem = special_file_problem(path)
     if problem is not None:
-        raise UsageError(_("audit log {path}: {problem}").format(path=os.fspath(path), problem=problem))
+        raise UsageError(_("audit log {path}: {problem}").format(path=os.fspath(path), problem=_(problem)))
     # O_APPEND: every write lands at the end, whoever else has the file open;
     # 0600: a full log holds personal data. O_NOFOLLOW is not used: a log kept
     # behind a symbolic link (on another disk) is a normal set-up.
@@ -153,6 +153,7 @@ class AuditReport:
     broken_at: int | None = None
     """The 1-based number of the first line that does not follow from the one before."""
     problem: str = ""
+    """What is wrong at ``broken_at``, in the language in use (for a person: nothing else reads it)."""
 
     @property
     def intact(self) -> bool:
@@ -176,29 +177,28 @@ def verify_log(path: str | os.PathLike[str], *, tip: str | None = None) -> Audit
             _("audit log {path}: cannot open ({error})").format(path=name, error=getattr(exc, "strerror", None) or exc)
         ) from None
     if problem is not None:
-        raise UsageError(_("audit log {path}: {problem}; refused").format(path=name, problem=problem))
+        raise UsageError(_("audit log {path}: {problem}; refused").format(path=name, problem=_(problem)))
     prev, number = GENESIS, 0
     with os.fdopen(fd, "rb") as file:
         for number, raw in enumerate(file, start=1):
             if not raw.endswith(b"\n"):
-                return AuditReport(number - 1, prev, number, "the line is incomplete (no line end): a write was cut short")
+                return AuditReport(number - 1, prev, number, _("the line is incomplete (no line end): a write was cut short"))
             found = _prev_of(raw)
             if isinstance(found, _Bad):
                 return AuditReport(number - 1, prev, number, found.why)
             if found != prev:
                 if number == 1:
-                    why = "it does not start from the genesis value: lines were removed from the beginning"
+                    why = _("it does not start from the genesis value: lines were removed from the beginning")
                 else:
-                    why = (
-                        f"it does not follow line {number - 1}: a line before it was changed, "
-                        "removed or moved, or this one was moved"
-                    )
+                    why = _(
+                        "it does not follow line {line}: a line before it was changed, removed or moved, or this one was moved"
+                    ).format(line=number - 1)
                 return AuditReport(number - 1, prev, number, why)
             prev = line_hash(raw)
     if tip is not None and tip.lower() != prev:
         return AuditReport(
             number, prev, number + 1 if number else 1,
-            "the log does not end at the tip given: its last line was changed, or lines were removed from its end"
+            _("the log does not end at the tip given: its last line was changed, or lines were removed from its end"),
         )
     return AuditReport(number, prev)
 
@@ -212,7 +212,7 @@ def _prev_of(raw: bytes) -> str | _Bad:
     try:
         record: Any = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return _Bad("the line is not valid JSON (changed by hand, or not written by scanverify)")
+        return _Bad(_("the line is not valid JSON (changed by hand, or not written by scanverify)"))
     if not isinstance(record, dict) or not isinstance(record.get("prev"), str):
-        return _Bad("the line has no 'prev' hash: not a line of a scanverify audit log")
+        return _Bad(_("the line has no 'prev' hash: not a line of a scanverify audit log"))
     return str(record["prev"])

@@ -340,7 +340,7 @@ def read_passphrase(env: str | None, prompt: bool, *, confirm: bool) -> bytes | 
     if prompt:
         if not sys.stdin.isatty():
             raise UsageError(_("--passphrase-prompt needs a terminal; use --passphrase-env VAR instead"))
-        value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+        value = click.prompt(_("Passphrase"), hide_input=True, confirmation_prompt=confirm, err=True)
         if not value:
             raise UsageError(_("the passphrase is empty"))
         return str(value).encode("utf-8")
@@ -593,24 +593,26 @@ def _language(lang: str | None) -> Iterator[None]:
     library's gettext: in our catalogue while the run lasts, in the language chosen."""
     import gettext as stdlib_gettext
 
-    from .i18n import CATALOGUES, DOMAIN, LOCALE_DIR, set_language
+    from .i18n import CATALOGUES, DOMAIN, LOCALE_DIR, speaking
 
-    chosen = set_language(lang)
-    translate_cli(main)
-    saved_domain = stdlib_gettext.textdomain()
-    saved_language = os.environ.get("LANGUAGE")
-    stdlib_gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
-    stdlib_gettext.textdomain(DOMAIN)
-    # The standard library's gettext reads the language from the environment only.
-    os.environ["LANGUAGE"] = CATALOGUES[chosen] or chosen
-    try:
-        yield
-    finally:
-        stdlib_gettext.textdomain(saved_domain)
-        if saved_language is None:
-            os.environ.pop("LANGUAGE", None)
-        else:
-            os.environ["LANGUAGE"] = saved_language
+    # speaking: the run's language ends with the run (the library's errors after it
+    # are in the language the process spoke before).
+    with speaking(lang) as chosen:
+        translate_cli(main)
+        saved_domain = stdlib_gettext.textdomain()
+        saved_language = os.environ.get("LANGUAGE")
+        stdlib_gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+        stdlib_gettext.textdomain(DOMAIN)
+        # The standard library's gettext reads the language from the environment only.
+        os.environ["LANGUAGE"] = CATALOGUES[chosen] or chosen
+        try:
+            yield
+        finally:
+            stdlib_gettext.textdomain(saved_domain)
+            if saved_language is None:
+                os.environ.pop("LANGUAGE", None)
+            else:
+                os.environ["LANGUAGE"] = saved_language
 
 
 def _run(args: list[str]) -> int:

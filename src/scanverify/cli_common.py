@@ -183,13 +183,14 @@ def refuse_special_file(path: str | None) -> None:
     Reading a FIFO waits for a writer (forever, in a clerk's batch) and a device
     like /dev/zero never ends; a missing file is left to the reader to report.
     """
-    from ._files import special_file_problem
+    from ._files import IS_DIRECTORY, special_file_problem
 
     if path is None or path == "-":
         return
     problem = special_file_problem(path)
-    if problem is not None and not problem.startswith("is a directory"):
-        raise UsageError(f"{path}: {problem}")
+    # Compared with the English constant, never the words shown (translated below).
+    if problem is not None and problem != IS_DIRECTORY:
+        raise UsageError(_("{path}: {problem}").format(path=path, problem=_(problem)))
 
 
 def check_home() -> None:

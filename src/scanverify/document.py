@@ -67,7 +67,7 @@ def document_hash(document: DocumentInput) -> DocumentHash:
             _("document {path}: cannot open ({error})").format(path=name, error=getattr(exc, "strerror", None) or exc)
         ) from None
     if problem is not None:
-        raise UsageError(_("document {path}: {problem}; refused").format(path=name, problem=problem))
+        raise UsageError(_("document {path}: {problem}; refused").format(path=name, problem=_(problem)))
     digest = hashlib.sha256()
     try:
         with os.fdopen(fd, "rb") as file:

@@ -45,6 +45,7 @@ __all__ = [
     "ngettext",
     "normalise",
     "set_language",
+    "speaking",
     "using",
 ]
 
@@ -129,6 +130,20 @@ def set_language(lang: str | None) -> str:
     _PROCESS_LANGUAGE[:] = [chosen or "en"]
     _LANGUAGE.set(None)
     return _PROCESS_LANGUAGE[0]
+
+
+@contextlib.contextmanager
+def speaking(lang: str | None) -> Iterator[str]:
+    """:func:`set_language` for the block only (one in-process command-line run): afterwards
+    the process and this context speak as before, so one run's ``--lang zh`` does not
+    change the language of the errors the library builds later."""
+    saved = list(_PROCESS_LANGUAGE)
+    token = _LANGUAGE.set(None)
+    try:
+        yield set_language(lang)
+    finally:
+        _PROCESS_LANGUAGE[:] = saved
+        _LANGUAGE.reset(token)
 
 
 def language() -> str:

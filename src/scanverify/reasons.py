@@ -38,7 +38,13 @@ from .model import STALE_TRUST, Cause
 if TYPE_CHECKING:
     from .model import VerificationResult
 
-__all__ = ["CAUSE_SENTENCES", "TEMPLATES", "WARNING_TEMPLATES", "cause_text", "reason_text", "warning_text"]
+__all__ = [
+    "CAUSE_SENTENCES",
+    "TEMPLATES",
+    "TRUST_FALLBACK",
+    "TRUST_RECORD_UNUSABLE",
+    "WARNING_TEMPLATES",
+    "cause_text", "reason_text", "warning_text"]
 
 #: One sentence per cause, for a person: what the verdict means and, where there is one, what to do.
 CAUSE_SENTENCES: Final[Mapping[Cause, str]] = {
@@ -112,9 +118,34 @@ VALUE_WORDS: Final[tuple[str, ...]] = (
     N_("recovery"),
 )
 
+#: The warning active_store gives when the record beside the installed trust list is unusable.
+TRUST_RECORD_UNUSABLE: Final = N_("the record beside the installed trust list is unusable: {detail}")
+#: The warning active_store gives when it cannot use the installed trust list, by
+#: (the list is missing, a record of the revocations it held is kept); trustlist.py composes them.
+TRUST_FALLBACK: Final[Mapping[tuple[bool, bool], str]] = {
+    (True, False): N_(
+        "installed trust list ignored: {path} is missing; with no record of the revocations it held,"
+        " no built-in key is trusted until `scanverify trust update` installs a list"
+    ),
+    (True, True): N_(
+        "installed trust list ignored: {path} is missing; using the built-in trust list,"
+        " keeping the {count} revocations installed before; run `scanverify trust update`"
+    ),
+    (False, False): N_(
+        "installed trust list ignored: {detail}; with no record of the revocations it held,"
+        " no built-in key is trusted until `scanverify trust update` installs a list"
+    ),
+    (False, True): N_(
+        "installed trust list ignored: {detail}; using the built-in trust list,"
+        " keeping the {count} revocations installed before; run `scanverify trust update`"
+    ),
+}
 #: The warnings a verdict carries (STALE_TRUST is how the stale-list one begins).
+#: The "missing" fallbacks come before the others, which would match them too.
 WARNING_TEMPLATES: Final[tuple[str, ...]] = (
     N_("the trust list is out of date (expired {when}); update it"),
+    TRUST_RECORD_UNUSABLE,
+    *TRUST_FALLBACK.values(),
 )
 #: A warning no template matches: this sentence, then the values it quotes.
 OTHER_WARNING: Final = N_("a warning about the trust in use")

@@ -41,6 +41,9 @@ from typing import TYPE_CHECKING, Any
 from ._files import package_data
 from .algorithms import algorithm_for_key, kid_of
 from .errors import TrustError
+from .i18n import gettext as _
+from .i18n import using
+from .reasons import TRUST_FALLBACK, TRUST_RECORD_UNUSABLE
 from .trust import BUNDLE_FORMAT, FORMATS_BUILT_IN, TrustStore, key_from_public, parse_json, read_trust_file
 
 if TYPE_CHECKING:
@@ -99,29 +102,33 @@ def data_dir() -> Path:
 def _parse_root(data: bytes, source: str) -> Root:
     root = parse_json(data, source)
     if not isinstance(root, dict) or root.get("format") != ROOT_FORMAT:
-        raise TrustError(f"{source}: not a {ROOT_FORMAT} trust root")
+        raise TrustError(_("{source}: not a {format} trust root").format(source=source, format=ROOT_FORMAT))
     version, threshold, entries = root.get("version"), root.get("threshold", 1), root.get("keys")
     if type(version) is not int or version < 1:
-        raise TrustError(f"{source}: root version must be a positive integer")
+        raise TrustError(_("{source}: root version must be a positive integer").format(source=source))
     if not isinstance(entries, list) or not entries:
-        raise TrustError(f"{source}: a root needs at least one key")
+        raise TrustError(_("{source}: a root needs at least one key").format(source=source))
     keys = {}
     for i, entry in enumerate(entries):
-        where = f"{source}, root key {i + 1}"
+        where = _("{source}, root key {number}").format(source=source, number=i + 1)
         store = TrustStore.from_bundle({"format": "scanverify.trust.v1", "keys": [entry]}, where)
         if store.keys[0].revoked:
             continue  # a root may list a retired key as revoked: it signs nothing
         keys[kid_of(store.keys[0].public_key)] = store.keys[0].public_key
     if not keys:
-        raise TrustError(f"{source}: every key of this root is revoked")
+        raise TrustError(_("{source}: every key of this root is revoked").format(source=source))
     if type(threshold) is not int or not 1 <= threshold <= len(keys):
-        raise TrustError(f"{source}: threshold must be between 1 and the number of distinct keys ({len(keys)})")
+        raise TrustError(
+            _("{source}: threshold must be between 1 and the number of distinct keys ({count})").format(
+                source=source, count=len(keys)
+            )
+        )
     return Root(version, keys, threshold, source)
 
 
 def pinned_root() -> Root:
     data = package_data("trust_root.json")
-    return _parse_root(data, "built-in trust root")
+    return _parse_root(data, _("built-in trust root"))
 
 
 def load_root(path: str | Path | None = None, *, home: Path | None = None) -> Root:
@@ -167,7 +174,11 @@ def _rotate(current: Root, envelope: bytes, source: str) -> Root:
     payload = verify_document(envelope, current, ROOT_TYPE, source)
     new = _parse_root(payload, source)
     if new.version <= current.version:
-        raise RefusedUpdate(f"{source}: root version {new.version} is not newer than {current.version} (rollback)")
+        raise RefusedUpdate(
+            _("{source}: root version {version} is not newer than {current} (rollback)").format(
+                source=source, version=new.version, current=current.version
+            )
+        )
     return new
 
 
@@ -175,12 +186,12 @@ def _rotate(current: Root, envelope: bytes, source: str) -> Root:
 def sign_document(payload: bytes, kind: str, keys: Iterable[PrivateKey]) -> bytes:
     """Wrap exact bytes in a signed envelope, one signature per key."""
     if kind not in (BUNDLE_TYPE, ROOT_TYPE):
-        raise TrustError(f"unknown document type {kind!r}")
+        raise TrustError(_("unknown document type {kind}").format(kind=repr(kind)))
     signatures = []
     for key in keys:
         algorithm = algorithm_for_key(key.public_key())
         if algorithm is None:
-            raise TrustError("the signing key's type is not supported")
+            raise TrustError(_("the signing key's type is not supported"))
         signature = algorithm.sign(key, _message(kind, payload))
         signatures.append(
             {
@@ -202,19 +213,23 @@ def verify_document(data: bytes, root: Root, kind: str, source: str) -> bytes:
     """The signed payload bytes, if enough distinct root keys signed them; else RefusedUpdate."""
     envelope = parse_json(data, source)
     if not isinstance(envelope, dict) or envelope.get("format") != SIGNED_FORMAT:
-        raise TrustError(f"{source}: not a signed trust document ({SIGNED_FORMAT})")
+        raise TrustError(_("{source}: not a signed trust document ({format})").format(source=source, format=SIGNED_FORMAT))
     if envelope.get("type") != kind:
-        raise RefusedUpdate(f"{source}: is a {envelope.get('type')!r} document, not a {kind}")
+        raise RefusedUpdate(
+            _("{source}: is a {type} document, not a {kind}").format(
+                source=source, type=repr(envelope.get("type")), kind=kind
+            )
+        )
     encoded = envelope.get("payload")
     try:
         if not isinstance(encoded, str):
             raise ValueError
         payload = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise TrustError(f"{source}: payload is not valid base64 text") from None
+        raise TrustError(_("{source}: payload is not valid base64 text").format(source=source)) from None
     signatures = envelope.get("signatures")
     if not isinstance(signatures, list):
-        raise TrustError(f"{source}: signatures must be a list")
+        raise TrustError(_("{source}: signatures must be a list").format(source=source))
     message = _message(kind, payload)
     good: set[bytes] = set()
     for entry in signatures:
@@ -236,7 +251,9 @@ def verify_document(data: bytes, root: Root, kind: str, source: str) -> bytes:
             good.add(kid)  # each root key counts once, however often it signed
     if len(good) < root.threshold:
         raise RefusedUpdate(
-            f"{source}: not signed by the trust root ({len(good)} of {root.threshold} required signatures valid)"
+            _("{source}: not signed by the trust root ({valid} of {required} required signatures valid)").format(
+                source=source, valid=len(good), required=root.threshold
+            )
         )
     return payload
 
@@ -247,10 +264,10 @@ def _read(path: Path) -> bytes:
 
 def open_signed_bundle(data: bytes, root: Root, source: str) -> tuple[TrustStore, dict[str, Any]]:
     """Check a signed bundle and load it; returns the store and the bundle's JSON."""
-    bundle = parse_json(verify_document(data, root, BUNDLE_TYPE, source), f"{source} (signed bundle)")
+    bundle = parse_json(verify_document(data, root, BUNDLE_TYPE, source), _("{source} (signed bundle)").format(source=source))
     if not isinstance(bundle, dict) or bundle.get("expires") is None:
         # A signed list without an end date could be replayed forever.
-        raise RefusedUpdate(f"{source}: a signed bundle must say when it expires")
+        raise RefusedUpdate(_("{source}: a signed bundle must say when it expires").format(source=source))
     return TrustStore.from_bundle(bundle, source), bundle
 
 
@@ -328,19 +345,19 @@ def _read_state(home: Path) -> _State | None:
         return None
     document = parse_json(_read(path), str(path))
     if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
-        raise TrustError(f"{path}: not a {STATE_FORMAT} record")
+        raise TrustError(_("{path}: not a {format} record").format(path=path, format=STATE_FORMAT))
     chain, root_version, digest = document.get("chain"), document.get("root_version"), document.get("digest")
     version, keys, seals = document.get("version"), document.get("revoked_keys"), document.get("revoked_seals")
     if not (isinstance(chain, str) and isinstance(digest, str)):
-        raise TrustError(f"{path}: chain and digest must be text")
+        raise TrustError(_("{path}: chain and digest must be text").format(path=path))
     if type(root_version) is not int or root_version < 1 or type(version) is not int or version < 0:
-        raise TrustError(f"{path}: root_version and version must be integers")
+        raise TrustError(_("{path}: root_version and version must be integers").format(path=path))
     bundle = {"format": BUNDLE_FORMAT, "keys": keys, "revoked_seals": seals}
     revoked = replace(TrustStore.from_bundle(bundle, KEPT_REVOCATIONS), versions={})
     if not all(key.revoked for key in revoked.keys):
         # The record only ever holds revoked keys: an active one here was put
         # there by hand and must not become trusted through a fallback.
-        raise TrustError(f"{path}: holds a key that is not revoked")
+        raise TrustError(_("{path}: holds a key that is not revoked").format(path=path))
     return _State(chain, root_version, digest, version, revoked)
 
 
@@ -372,7 +389,9 @@ def _check_installed(home: Path, chain: tuple[Root, ...], state: _State | None) 
         accepted = [r for r in chain if r.version == state.root_version]
         if not accepted:
             raise TrustError(
-                f"{path}: was accepted by root version {state.root_version}, which the root chain in use does not reach"
+                _("{path}: was accepted by root version {version}, which the root chain in use does not reach").format(
+                    path=path, version=state.root_version
+                )
             )
         root = accepted[0]
     store, bundle = open_signed_bundle(data, root, str(path))
@@ -408,44 +427,40 @@ def _active_bundle(root_path: str | Path | None, *, home: Path) -> tuple[TrustSt
     # about (TrustError), not a reason to fall back quietly.
     chain = load_chain(root_path, home=home)
     warnings: list[str] = []
-    try:
-        state = _read_state(home)
-    except TrustError as exc:
-        state = None
-        warnings.append(f"the record beside the installed trust list is unusable: {exc.diagnostics()}")
-    try:
-        current = _check_installed(home, chain, state)
-    except TrustError as exc:
-        return _fallback(default, state, f"installed trust list ignored: {exc.diagnostics()}", warnings)
-    if current is None:
-        if state is not None or warnings:  # a list was installed here once
-            missing = f"installed trust list ignored: {home / INSTALLED_BUNDLE} is missing"
-            return _fallback(default, state, missing, warnings)
+    # English whatever the reader's language: these warnings go on the store and so
+    # into every verdict's JSON; a person reads them through reasons.warning_text.
+    with using("en"):
+        try:
+            state = _read_state(home)
+        except TrustError as exc:
+            state = None
+            warnings.append(TRUST_RECORD_UNUSABLE.format(detail=exc.diagnostics()))
+        try:
+            current = _check_installed(home, chain, state)
+        except TrustError as exc:
+            return _fallback(default, state, warnings, detail=exc.diagnostics())
+        if current is None:
+            if state is not None or warnings:  # a list was installed here once
+                return _fallback(default, state, warnings, path=str(home / INSTALLED_BUNDLE))
+            return default, warnings
+        if current.version > built_in_version():
+            return current.store, warnings
         return default, warnings
-    if current.version > built_in_version():
-        return current.store, warnings
-    return default, warnings
 
 
 def _fallback(
-    default: TrustStore, state: _State | None, problem: str, warnings: list[str]
+    default: TrustStore, state: _State | None, warnings: list[str], *, path: str | None = None, detail: str = ""
 ) -> tuple[TrustStore, list[str]]:
     """The built-in bundle with every revocation installed before, said loudly.
 
     With no usable record of what the lost list revoked, falling back could
     trust a key it revoked again (the issue-9 rotation bug): nothing is trusted.
     """
+    count = 0 if state is None else len(state.revoked.keys) + len(state.revoked.revoked_seals)
+    # English, whatever the reader's language (see _active_bundle): a template of reasons.py.
+    message = TRUST_FALLBACK[path is not None, state is not None].format(path=path, detail=detail, count=count)
     if state is None:
-        message = (
-            f"{problem}; with no record of the revocations it held, no built-in key is trusted"
-            " until `scanverify trust update` installs a list"
-        )
         return TrustStore(warnings=(message,)), [*warnings, message]
-    count = len(state.revoked.keys) + len(state.revoked.revoked_seals)
-    message = (
-        f"{problem}; using the built-in trust list, keeping the {count} revocations installed before;"
-        " run `scanverify trust update`"
-    )
     store = replace(default + state.revoked, warnings=(message,))
     return store, [*warnings, message]
 
@@ -497,18 +512,20 @@ def _install(data: bytes, source: str, *, root_path: str | Path | None, home: Pa
         state = _read_state(home)
     except TrustError as exc:
         state = None
-        notes.append(f"the record beside the installed list was unusable ({exc.diagnostics()})")
+        notes.append(_("the record beside the installed list was unusable ({error})").format(error=exc.diagnostics()))
     try:
         current = _check_installed(home, chain, state)
     except TrustError as exc:
         current = None
-        notes.append(f"the installed trust list was unusable ({exc.diagnostics()})")
-    said = "".join(f"; warning: {note}" for note in notes)
+        notes.append(_("the installed trust list was unusable ({error})").format(error=exc.diagnostics()))
+    said = "".join(_("; warning: {note}").format(note=note) for note in notes)
     kept = [s.revoked for s in (state,) if s is not None] + [c.store for c in (current,) if c is not None]
 
     if kind == ROOT_TYPE:
         new = _rotate(root, data, source)
-        message = f"trust root version {new.version} installed ({len(new.keys)} keys, threshold {new.threshold})"
+        message = _("trust root version {version} installed ({keys} keys, threshold {threshold})").format(
+            version=new.version, keys=len(new.keys), threshold=new.threshold
+        )
         if current is not None:
             # The list in force stays in force across the rotation: record the
             # root that accepted it, so that it is not re-checked against the
@@ -516,14 +533,18 @@ def _install(data: bytes, source: str, *, root_path: str | Path | None, home: Pa
             floor = max(current.version, state.version if state is not None else 0)
             record = _State(_chain_id(chain[0]), current.root_version, current.digest, floor, _revocations(*kept))
             _atomic_write(home / STATE_FILE, record.to_json())
-            message += f"; the installed trust list (version {current.version}) stays in force until one signed by the new root replaces it"
+            message += _(
+                "; the installed trust list (version {version}) stays in force until one signed by the new root replaces it"
+            ).format(version=current.version)
         _atomic_write(_chain_dir(chain[0], home) / f"root-{new.version}.signed.json", data)
         return message + said
 
     store, bundle = open_signed_bundle(data, root, source)
     version = bundle.get("version", 0)
     if store.expires is not None and store.expires < now:
-        raise RefusedUpdate(f"{source}: this trust list expired at {store.expires.isoformat()}")
+        raise RefusedUpdate(
+            _("{source}: this trust list expired at {end}").format(source=source, end=store.expires.isoformat())
+        )
     digest = hashlib.sha256(data).hexdigest()
     floor = max(
         built_in_version(),
@@ -543,23 +564,30 @@ def _install(data: bytes, source: str, *, root_path: str | Path | None, home: Pa
     unfinished = state is not None and state.digest == digest and (current is None or current.digest != digest)
     if version <= floor and not (resigned or unfinished):
         raise RefusedUpdate(
-            f"{source}: version {version} is not newer than the trust list in use ({floor}): refused as a rollback"
+            _("{source}: version {version} is not newer than the trust list in use ({floor}): refused as a rollback").format(
+                source=source, version=version, floor=floor
+            )
         )
     record = _State(_chain_id(chain[0]), root.version, digest, max(version, floor), _revocations(*kept, store))
     # The record first: if the list's own write then fails, the record is, if
     # anything, stricter (more revocations, a higher floor) than the list.
     _atomic_write(home / STATE_FILE, record.to_json())
     _atomic_write(home / INSTALLED_BUNDLE, data)
-    how = f"re-signed by root version {root.version}" if resigned else "installed"
-    expires = store.expires.isoformat() if store.expires else "never"
-    return f"trust list version {version} {how}: {len(store)} keys, expires {expires}" + said
+    if resigned:
+        message = _("trust list version {version} re-signed by root version {root}: {keys} keys, expires {end}")
+    elif store.expires is not None:
+        message = _("trust list version {version} installed: {keys} keys, expires {end}")
+    else:
+        message = _("trust list version {version} installed: {keys} keys, never expires")
+    expires = store.expires.isoformat() if store.expires else ""
+    return message.format(version=version, root=root.version, keys=len(store), end=expires) + said
 
 
 def _kind_of(data: bytes, source: str) -> str:
     document = parse_json(data, source)
     kind = document.get("type") if isinstance(document, dict) else None
     if kind not in (BUNDLE_TYPE, ROOT_TYPE):
-        raise TrustError(f"{source}: not a signed trust document")
+        raise TrustError(_("{source}: not a signed trust document").format(source=source))
     return str(kind)
 
 

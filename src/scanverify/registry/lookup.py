@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RegistryError, UsageError
+from ..i18n import gettext as _
+from ..i18n import using
 
 if TYPE_CHECKING:
     from .store import Registry
@@ -38,7 +40,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if per_minute < 1:
-            raise UsageError("a rate limit allows at least one lookup a minute")
+            raise UsageError(_("a rate limit allows at least one lookup a minute"))
         self.per_minute = per_minute
         self.max_clients = max_clients
         self.clock = clock
@@ -105,7 +107,9 @@ def lookup_answer(
     if no is None or dt is None:
         return 400, {"error": "give the certificate number (no) and the date of the act (dt, YYYY-MM-DD)"}
     try:
-        return 200, registry.lookup(no, dt)
+        # The answer is JSON: its words stay English whatever the server's language.
+        with using("en"):
+            return 200, registry.lookup(no, dt)
     except UsageError as exc:
         return 400, {"error": exc.diagnostics()}
     except RegistryError:

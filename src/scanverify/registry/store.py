@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RegistryError, UsageError
+from ..i18n import N_
+from ..i18n import gettext as _
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -39,7 +41,8 @@ __all__ = [
     "default_url",
 ]
 
-EXTRA_MESSAGE = "the registry needs the 'registry' extra: pip install 'scanverify[registry]'"
+#: Said (translated: ``_(EXTRA_MESSAGE)``) when the registry's extra is not installed.
+EXTRA_MESSAGE = N_("the registry needs the 'registry' extra: pip install 'scanverify[registry]'")
 #: A certificate number or reason longer than this is refused (a record's text is at most 200).
 MAX_TEXT = 200
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -105,29 +108,29 @@ def os_user() -> str:
 
 def check_number(no: object) -> str:
     if not isinstance(no, str) or not no.strip() or len(no) > MAX_TEXT:
-        raise UsageError(f"a certificate number is 1 to {MAX_TEXT} characters")
+        raise UsageError(_("a certificate number is 1 to {max} characters").format(max=MAX_TEXT))
     # A number printed on paper has no control characters; and a NUL or a lone
     # surrogate is text PostgreSQL cannot hold at all: refused alike on both
     # engines (a 400 for the web query, never a database error).
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in no):
-        raise UsageError("a certificate number has no control characters")
+        raise UsageError(_("a certificate number has no control characters"))
     return no
 
 
 def check_date(dt: object) -> str:
     """A date of the act as printed on the certificate: YYYY-MM-DD."""
     if not isinstance(dt, str) or not _DATE.fullmatch(dt):
-        raise UsageError("the date of the act is given as YYYY-MM-DD")
+        raise UsageError(_("the date of the act is given as YYYY-MM-DD"))
     try:
         date.fromisoformat(dt)
     except ValueError:
-        raise UsageError("the date of the act is given as YYYY-MM-DD") from None
+        raise UsageError(_("the date of the act is given as YYYY-MM-DD")) from None
     return dt
 
 
 def _reason(reason: object) -> str:
     if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_TEXT:
-        raise UsageError(f"give a reason of 1 to {MAX_TEXT} characters (--reason)")
+        raise UsageError(_("give a reason of 1 to {max} characters (--reason)").format(max=MAX_TEXT))
     return reason.strip()
 
 
@@ -176,7 +179,7 @@ class Registry:
         try:
             import sqlalchemy  # noqa: F401
         except ImportError:
-            raise RegistryError(EXTRA_MESSAGE) from None
+            raise RegistryError(_(EXTRA_MESSAGE)) from None
         parsed, shown_url = _parse_url(url or default_url())
         engine = _engine(parsed, shown_url, create=create)
         registry = cls(engine, shown_url)
@@ -212,7 +215,9 @@ class Registry:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except CommandError as exc:  # e.g. a revision this scanverify does not know: a newer one made it
-            raise RegistryError(f"{self.url}: cannot bring this registry up to date ({_first_line(exc)})") from None
+            raise RegistryError(
+                _("{url}: cannot bring this registry up to date ({error})").format(url=self.url, error=_first_line(exc))
+            ) from None
 
     def _check_revision(self) -> None:
         from sqlalchemy import text
@@ -225,18 +230,18 @@ class Registry:
                 revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except RegistryError as exc:
             if isinstance(exc.__cause__, SQLAlchemyError) and "alembic_version" in str(exc.__cause__):
-                raise RegistryError(f"{self.url}: {self._not_a_registry()}") from None
+                raise RegistryError(
+                    _("{url}: not a scanverify registry (make one with 'scanverify registry init --registry {url}')").format(
+                        url=self.url
+                    )
+                ) from None
             raise
         if revision != HEAD:
-            why = (
-                "an older scanverify: upgrade it with 'scanverify registry init'"
-                if revision and revision < HEAD
-                else "a newer scanverify"
-            )
-            raise RegistryError(f"{self.url}: this registry was made by {why}")
-
-    def _not_a_registry(self) -> str:
-        return f"not a scanverify registry (make one with 'scanverify registry init --registry {self.url}')"
+            if revision and revision < HEAD:
+                why = _("{url}: this registry was made by an older scanverify: upgrade it with 'scanverify registry init'")
+            else:
+                why = _("{url}: this registry was made by a newer scanverify")
+            raise RegistryError(why.format(url=self.url))
 
     @contextlib.contextmanager
     def _transaction(self, *, write: bool = False) -> Iterator[Connection]:
@@ -254,9 +259,9 @@ class Registry:
                 with connection.begin():
                     yield connection
         except IntegrityError as exc:
-            raise ConflictError(f"registry {self.url}: {_first_line(exc)}") from exc
+            raise ConflictError(_("registry {url}: {error}").format(url=self.url, error=_first_line(exc))) from exc
         except SQLAlchemyError as exc:
-            raise RegistryError(f"registry {self.url}: {_first_line(exc)}") from exc
+            raise RegistryError(_("registry {url}: {error}").format(url=self.url, error=_first_line(exc))) from exc
 
     # ------------------------------------------------------------ issuing
     def record_seal(
@@ -278,7 +283,7 @@ class Registry:
         kid = kid_of(public_key)
         algorithm = algorithm_for_key(public_key)
         if parsed.kid != kid or algorithm is None or parsed.issuer is None or parsed.issued_at is None:
-            raise UsageError("this key did not sign this seal")
+            raise UsageError(_("this key did not sign this seal"))
         record = _jsonable(parsed.record)
         check_number(record["no"])  # a number that could not be looked up or revoked is not sealed
         now = now or datetime.now(UTC)
@@ -318,8 +323,9 @@ class Registry:
             if earlier is None:  # the conflict was not this number: say what the database said
                 raise
             raise DuplicateSeal(
-                f"{row['iss']}/{row['no']} is in the registry already (signed {_utc(earlier):%Y-%m-%d %H:%M} UTC): "
-                "a certificate number is sealed once"
+                _("{seal} is in the registry already (signed {signed} UTC): a certificate number is sealed once").format(
+                    seal=f"{row['iss']}/{row['no']}", signed=f"{_utc(earlier):%Y-%m-%d %H:%M}"
+                )
             ) from None
         return self._issued(row)
 
@@ -345,13 +351,20 @@ class Registry:
                 query = query.where(seals.c.iss == iss)
             rows = connection.execute(query).mappings().all()
             if not rows:
-                raise RegistryError(f"no seal numbered {no!r}{f' for {iss}' if iss else ''} in the registry")
+                if iss:
+                    raise RegistryError(_("no seal numbered {no} for {iss} in the registry").format(no=repr(no), iss=iss))
+                raise RegistryError(_("no seal numbered {no} in the registry").format(no=repr(no)))
             if len(rows) > 1:
                 states = ", ".join(sorted(r["iss"] for r in rows))
-                raise UsageError(f"{no!r} was sealed for several issuing states ({states}): say which with --iss")
+                raise UsageError(
+                    _("{no} was sealed for several issuing states ({states}): say which with --iss").format(
+                        no=repr(no), states=states
+                    )
+                )
             row = rows[0]
             if row["revoked"] == revoked:
-                raise RegistryError(f"{row['iss']}/{no} is {'revoked' if revoked else 'not revoked'} already")
+                already = _("{seal} is revoked already") if revoked else _("{seal} is not revoked already")
+                raise RegistryError(already.format(seal=f"{row['iss']}/{no}"))
             connection.execute(seals.update().where(seals.c.id == row["id"]).values(revoked=revoked))
             connection.execute(
                 history.insert().values(
@@ -403,7 +416,7 @@ class Registry:
         from .schema import keys, seals
 
         if type(version) is not int or version < 1:
-            raise UsageError("the bundle's version is a positive integer")
+            raise UsageError(_("the bundle's version is a positive integer"))
         with self._transaction() as connection:
             key_rows = connection.execute(select(keys).order_by(keys.c.first_used, keys.c.kid)).mappings().all()
             states: dict[str, set[str]] = {}
@@ -542,7 +555,7 @@ def _parse_url(url: str) -> tuple[URL, str]:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise UsageError("a registry is given as a URL: sqlite:///PATH or postgresql://USER@HOST/DB") from None
+        raise UsageError(_("a registry is given as a URL: sqlite:///PATH or postgresql://USER@HOST/DB")) from None
     shown_url = parsed.render_as_string(hide_password=True)
     backend = parsed.get_backend_name()
     if backend == "postgres":
@@ -552,9 +565,9 @@ def _parse_url(url: str) -> tuple[URL, str]:
         return parsed.set(drivername="postgresql+psycopg"), shown_url
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
-            raise UsageError("a SQLite registry is a file: sqlite:///PATH")
+            raise UsageError(_("a SQLite registry is a file: sqlite:///PATH"))
         return parsed.set(drivername="sqlite+pysqlite"), shown_url
-    raise UsageError(f"a registry is SQLite or PostgreSQL, not {backend!r}")
+    raise UsageError(_("a registry is SQLite or PostgreSQL, not {backend}").format(backend=repr(backend)))
 
 
 def _engine(url: URL, shown_url: str, *, create: bool) -> Engine:
@@ -564,7 +577,7 @@ def _engine(url: URL, shown_url: str, *, create: bool) -> Engine:
         try:
             import psycopg  # noqa: F401
         except ImportError:
-            raise RegistryError(EXTRA_MESSAGE) from None
+            raise RegistryError(_(EXTRA_MESSAGE)) from None
         return create_engine(url, connect_args={"connect_timeout": 10})
     return _sqlite_engine(url, shown_url, create=create)
 
@@ -578,7 +591,7 @@ def _sqlite_engine(url: URL, shown_url: str, *, create: bool) -> Engine:
     path = Path(str(url.database)).expanduser()
     mode = url.query.get("mode", "rw")
     if mode not in ("rw", "ro"):
-        raise UsageError("a SQLite registry's mode is rw or ro")
+        raise UsageError(_("a SQLite registry's mode is rw or ro"))
     if create and mode == "rw":
         path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileExistsError):
@@ -588,7 +601,7 @@ def _sqlite_engine(url: URL, shown_url: str, *, create: bool) -> Engine:
     elif not path.is_file():
         # Opening a missing file would make an empty registry in which every
         # number is free again: refused, never created on the way.
-        raise RegistryError(f"{shown_url}: no registry there (make one with 'scanverify registry init')")
+        raise RegistryError(_("{url}: no registry there (make one with 'scanverify registry init')").format(url=shown_url))
 
     def connect() -> sqlite3.Connection:
         # mode=rw never creates a file (a registry whose file went away is an
