@@ -86,7 +86,7 @@ def cs1_steps() -> dict[str, Callable[[], object]]:
         "  CS1.parse": lambda: fmt.parse(seal.encode()),
         "    Base45 decode": lambda: b45decode(seal[4:]),
         "    zlib inflate": lambda: inflate_if_zlib(compressed),
-        "    COSE parse (array + protected)": lambda: parse_cose_sign1(cose_bytes),
+        "    COSE parse (array, header, claims)": lambda: parse_cose_sign1(cose_bytes),
         "    Sig_structure": cose.to_be_signed,
         "  judge (keys, signature, rules)": lambda: judge(fmt, parsed, trust, at),
         "  find_format": lambda: find_format(seal),
