@@ -31,6 +31,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(module.conformance_table())
 
 
+# The tests read scanverify's English unless they ask for a language (tests/test_i18n.py):
+# a developer's Chinese locale must not change what they see.
+for _variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_variable, None)
+os.environ["LANG"] = "C.UTF-8"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_trust_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Tests never read or change the user's installed trust list."""

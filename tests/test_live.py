@@ -352,20 +352,27 @@ def test_overlay_outlines_in_colour_and_labels_with_the_word(issuer: Issuer) -> 
     assert (label.min(axis=2) > 230).sum() > 30  # white letters of "FORGED"
 
 
-def test_overlay_label_reads_the_verdict_word(issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("lang", "word"), [("en", "FORGED"), ("zh", "伪造")])
+def test_overlay_label_reads_the_verdict_word(issuer: Issuer, monkeypatch: pytest.MonkeyPatch, lang: str, word: str) -> None:
+    from PIL import ImageDraw
+
     from scanverify import live_view
+    from scanverify.i18n import using
 
     frame, codes, results = overlay_case(issuer)
     written: list[str] = []
-    real = cv2.putText
+    real = ImageDraw.ImageDraw.text
 
-    def spy(image: Any, text: str, *args: Any, **kwargs: Any) -> Any:
+    def spy(self: Any, xy: Any, text: str, *args: Any, **kwargs: Any) -> Any:
         written.append(text)
-        return real(image, text, *args, **kwargs)
+        return real(self, xy, text, *args, **kwargs)
 
-    monkeypatch.setattr(cv2, "putText", spy)
-    live_view.draw_overlay(frame, codes, results, None)
-    assert written == ["FORGED"]
+    # Drawn with a real font (PIL), not OpenCV's, which has no Chinese.
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
+    monkeypatch.setattr(live_view, "_BANDS", {})
+    with using(lang):
+        live_view.draw_overlay(frame, codes, results, None)
+    assert written[0] == word
 
 
 def test_banner_shows_the_last_verdict_and_what_it_certifies(issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -67,7 +67,10 @@ def test_payload_gives_the_json_object_of_the_command_line(client: TestClient, g
     verifier = Verifier()
     verifier.clock = lambda: datetime.fromisoformat(AT)
     expected = verifier.verify_payload(genuine_payload).to_json()
-    assert {k: v for k, v in result.items() if k != "verdict"} == json.loads(json.dumps(expected))
+    words = ("verdict", "verdict_text", "reason_text", "warnings_text")  # for the page (tests/test_i18n.py)
+    page_words = ("label_text", "value_text")
+    result = {**result, "facts": [{k: v for k, v in f.items() if k not in page_words} for f in result["facts"]]}
+    assert {k: v for k, v in result.items() if k not in words} == json.loads(json.dumps(expected))
     assert result["status"] == "genuine" and result["specimen"] is True
     assert result["verdict"] == "genuine (SPECIMEN)"
     assert {"label": "Holder", "value": "王小明 WANG Xiaoming", "personal": True} in result["facts"]
@@ -533,6 +536,12 @@ def test_page_shows_the_verdict_for_the_fake_camera(server: str, tmp_path: Path)
         driver.find_element(By.ID, "language").click()
         assert driver.find_element(By.ID, "verdict-word").text == "真实有效"
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-Hans"
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        # The server's words follow: the page asks for the same image again in Chinese.
+        WebDriverWait(driver, 30).until(lambda d: "证书编号" in d.find_element(By.ID, "facts").text)
+        assert "Certificate number" not in driver.find_element(By.ID, "facts").text
+        assert driver.find_element(By.ID, "verdict-reason").text.startswith("原因：签名已核实")
     finally:
         driver.quit()
 
@@ -552,6 +561,9 @@ def test_page_upload_fallback_without_a_camera(server: str, tmp_path: Path, name
         driver.save_screenshot(str(tmp_path / f"upload-{status}.png"))
         assert found == status
         assert driver.find_element(By.ID, "verdict-word").text == word
+        facts = driver.find_element(By.ID, "facts").text  # the server's labels, asked for in Chinese
+        assert "持有人" in facts and "Holder" not in facts and "Certificate number" not in facts
+        assert driver.find_element(By.ID, "verdict-reason").text.startswith("原因：")
         from selenium.webdriver.support.ui import WebDriverWait
 
         # It says why there is no camera, and offers to try again.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
-import subprocess
 import sys
 from typing import Any
+
+from .i18n import N_
 
 __all__ = ["DOCTOR_SCHEMA", "cameras", "cjk_font", "report"]
 
@@ -15,6 +15,11 @@ DOCTOR_SCHEMA = "scanverify.doctor.v1"
 LIBRARIES = ("cryptography", "cbor2", "segno", "pillow", "numpy", "rich", "click", "zxing-cpp", "opencv-python-headless")
 #: Camera indexes probed (a desk has one or two; more is rare and each probe costs time).
 CAMERA_INDEXES = range(4)
+#: What doctor says when no font draws Chinese (English in --json; translated where shown).
+NO_CJK_FONT = N_(
+    "no font with Chinese characters is installed: Chinese names would show as boxes in the live window "
+    "(install e.g. fonts-noto-cjk)"
+)
 
 
 def report(*, probe_cameras: bool = True) -> dict[str, Any]:
@@ -84,27 +89,17 @@ def _tk() -> dict[str, Any]:
 
 
 def cjk_font() -> dict[str, Any]:
-    """The font fontconfig picks for Chinese, and whether it covers Chinese at all.
+    """The font the live window draws Chinese with (found through fontconfig, else in the usual
+    places, and checked to have Chinese glyphs: scanverify.live_view.cjk_font), or why there is none.
 
-    fc-match always names some font; only one whose languages include zh draws
-    a Chinese holder name (else the clerk sees empty boxes)."""
-    fc_match = shutil.which("fc-match")
-    if fc_match is None:
-        return {"cjk": None, "detail": "fc-match (fontconfig) not found: cannot tell whether a Chinese font is installed"}
-    try:
-        out = subprocess.run(
-            [fc_match, "-f", "%{file}\\n%{lang}\\n", ":lang=zh"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        return {"cjk": None, "detail": f"fc-match failed ({exc})"}
-    path, _, langs = out.partition("\n")
-    if any(lang.startswith("zh") for lang in langs.strip().split("|")):
-        return {"cjk": path, "detail": ""}
-    return {
-        "cjk": None,
-        "detail": "no font with Chinese characters is installed: Chinese names would show as boxes "
-        "(install e.g. fonts-noto-cjk)",
-    }
+    A font that lacks them draws a Chinese holder name as empty boxes, and the name is what the
+    clerk compares with the paper."""
+    from .live_view import cjk_font as find
+
+    choice = find()
+    if choice is None:
+        return {"cjk": None, "detail": NO_CJK_FONT}
+    return {"cjk": choice.path, "detail": ""}
 
 
 def cameras() -> list[int]:

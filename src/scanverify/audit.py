@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .i18n import gettext as _
 
 if TYPE_CHECKING:
     from .model import VerificationResult
@@ -90,7 +91,7 @@ def _open_log(path: str | os.PathLike[str]) -> int:
 
     problem = special_file_problem(path)
     if problem is not None:
-        raise UsageError(f"audit log {os.fspath(path)}: {problem}")
+        raise UsageError(_("audit log {path}: {problem}").format(path=os.fspath(path), problem=problem))
     # O_APPEND: every write lands at the end, whoever else has the file open;
     # 0600: a full log holds personal data. O_NOFOLLOW is not used: a log kept
     # behind a symbolic link (on another disk) is a normal set-up.
@@ -98,7 +99,9 @@ def _open_log(path: str | os.PathLike[str]) -> int:
     try:
         return os.open(path, flags, 0o600)
     except OSError as exc:
-        raise UsageError(f"audit log {os.fspath(path)}: cannot open for appending ({exc.strerror or exc})") from None
+        raise UsageError(
+            _("audit log {path}: cannot open for appending ({error})").format(path=os.fspath(path), error=exc.strerror or exc)
+        ) from None
 
 
 def _lock(fd: int) -> None:
@@ -124,7 +127,7 @@ def _tail(fd: int) -> tuple[str, bool]:
     body = data if torn else data[:-1]
     cut = body.rfind(b"\n")
     if cut < 0 and start > 0:
-        raise UsageError("audit log: its last line is longer than 1 MiB: not a log scanverify wrote")
+        raise UsageError(_("audit log: its last line is longer than 1 MiB: not a log scanverify wrote"))
     return line_hash(body[cut + 1 :]), torn
 
 
@@ -167,11 +170,13 @@ def verify_log(path: str | os.PathLike[str], *, tip: str | None = None) -> Audit
     try:
         fd, problem = open_regular(path)
     except FileNotFoundError:
-        raise UsageError(f"audit log {name}: no such file") from None
+        raise UsageError(_("audit log {path}: no such file").format(path=name)) from None
     except (OSError, ValueError) as exc:
-        raise UsageError(f"audit log {name}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
+        raise UsageError(
+            _("audit log {path}: cannot open ({error})").format(path=name, error=getattr(exc, "strerror", None) or exc)
+        ) from None
     if problem is not None:
-        raise UsageError(f"audit log {name}: {problem}; refused")
+        raise UsageError(_("audit log {path}: {problem}; refused").format(path=name, problem=problem))
     prev, number = GENESIS, 0
     with os.fdopen(fd, "rb") as file:
         for number, raw in enumerate(file, start=1):

@@ -41,13 +41,16 @@ from .cli_common import (
     check_home,
     error_line,
     error_result,
+    lang_from_argv,
     options_from,
     parse_at,
     refuse_special_file,
+    translate_cli,
     verification_options,
 )
 from .display import REASON_LIMIT, echo, fancy, json_line, make_console, shown
 from .errors import ImageError, ScanverifyError, UsageError
+from .i18n import gettext as _
 
 if TYPE_CHECKING:
     from .verifier import Verifier
@@ -76,14 +79,16 @@ class DefaultToVerify(click.Group):
         if ctx.resilient_parsing:
             # Shell completion: complete subcommand names, not verify's options.
             return super().parse_args(ctx, args)
-        if not args:
+        # --lang may come first (`scanverify --lang zh photo.jpg`): the word after it decides.
+        skip = 2 if args[:1] == ["--lang"] else 1 if args[:1] and args[0].startswith("--lang=") else 0
+        if len(args) <= skip:
             # Bare `scanverify`: the help, and exit 2 as click groups do (click >= 8.2):
             # nothing was verified, so a script must not read success.
             for line in ctx.get_help().splitlines():
                 echo(shown(line, None))
             sys.exit(EXIT_USAGE)
-        if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
-            args = ["verify", *args]
+        if args[skip] not in self.commands and args[skip] not in ("--help", "-h", "--version"):
+            args = [*args[:skip], "verify", *args[skip:]]
         return super().parse_args(ctx, args)
 
 
@@ -141,9 +146,9 @@ def verify(images: tuple[str, ...], texts: tuple[str, ...], document: str | None
     options = options_from(kwargs)
     refuse_special_file(document)
     if images and texts:
-        raise click.UsageError("give images or --text, not both")
+        raise click.UsageError(_("give images or --text, not both"))
     if not images and not texts:
-        raise click.UsageError("no IMAGE given (or --text PAYLOAD); see 'scanverify --help'")
+        raise click.UsageError(_("no IMAGE given (or --text PAYLOAD); see 'scanverify --help'"))
     digest = None
     if document is not None:
         from .document import document_hash
@@ -236,9 +241,9 @@ def _expand(images: Sequence[str]) -> list[str]:
         refuse_special_file(image)
     found = expand_inputs(images)
     for path, why in found.skipped:
-        echo("scanverify: skipped ", shown(path), ": ", shown(why, REASON_LIMIT), err=True)
+        echo(_("scanverify: skipped "), shown(path), _(": "), shown(why, REASON_LIMIT), err=True)
     for folder in found.empty:
-        echo("scanverify: ", shown(folder), ": no image, HEIC or PDF file found in this directory", err=True)
+        echo("scanverify: ", shown(folder), _(": no image, HEIC or PDF file found in this directory"), err=True)
     return found.files
 
 
@@ -286,19 +291,21 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
     # markup=False: a description is shown as it is, never read as markup.
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeRemainingColumn(), transient=True, console=make_console(stderr=True)) as bar:
-        task = bar.add_task(shown("Scanning").text, total=total)
+        task = bar.add_task(shown(_("Scanning")).text, total=total)
         yield lambda done, _total: bar.update(task, completed=done)
 
 
 def _read_stdin_image() -> bytes:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
-        raise ImageError("no standard input to read an image from")
+        raise ImageError(_("no standard input to read an image from"))
     if stream.isatty():
-        raise ImageError("standard input is a terminal: pipe an image into it (scanverify - < photo.jpg)")
+        raise ImageError(_("standard input is a terminal: pipe an image into it (scanverify - < photo.jpg)"))
     data = stream.read(STDIN_IMAGE_LIMIT + 1)
     if len(data) > STDIN_IMAGE_LIMIT:
-        raise ImageError(f"the image on standard input is larger than {STDIN_IMAGE_LIMIT >> 20} MiB; give it as a file")
+        raise ImageError(
+            _("the image on standard input is larger than {size} MiB; give it as a file").format(size=STDIN_IMAGE_LIMIT >> 20)
+        )
     return bytes(data)
 
 
@@ -322,20 +329,20 @@ def passphrase_options(command: _F) -> _F:
 def read_passphrase(env: str | None, prompt: bool, *, confirm: bool) -> bytes | None:
     """The passphrase asked for by --passphrase-env or --passphrase-prompt; None for neither."""
     if env is not None and prompt:
-        raise UsageError("give --passphrase-env or --passphrase-prompt, not both")
+        raise UsageError(_("give --passphrase-env or --passphrase-prompt, not both"))
     if env is not None:
         value = os.environ.get(env)
         if value is None:
-            raise UsageError(f"the environment variable {env} (--passphrase-env) is not set")
+            raise UsageError(_("the environment variable {name} (--passphrase-env) is not set").format(name=env))
         if not value:
-            raise UsageError(f"the environment variable {env} (--passphrase-env) is empty")
+            raise UsageError(_("the environment variable {name} (--passphrase-env) is empty").format(name=env))
         return value.encode("utf-8")
     if prompt:
         if not sys.stdin.isatty():
-            raise UsageError("--passphrase-prompt needs a terminal; use --passphrase-env VAR instead")
+            raise UsageError(_("--passphrase-prompt needs a terminal; use --passphrase-env VAR instead"))
         value = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
         if not value:
-            raise UsageError("the passphrase is empty")
+            raise UsageError(_("the passphrase is empty"))
         return str(value).encode("utf-8")
     return None
 
@@ -397,11 +404,13 @@ def keygen(
         not_after=not_after,
         specimen=specimen,
     )
-    sealed = "encrypted with the passphrase" if passphrase else "unencrypted"
-    echo(f"private key: {paths[0]} (keep it secret; mode 0600; {sealed})")
-    echo(f"public key:  {paths[1]}")
-    echo(f"trust entry: {paths[2]}")
-    echo(f"kid:         {kid_of(key.public_key()).hex()}")
+    if passphrase:
+        echo(_("private key: {path} (keep it secret; mode 0600; encrypted with the passphrase)").format(path=paths[0]))
+    else:
+        echo(_("private key: {path} (keep it secret; mode 0600; unencrypted)").format(path=paths[0]))
+    echo(_("public key:  {path}").format(path=paths[1]))
+    echo(_("trust entry: {path}").format(path=paths[2]))
+    echo(_("kid:         {kid}").format(kid=kid_of(key.public_key()).hex()))
 
 
 @main.command()
@@ -469,7 +478,7 @@ def sign(
     else:
         render_qr(text, out)
     if out is not None:
-        echo(f"wrote {out}", err=True)
+        echo(_("wrote {path}").format(path=out), err=True)
 
 
 def _read_record(path: str) -> dict[str, Any]:
@@ -483,20 +492,20 @@ def _read_record(path: str) -> dict[str, Any]:
             with open(path, "rb") as file:
                 data = file.read(RECORD_LIMIT + 1)
         if len(data) > RECORD_LIMIT:
-            raise UsageError(f"{path}: larger than {RECORD_LIMIT >> 10} KiB: not a seal's record")
+            raise UsageError(_("{path}: larger than {size} KiB: not a seal's record").format(path=path, size=RECORD_LIMIT >> 10))
         record = json.loads(data)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise UsageError(_("{path}: cannot read ({error})").format(path=path, error=exc.strerror or exc)) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also a 5000-digit number
-        raise UsageError(f"{path}: not valid JSON ({exc})") from None
+        raise UsageError(_("{path}: not valid JSON ({error})").format(path=path, error=exc)) from None
     if not isinstance(record, dict):
-        raise UsageError(f"{path}: the record must be a JSON object")
+        raise UsageError(_("{path}: the record must be a JSON object").format(path=path))
     doc = record.get("doc")
     if isinstance(doc, dict) and isinstance(doc.get("h"), str):
         try:
             doc["h"] = bytes.fromhex(doc["h"])
         except ValueError:
-            raise UsageError(f"{path}: doc.h must be 64 hex digits") from None
+            raise UsageError(_("{path}: doc.h must be 64 hex digits").format(path=path)) from None
     return record
 
 
@@ -506,44 +515,53 @@ def _read_record(path: str) -> dict[str, Any]:
 def doctor(as_json: bool, no_cameras: bool) -> None:
     """Show the decoders found, library versions, the trust in use, display, Tk, fonts and cameras."""
     from ._doctor import report
+    from .reasons import warning_text
 
     info = report(probe_cameras=not no_cameras)
     if as_json:
         sys.stdout.write(json_line(info) + "\n")
         return
-    echo(f"scanverify {info['scanverify']} on Python {info['python']} (", shown(info["platform"]), ")")
-    echo("decoders:")
+    python = _("scanverify {version} on Python {python} (").format(version=info["scanverify"], python=info["python"])
+    echo(python, shown(info["platform"]), ")")
+    echo(_("decoders:"))
     for decoder in info["decoders"]:
-        state = f"ok {decoder['version'] or ''}".rstrip() if decoder["available"] else f"MISSING — {decoder['detail']}"
+        if decoder["available"]:
+            state = _("ok {version}").format(version=decoder["version"] or "").rstrip()
+        else:
+            state = _("MISSING — {detail}").format(detail=decoder["detail"])
         echo(f"  {decoder['name']:<10} ", shown(state))
-    echo("libraries:")
+    echo(_("libraries:"))
     for package, found in info["libraries"].items():
-        echo(f"  {package:<12} {found or 'MISSING'}")
+        echo(f"  {package:<12} ", found or _("MISSING"))
     inputs = info["inputs"]
-    echo(f"  {'pdf':<12} {inputs['pdf'] or 'MISSING (pip install pypdfium2)'}")
-    echo(f"  {'heic':<12} {inputs['heic'] or 'not installed (pip install scanverify[heic])'}")
-    echo("formats: " + ", ".join(shown(name).text for name in info["formats"]))
+    echo(f"  {'pdf':<12} ", inputs["pdf"] or _("MISSING (pip install pypdfium2)"))
+    echo(f"  {'heic':<12} ", inputs["heic"] or _("not installed (pip install scanverify[heic])"))
+    echo(_("formats: "), ", ".join(shown(name).text for name in info["formats"]))
     for problem in info["format_problems"]:
         # A plug-in's own error message: text from outside this package.
-        echo("warning: ", shown(problem, REASON_LIMIT))
+        echo(_("warning: "), shown(problem, REASON_LIMIT))
     trust = info["trust"]
     for warning in trust["warnings"]:
-        echo("warning: ", shown(warning, REASON_LIMIT))
-    echo(
-        f"trust: {trust['keys']} keys ({trust['specimen']} specimen) from ",
-        ", ".join(shown(s).text for s in trust["sources"]),
-    )
+        echo(_("warning: "), shown(warning_text(warning), REASON_LIMIT))
+    keys = _("trust: {count} keys ({specimens} specimen) from ").format(count=trust["keys"], specimens=trust["specimen"])
+    echo(keys, ", ".join(shown(s).text for s in trust["sources"]))
     display, tk, fonts = info["display"], info["tk"], info["fonts"]
-    styled = "styled" if display["styled"] else "plain"
-    echo(f"display: {styled} output; graphical session: {'yes' if display['graphical'] else 'no'}")
-    echo(f"tk: {tk['version']}" if tk["available"] else "tk: MISSING — ", shown(tk["detail"]))
-    if fonts["cjk"]:
-        echo("Chinese font: ", shown(fonts["cjk"]))
+    styled = _("styled") if display["styled"] else _("plain")
+    graphical = _("yes") if display["graphical"] else _("no")
+    echo(_("display: {styled} output; graphical session: {graphical}").format(styled=styled, graphical=graphical))
+    if tk["available"]:
+        echo(_("tk: {version}").format(version=tk["version"]))
     else:
-        echo("warning: ", shown(fonts["detail"], REASON_LIMIT))
+        echo(_("tk: MISSING — "), shown(tk["detail"]))
+    if fonts["cjk"]:
+        echo(_("Chinese font: "), shown(fonts["cjk"]))
+    else:
+        # The holder's name is what the clerk compares with the paper: a window that
+        # draws it as boxes cannot be used for that.
+        echo(_("warning: "), shown(_(fonts["detail"]), REASON_LIMIT))
     if info["cameras"] is not None:
-        found = ", ".join(str(i) for i in info["cameras"]) or "none"
-        echo(f"cameras (indexes 0-3): {found}")
+        found = ", ".join(str(i) for i in info["cameras"]) or _("none")
+        echo(_("cameras (indexes 0-3): {found}").format(found=found))
 
 
 # After main: the group they join. Each imports the shared options from cli_common, not from here.
@@ -563,8 +581,41 @@ main.add_command(audit)
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status, never raising."""
     _utf8_output()
+    args = list(argv) if argv is not None else sys.argv[1:]
+    with _language(lang_from_argv(args)):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _language(lang: str | None) -> Iterator[None]:
+    """Speak ``lang`` (None: the locale's) for one run: our words, the commands' help, and
+    click's own words ("Usage:", its errors), which click looks up with the standard
+    library's gettext: in our catalogue while the run lasts, in the language chosen."""
+    import gettext as stdlib_gettext
+
+    from .i18n import CATALOGUES, DOMAIN, LOCALE_DIR, set_language
+
+    chosen = set_language(lang)
+    translate_cli(main)
+    saved_domain = stdlib_gettext.textdomain()
+    saved_language = os.environ.get("LANGUAGE")
+    stdlib_gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    stdlib_gettext.textdomain(DOMAIN)
+    # The standard library's gettext reads the language from the environment only.
+    os.environ["LANGUAGE"] = CATALOGUES[chosen] or chosen
     try:
-        main.main(args=list(argv) if argv is not None else None, prog_name="scanverify", standalone_mode=False)
+        yield
+    finally:
+        stdlib_gettext.textdomain(saved_domain)
+        if saved_language is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = saved_language
+
+
+def _run(args: list[str]) -> int:
+    try:
+        main.main(args=args, prog_name="scanverify", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
@@ -572,7 +623,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         # is three: usage, a hint, the error).
         command = f"'{exc.ctx.command_path} --help'" if exc.ctx is not None else "'scanverify --help'"
         # The message may quote an argument as given: through the display boundary.
-        error_line(None, f"{' '.join(exc.format_message().split())} (see {command})")
+        said = " ".join(exc.format_message().split())
+        error_line(None, _("{message} (see {command})").format(message=said, command=command))
         return EXIT_USAGE
     except click.ClickException as exc:
         # Click's message may quote an argument as given: shown through the boundary too.
@@ -582,7 +634,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             echo(shown(line, REASON_LIMIT), err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
-        echo("scanverify: interrupted", err=True)
+        echo(_("scanverify: interrupted"), err=True)
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
@@ -590,7 +642,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         error_line(None, exc.diagnostics())
         return EXIT_USAGE
     except KeyboardInterrupt:
-        echo("scanverify: interrupted", err=True)
+        echo(_("scanverify: interrupted"), err=True)
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing more to say to it.
@@ -598,7 +650,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:
         internal = shown(f"{type(exc).__name__}: {exc}", REASON_LIMIT)
-        echo("scanverify: internal error: ", internal, " (please report this)", err=True)
+        echo(_("scanverify: internal error: "), internal, _(" (please report this)"), err=True)
         return EXIT_INTERNAL
     return EXIT_OK
 

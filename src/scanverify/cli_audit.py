@@ -7,6 +7,7 @@ import sys
 import click
 
 from .display import REASON_LIMIT, echo, shown
+from .i18n import gettext as _
 
 __all__ = ["audit"]
 
@@ -36,15 +37,13 @@ def verify_command(log_file: str, tip: str | None) -> None:
 
     report = verify_log(log_file, tip=tip)
     if report.intact:
-        echo(f"audit log intact: {report.lines} lines; last line's SHA-256: {report.tip}")
+        echo(_("audit log intact: {lines} lines; last line's SHA-256: {tip}").format(lines=report.lines, tip=report.tip))
         sys.exit(0)
     assert report.broken_at is not None
     echo(
-        "audit log BROKEN at line ",
-        str(report.broken_at),
-        ": ",
+        _("audit log BROKEN at line {line}: ").format(line=report.broken_at),
         shown(report.problem, REASON_LIMIT),
         err=False,
     )
-    echo(f"the {report.lines} lines before it are intact", err=False)
+    echo(_("the {lines} lines before it are intact").format(lines=report.lines), err=False)
     sys.exit(1)

@@ -17,6 +17,7 @@ import click
 
 from .display import REASON_LIMIT, Shown, echo, json_line, make_console, shown
 from .errors import UsageError
+from .i18n import gettext as _
 
 __all__ = [
     "EXIT_INTERNAL",
@@ -49,19 +50,19 @@ def parse_at(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO-8601 time, e.g. 2026-11-26T09:30:00Z") from None
+        raise click.BadParameter(_("{value} is not an ISO-8601 time, e.g. 2026-11-26T09:30:00Z").format(value=repr(value))) from None
     if moment.tzinfo is None:
         if "T" in text or " " in text:
             # A naive time would be read in this machine's zone; a verdict must
             # not depend on where the computer thinks it is.
-            raise click.BadParameter(f"{value!r} has no time zone; add Z for UTC or an offset like +08:00")
+            raise click.BadParameter(_("{value} has no time zone; add Z for UTC or an offset like +08:00").format(value=repr(value)))
         moment = moment.replace(tzinfo=UTC)  # a bare date: its start, in UTC
     try:
         # Year 1 at +05:00 is year 0 in UTC: refuse it here, not with an
         # overflow somewhere in the verdict.
         moment.astimezone(UTC)
     except OverflowError:
-        raise click.BadParameter(f"{value!r} is outside the years 1 to 9999 in UTC") from None
+        raise click.BadParameter(_("{value} is outside the years 1 to 9999 in UTC").format(value=repr(value))) from None
     return moment
 
 
@@ -86,6 +87,7 @@ class VerifyOptions:
             AuditLog(self.audit_log, full=self.audit_full).append(results)
 
     def verifier(self) -> Any:
+        from .reasons import warning_text
         from .trust import TrustStore
         from .trustlist import active_store
         from .verifier import FixedClock, Verifier
@@ -94,7 +96,7 @@ class VerifyOptions:
         if not self.no_default_trust:
             store, warnings = active_store(self.root)
             for warning in warnings:
-                echo("scanverify: warning: ", shown(warning, REASON_LIMIT), err=True)
+                echo(_("scanverify: warning: "), shown(warning_text(warning), REASON_LIMIT), err=True)
             stores.append(store)
         stores += [TrustStore.from_file(path) for path in self.trust_files]
         verifier = Verifier(trust=TrustStore.combine(stores), effort=self.effort)
@@ -198,7 +200,7 @@ def check_home() -> None:
     """
     home = os.environ.get("SCANVERIFY_HOME")
     if home and os.path.lexists(home) and not os.path.isdir(home):
-        raise UsageError(f"SCANVERIFY_HOME={home!r} is not a directory")
+        raise UsageError(_("SCANVERIFY_HOME={home} is not a directory").format(home=repr(home)))
 
 
 def check_home_writable() -> None:
@@ -206,7 +208,7 @@ def check_home_writable() -> None:
     check_home()
     home = os.environ.get("SCANVERIFY_HOME")
     if home and os.path.isdir(home) and not os.access(home, os.W_OK | os.X_OK):
-        raise UsageError(f"SCANVERIFY_HOME={home!r} is not writable")
+        raise UsageError(_("SCANVERIFY_HOME={home} is not writable").format(home=repr(home)))
 
 
 # ---------------------------------------------------------------- output
@@ -242,7 +244,9 @@ class Reporter:
             elif result.status is not Status.ERROR:
                 self.out.print(render_result(public))
             if result.status is Status.ERROR:
-                error_line(result.source, result.reason)
+                from .reasons import reason_text
+
+                error_line(result.source, reason_text(result))
 
     def finish(self) -> int:
         if not self.options.quiet and self.summary.sources > 1:
@@ -254,7 +258,7 @@ def error_line(source: str | None, reason: str) -> None:
     """``scanverify: error: SOURCE: reason`` on stderr. Plain, not rich: one line whatever the
     terminal's width (newlines in a file name are shown as \\n)."""
     where: tuple[Shown | str, ...] = (shown(source), ": ") if source is not None else ()
-    echo("scanverify: error: ", *where, shown(reason, REASON_LIMIT), err=True)
+    echo(_("scanverify: error: "), *where, shown(reason, REASON_LIMIT), err=True)
 
 
 def error_result(source: str, reason: str, *, internal: bool = False) -> Any:
@@ -263,3 +267,66 @@ def error_result(source: str, reason: str, *, internal: bool = False) -> Any:
 
     cause = Cause.INTERNAL if internal else Cause.INPUT_ERROR
     return VerificationResult(Status.ERROR, reason, source, datetime.now(UTC), cause=cause)
+
+
+# ---------------------------------------------------------------- language
+LANG_HELP = "The language of everything shown to a person: zh (Simplified Chinese) or en; default: the locale's. JSON stays English."
+
+
+def lang_from_argv(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` on the command line (before ``--``), or None.
+
+    Read before click parses anything, so that its help, its usage errors and every
+    other word come in that language wherever --lang stands; click then checks the
+    value like any option's.
+    """
+    from .i18n import LANGUAGES
+
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else None
+        if arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        if value is not None:
+            return value if value in LANGUAGES else None
+    return None
+
+
+def prepare_cli(command: click.Command) -> None:
+    """Give every command under ``command`` the --lang option (once), and keep the English
+    of every help text so that :func:`translate_cli` can translate from it again."""
+    if not any(param.name == "lang" for param in command.params):
+        command.params.append(
+            click.Option(["--lang"], type=click.Choice(["zh", "en"]), expose_value=False, is_eager=True, help=LANG_HELP)
+        )
+    attributes = vars(command)
+    attributes.setdefault("_english_help", command.help)
+    attributes.setdefault("_english_short_help", command.short_help)
+    for param in command.params:
+        vars(param).setdefault("_english_help", getattr(param, "help", None))
+    for sub in getattr(command, "commands", {}).values():
+        prepare_cli(sub)
+
+
+def translate_cli(command: click.Command) -> None:
+    """Every help text under ``command`` in the language in use (English: as written)."""
+    import inspect
+
+    from .i18n import gettext
+
+    prepare_cli(command)
+    # Click makes each command's --help option once, with its help text in the language of
+    # that moment, and keeps it: forgotten, it is made again in this run's language.
+    if "_help_option" in vars(command):
+        vars(command)["_help_option"] = None
+    english = vars(command)["_english_help"]
+    command.help = gettext(inspect.cleandoc(english)) if english else english
+    short = vars(command)["_english_short_help"]
+    command.short_help = gettext(inspect.cleandoc(short)) if short else short
+    for param in command.params:
+        text = vars(param)["_english_help"]
+        if text and isinstance(param, click.Option):
+            param.help = gettext(text)
+    for sub in getattr(command, "commands", {}).values():
+        translate_cli(sub)

@@ -10,6 +10,8 @@ import click
 
 from .cli_common import EXIT_USAGE, error_line, options_from, verification_options
 from .display import echo, fancy, json_line, make_console, shown
+from .i18n import gettext as _
+from .i18n import ngettext
 
 __all__ = ["live"]
 
@@ -59,7 +61,7 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
     if not headless and not options.as_json:
         from .live_view import open_window
 
-        window = open_window(shown(f"scanverify live — {source_name(target)}"))
+        window = open_window(shown(_("scanverify live — {source}").format(source=source_name(target))))
     view: Any = None
     # The live table redraws itself with cursor moves: only on a terminal that
     # may have escapes (not with NO_COLOR, TERM=dumb or a pipe: then panels).
@@ -105,7 +107,9 @@ def _live(camera: int, source: str | None, headless: bool, once: bool, repeat_af
                 else:
                     console.print(render_result(public))
                 if window is not None:
-                    window.set_title(shown(f"scanverify live — {public.verdict_text}"))
+                    from .render import verdict_words
+
+                    window.set_title(shown(_("scanverify live — {verdict}").format(verdict=verdict_words(public))))
                 if once and result.is_seal:
                     break
     except KeyboardInterrupt:
@@ -131,13 +135,10 @@ live: click.Command = _live
 
 
 def _closing_line(summary: Any, codes: int, stats: Any) -> str:
-    from .model import Status
-
-    parts = [f"{summary.counts[Status.GENUINE]} genuine", f"{summary.rejected} rejected"]
-    if summary.counts[Status.NOT_A_SEAL]:
-        parts.append(f"{summary.counts[Status.NOT_A_SEAL]} not a seal")
-    frames = f"{stats.frames_decoded} frames decoded"
+    frames = ngettext("{count} frame decoded", "{count} frames decoded", stats.frames_decoded).format(
+        count=stats.frames_decoded
+    )
     if stats.frames_dropped:
-        frames += f", {stats.frames_dropped} skipped to keep up"
-    noun = "code" if codes == 1 else "codes"
-    return f"live: {codes} distinct {noun} seen: {', '.join(parts)} ({frames})"
+        frames += _(", {count} skipped to keep up").format(count=stats.frames_dropped)
+    seen = ngettext("live: {count} distinct code seen", "live: {count} distinct codes seen", codes).format(count=codes)
+    return _("{seen}: {counts} ({frames})").format(seen=seen, counts=_(", ").join(summary.parts(no_code=False)), frames=frames)

@@ -25,12 +25,17 @@ import click
 from .cli_common import EXIT_NO_SEAL, EXIT_REJECTED, parse_at
 from .display import echo, json_line, make_console, shown
 from .errors import UsageError
+from .i18n import N_, local_time
+from .i18n import gettext as _
 
 if TYPE_CHECKING:
     from .algorithms import PrivateKey
     from .registry import Registry
 
 __all__ = ["registry", "sign_recorded"]
+
+#: The changes the registry keeps, as a person reads them (the history's JSON keeps the English word).
+ACTIONS = {"issued": N_("issued"), "revoked": N_("revoked"), "unrevoked": N_("unrevoked")}
 
 registry_option = click.option(
     "--registry",
@@ -80,8 +85,10 @@ def sign_recorded(url: str, text: str, key: PrivateKey, out: str | None) -> None
         os.replace(pending, out)
     except OSError as exc:
         pending.unlink(missing_ok=True)
-        raise UsageError(f"{out}: cannot write ({exc.strerror or exc}); the seal is in the registry") from None
-    echo("wrote ", shown(out), err=True)
+        raise UsageError(
+            _("{path}: cannot write ({error}); the seal is in the registry").format(path=out, error=exc.strerror or exc)
+        ) from None
+    echo(_("wrote {path}").format(path=shown(out).text), err=True)
 
 
 def _prepare(text: str, out: str) -> Path:
@@ -93,7 +100,7 @@ def _prepare(text: str, out: str) -> Path:
     target = Path(out)
     suffix = target.suffix.lower()
     if suffix not in (".txt", ".png", ".svg"):
-        raise UsageError(f"{out}: write a .png, .svg or .txt")
+        raise UsageError(_("{path}: write a .png, .svg or .txt").format(path=out))
     try:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=".seal-", suffix=suffix)
     except OSError as exc:
@@ -127,7 +134,7 @@ def registry() -> None:
 def init_command(url: str | None) -> None:
     """Make a registry (or bring an older one up to date)."""
     with _opened(url, create=True) as opened:
-        echo("registry ready: ", shown(opened.url))
+        echo(_("registry ready: {url}").format(url=shown(opened.url).text))
 
 
 def _by_option(command: Any) -> Any:
@@ -146,7 +153,9 @@ def revoke_command(no: str, reason: str, iss: str | None, by: str | None, url: s
     """Revoke the seal with this certificate number; export a bundle to tell the verifiers."""
     with _opened(url) as opened:
         seal = opened.revoke(no, reason=reason, iss=iss, by=by)
-    echo("revoked ", shown(seal.name), " (export a trust bundle and install it to tell every verifier)")
+    echo(
+        _("revoked {seal} (export a trust bundle and install it to tell every verifier)").format(seal=shown(seal.name).text)
+    )
 
 
 @registry.command("unrevoke")
@@ -159,7 +168,7 @@ def unrevoke_command(no: str, reason: str, iss: str | None, by: str | None, url:
     """Lift a revocation (with a reason); export a bundle to tell the verifiers."""
     with _opened(url) as opened:
         seal = opened.unrevoke(no, reason=reason, iss=iss, by=by)
-    echo("no longer revoked: ", shown(seal.name))
+    echo(_("no longer revoked: {seal}").format(seal=shown(seal.name).text))
 
 
 @registry.command("history")
@@ -187,12 +196,13 @@ def history_command(no: str | None, as_json: bool, url: str | None) -> None:
         return
     for change in changes:
         echo(
-            f"{change.at:%Y-%m-%d %H:%M:%S} UTC  {change.action:<9} ",
-            shown(f"{change.iss}/{change.no}"),
-            "  by ",
-            shown(change.actor),
-            ": ",
-            shown(change.reason),
+            _("{time}  {action:<9} {seal}  by {actor}: {reason}").format(
+                time=local_time(change.at, seconds=True),
+                action=_(ACTIONS.get(change.action, change.action)),
+                seal=shown(f"{change.iss}/{change.no}").text,
+                actor=shown(change.actor).text,
+                reason=shown(change.reason).text,
+            )
         )
 
 
@@ -233,10 +243,10 @@ def export_command(
     except OSError as exc:
         raise UsageError(f"{out}: cannot write ({exc.strerror or exc})") from None
     echo(
-        "wrote ",
-        shown(out),
-        f": version {version}, {len(store)} keys, {len(store.revoked_seals)} revoked seals "
-        "(next: scanverify trust sign, then trust update on every counter)",
+        _(
+            "wrote {path}: version {version}, {keys} keys, {revoked} revoked seals "
+            "(next: scanverify trust sign, then trust update on every counter)"
+        ).format(path=shown(out).text, version=version, keys=len(store), revoked=len(store.revoked_seals))
     )
 
 
@@ -276,25 +286,28 @@ def stats_command(as_json: bool, url: str | None) -> None:
     lookups = stats["lookups"]
     console.print(
         shown(
-            f"{stats['seals']} seals, {stats['revoked']} revoked; {lookups['total']} lookups ({lookups['found']} found)"
+            _("{seals} seals, {revoked} revoked; {lookups} lookups ({found} found)").format(
+                seals=stats["seals"], revoked=stats["revoked"], lookups=lookups["total"], found=lookups["found"]
+            )
         ).rich()
     )
     sections: list[tuple[str, str, dict[str, Any]]] = [
-        ("Seals per day", "day (UTC)", stats["per_day"]),
-        ("Kind of act", "kind", stats["per_kind"]),
-        ("Issuing post / authority", "authority", stats["per_authority"]),
+        (_("Seals per day"), _("day (UTC)"), stats["per_day"]),
+        (_("Kind of act"), _("kind"), stats["per_kind"]),
+        (_("Issuing post / authority"), _("authority"), stats["per_authority"]),
     ]
     for title, heading, counts in sections:
         table = Table(title=title, title_justify="left")
         table.add_column(heading)
-        table.add_column("seals", justify="right")
+        table.add_column(_("seals"), justify="right")
         for label, count in counts.items():
             # Kinds and authorities are record text from the signed records: through the boundary.
             table.add_row(shown(label).rich(), str(count))
         console.print(table)
-    table = Table(title="Lookups per day", title_justify="left")
-    for heading in ("day (UTC)", "found", "not found"):
-        table.add_column(heading, justify="left" if heading.startswith("day") else "right")
+    table = Table(title=_("Lookups per day"), title_justify="left")
+    table.add_column(_("day (UTC)"))
+    for heading in (_("found"), _("not found")):
+        table.add_column(heading, justify="right")
     for day, counts in lookups["per_day"].items():
         table.add_row(shown(day).rich(), str(counts["found"]), str(counts["not_found"]))
     console.print(table)

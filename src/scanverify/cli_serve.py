@@ -12,20 +12,22 @@ import click
 from .cli_common import options_from, verification_options
 from .display import echo, fancy, json_line, shown
 from .errors import UsageError
+from .i18n import N_
+from .i18n import gettext as _
 
 __all__ = ["serve"]
 
-EXTRA_MISSING = "scanverify serve needs the 'serve' extra: pip install 'scanverify[serve]'"
+EXTRA_MISSING = N_("scanverify serve needs the 'serve' extra: pip install 'scanverify[serve]'")
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 
 
 def _size(_ctx: Any, _param: Any, value: str) -> int:
     match = _SIZE.match(value)
     if not match:
-        raise click.BadParameter(f"{value!r} is not a size, e.g. 20MB, 512k or 1000000")
+        raise click.BadParameter(_("{value} is not a size, e.g. 20MB, 512k or 1000000").format(value=repr(value)))
     number = int(match.group(1)) << {"": 0, "k": 10, "m": 20, "g": 30}[match.group(2).lower()]
     if number < 1024:
-        raise click.BadParameter("at least 1 KB: a photo needs room")
+        raise click.BadParameter(_("at least 1 KB: a photo needs room"))
     return number
 
 
@@ -82,18 +84,18 @@ def _serve(
     """
     options = options_from(kwargs)
     if not extra_installed():
-        raise UsageError(EXTRA_MISSING)
+        raise UsageError(_(EXTRA_MISSING))
     import uvicorn
 
     from .serve.app import ENV_CONFIG, ServeConfig
 
     if (tls_cert is None) != (tls_key is None):
-        raise click.UsageError("--tls-cert and --tls-key go together")
+        raise click.UsageError(_("--tls-cert and --tls-key go together"))
     if self_signed and tls_cert is not None:
-        raise click.UsageError("give --tls-cert/--tls-key or --self-signed, not both")
+        raise click.UsageError(_("give --tls-cert/--tls-key or --self-signed, not both"))
     for origin in cors:
         if not re.fullmatch(r"https?://[^/\s]+", origin):
-            raise click.UsageError(f"--cors takes an origin like https://kiosk.example, not {origin!r}")
+            raise click.UsageError(_("--cors takes an origin like https://kiosk.example, not {origin}").format(origin=repr(origin)))
 
     options.verifier()  # bad trust files end here, with exit 2, before any port is opened
     if registry_url is not None:
@@ -201,18 +203,18 @@ def _announce(urls: list[str], fingerprint: str | None, wide: bool, scheme: str,
         sys.stdout.flush()
     if wide:
         # Anyone on the network can reach a wide bind: say so every time.
-        warning = "listening beyond this computer: anyone on the network can reach this server"
+        warning = _("listening beyond this computer: anyone on the network can reach this server")
         if scheme == "http":
-            warning += "; without TLS, photos and verdicts cross the network in clear and phones get no camera"
-        echo("scanverify: warning: ", warning, err=True)
+            warning += _("; without TLS, photos and verdicts cross the network in clear and phones get no camera")
+        echo(_("scanverify: warning: "), warning, err=True)
     if as_json:
         return
-    echo("scanverify serve: open ", ", ".join(shown(u).text for u in urls))
+    echo(_("scanverify serve: open "), ", ".join(shown(u).text for u in urls))
     if fingerprint is not None:
-        echo("TLS certificate SHA-256 fingerprint (compare it with what the phone shows): ", fingerprint)
+        echo(_("TLS certificate SHA-256 fingerprint (compare it with what the phone shows): "), fingerprint)
     if not quiet and fancy(sys.stdout):
         import segno
 
         # The first URL a phone can reach (a LAN address before localhost).
         segno.make(urls[0], error="m").terminal(out=sys.stdout, compact=True, border=2)
-    echo("Ctrl-C stops the server.")
+    echo(_("Ctrl-C stops the server."))

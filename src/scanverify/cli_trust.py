@@ -11,9 +11,19 @@ import click
 
 from .display import REASON_LIMIT, echo, json_line, shown
 from .errors import TrustError
+from .i18n import N_
+from .i18n import gettext as _
 
 #: A trust document that was read and checked, and refused (signature, rollback, expiry).
 EXIT_REFUSED = 4
+#: The sources scanverify names itself (trust.py, trustlist.py): said in the reader's language;
+#: a file name is the file's own and shown as it is. JSON keeps the English.
+OWN_SOURCES = frozenset({N_("built-in trust bundle"), N_("built-in trust root")})
+
+
+def _source(source: str) -> str:
+    return _(source) if source in OWN_SOURCES else shown(source).text
+
 
 def _regular(_ctx: Any, _param: Any, value: str | None) -> str | None:
     from .cli_common import refuse_special_file
@@ -34,7 +44,7 @@ root_option = click.option(
 
 
 def _refused(exc: TrustError) -> None:
-    echo("scanverify: refused: ", shown(exc.diagnostics(), REASON_LIMIT), err=True)
+    echo(_("scanverify: refused: "), shown(exc.diagnostics(), REASON_LIMIT), err=True)
     sys.exit(EXIT_REFUSED)
 
 
@@ -77,7 +87,7 @@ def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str)
         bundle = parse_json(data, document)
         TrustStore.from_bundle(bundle, document)  # refuse to sign what no verifier would load
         if bundle.get("expires") is None:
-            raise TrustError(f"{document}: a bundle to be signed needs an 'expires' time")
+            raise TrustError(_("{path}: a bundle to be signed needs an 'expires' time").format(path=document))
     else:
         _parse_root(data, document)
     signed = sign_document(
@@ -86,8 +96,8 @@ def sign_command(document: str, key_files: tuple[str, ...], kind: str, out: str)
     try:
         Path(out).write_bytes(signed)
     except OSError as exc:
-        raise TrustError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    echo("wrote ", shown(out))
+        raise TrustError(_("{path}: cannot write ({error})").format(path=out, error=exc.strerror or exc)) from None
+    echo(_("wrote {path}").format(path=shown(out).text))
 
 
 @trust.command("verify")
@@ -105,19 +115,23 @@ def verify_command(file: str, root_path: str | None) -> None:
         if _kind_of(data, file) == BUNDLE_TYPE:
             store, bundle = open_signed_bundle(data, root, file)
             expired = store.expires is not None and store.expires < datetime.now(UTC)
-            echo(
-                shown(file),
-                f": signature good; version {bundle.get('version', 0)}, {len(store)} keys, "
-                f"expires {store.expires.isoformat() if store.expires else 'never'}" + (" (EXPIRED)" if expired else "")
+            said = _("{path}: signature good; version {version}, {keys} keys, expires {expires}").format(
+                path=shown(file).text,
+                version=bundle.get("version", 0),
+                keys=len(store),
+                expires=store.expires.isoformat() if store.expires else _("never"),
             )
+            echo(said + (_(" (EXPIRED)") if expired else ""))
             if expired:
                 from .trustlist import RefusedUpdate
 
                 assert store.expires is not None
-                raise RefusedUpdate(f"{file}: this trust list expired at {store.expires.isoformat()}")
+                raise RefusedUpdate(
+                    _("{path}: this trust list expired at {end}").format(path=file, end=store.expires.isoformat())
+                )
         else:
             new = _rotate(root, data, file)
-            echo(shown(file), f": a valid rotation to root version {new.version}")
+            echo(_("{path}: a valid rotation to root version {version}").format(path=shown(file).text, version=new.version))
     except TrustError as exc:
         from .trustlist import RefusedUpdate
 
@@ -149,7 +163,9 @@ def update_command(file: str, root_path: str | None) -> None:
     except OSError as exc:
         # The folder cannot be written (read-only, /proc, full disk): the
         # user's set-up, said in one line, not an internal error.
-        raise UsageError(f"cannot install into {data_dir()}: {exc.strerror or exc}") from None
+        raise UsageError(
+            _("cannot install into {path}: {error}").format(path=data_dir(), error=exc.strerror or exc)
+        ) from None
 
 
 def _format_update_for(data: bytes) -> Any:
@@ -167,6 +183,8 @@ def _format_update_for(data: bytes) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
 def show_command(root_path: str | None, as_json: bool) -> None:
     """The keys in use, their bundle's version, age and source."""
+    from .i18n import local_time, ngettext
+    from .reasons import warning_text
     from .trustlist import active_store, data_dir, load_root
 
     store, warnings = active_store(root_path)
@@ -194,21 +212,28 @@ def show_command(root_path: str | None, as_json: bool) -> None:
             echo(line)
         return
     for warning in warnings:
-        echo("warning: ", shown(warning, REASON_LIMIT), err=True)
-    sources = ", ".join(shown(source).text for source in store.sources)
-    echo(f"trust in use: {sources} (version {', '.join(map(str, store.versions.values()))})")
+        echo(_("warning: "), shown(warning_text(warning), REASON_LIMIT), err=True)
+    sources = ", ".join(_source(source) for source in store.sources)
+    versions = ", ".join(map(str, store.versions.values()))
+    echo(_("trust in use: {sources} (version {version})").format(sources=sources, version=versions))
     if installed_at:
-        echo(f"installed: {installed_at:%Y-%m-%d %H:%M} UTC ({info['age_days']} days ago)")
+        echo(
+            ngettext("installed: {time} ({days} day ago)", "installed: {time} ({days} days ago)", info["age_days"]).format(
+                time=local_time(installed_at), days=info["age_days"]
+            )
+        )
     if store.expires:
-        age = "OUT OF DATE — update it" if info["stale"] else f"valid until {store.expires:%Y-%m-%d %H:%M} UTC"
-        echo(f"expires: {age}")
-    echo(f"root: version {root.version} from ", shown(root.source))
+        if info["stale"]:
+            echo(_("expires: OUT OF DATE — update it"))
+        else:
+            echo(_("expires: valid until {time}").format(time=local_time(store.expires)))
+    echo(_("root: version {version} from {source}").format(version=root.version, source=_source(root.source)))
     for key in store:
-        flags = [f for f, on in (("SPECIMEN", key.specimen), ("REVOKED", key.revoked)) if on]
+        flags = [f for f, on in ((_("SPECIMEN"), key.specimen), (_("REVOKED"), key.revoked)) if on]
         # Names and states come from the bundle: shown through the boundary, cut at 200.
         iss, name = shown(key.iss or "--").text, shown(key.name).text
         echo(f"  {key.kid_hex}  {iss}  {key.alg or '':<6} {name} {' '.join(flags)}".rstrip())
-    echo(f"revoked seals: {len(store.revoked_seals)}")
+    echo(_("revoked seals: {count}").format(count=len(store.revoked_seals)))
 
 
 def _iso(moment: datetime | None) -> str | None:

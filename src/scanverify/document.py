@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ._files import open_regular
 from .errors import UsageError
+from .i18n import gettext as _
 
 __all__ = ["DocumentHash", "DocumentInput", "document_hash"]
 
@@ -55,21 +56,23 @@ def document_hash(document: DocumentInput) -> DocumentHash:
     if isinstance(document, (bytes, bytearray, memoryview)):
         return DocumentHash(hashlib.sha256(bytes(document)).digest())
     if not isinstance(document, (str, os.PathLike)):
-        raise UsageError(f"a document is a path, bytes or a DocumentHash, not {type(document).__name__}")
+        raise UsageError(_("a document is a path, bytes or a DocumentHash, not {type}").format(type=type(document).__name__))
     name = os.fspath(document)
     try:
         fd, problem = open_regular(document)
     except FileNotFoundError:
-        raise UsageError(f"document {name}: no such file") from None
+        raise UsageError(_("document {path}: no such file").format(path=name)) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-        raise UsageError(f"document {name}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
+        raise UsageError(
+            _("document {path}: cannot open ({error})").format(path=name, error=getattr(exc, "strerror", None) or exc)
+        ) from None
     if problem is not None:
-        raise UsageError(f"document {name}: {problem}; refused")
+        raise UsageError(_("document {path}: {problem}; refused").format(path=name, problem=problem))
     digest = hashlib.sha256()
     try:
         with os.fdopen(fd, "rb") as file:
             while chunk := file.read(CHUNK):
                 digest.update(chunk)
     except OSError as exc:
-        raise UsageError(f"document {name}: cannot read ({exc.strerror or exc})") from None
+        raise UsageError(_("document {path}: cannot read ({error})").format(path=name, error=exc.strerror or exc)) from None
     return DocumentHash(digest.digest())

@@ -28,6 +28,8 @@ from .algorithms import ALGORITHMS, Algorithm, PrivateKey, PublicKey, algorithm_
 from .cose import sign_cose_sign1
 from .errors import TrustError, UsageError
 from .formats.cs1 import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_RECORD, PREFIX
+from .i18n import N_
+from .i18n import gettext as _
 
 __all__ = [
     "check_iss",
@@ -51,7 +53,9 @@ def _algorithm(alg: str) -> Algorithm:
     try:
         return ALGORITHMS[alg]
     except KeyError:
-        raise UsageError(f"unknown algorithm {alg!r} (choose from {', '.join(ALGORITHMS)})") from None
+        raise UsageError(
+            _("unknown algorithm {alg} (choose from {choices})").format(alg=repr(alg), choices=", ".join(ALGORITHMS))
+        ) from None
 
 
 def check_iss(iss: str) -> str:
@@ -59,20 +63,28 @@ def check_iss(iss: str) -> str:
     from .countries import is_alpha2
 
     if not isinstance(iss, str):
-        raise UsageError(f"the issuing state must be text, not {type(iss).__name__}")
+        raise UsageError(_("the issuing state must be text, not {type}").format(type=type(iss).__name__))
     if is_alpha2(iss):
         return iss
     if is_alpha2(iss.upper()):
         # Seals carry upper case (seal-format.md): a key bound to "cn" would match no seal.
-        raise UsageError(f"issuing state {iss!r} must be upper case: {iss.upper()}")
-    raise UsageError(f"issuing state {iss!r} is not an ISO 3166-1 alpha-2 country code (e.g. CN, FR)")
+        raise UsageError(_("issuing state {iss} must be upper case: {upper}").format(iss=repr(iss), upper=iss.upper()))
+    raise UsageError(
+        _("issuing state {iss} is not an ISO 3166-1 alpha-2 country code (e.g. CN, FR)").format(iss=repr(iss))
+    )
+
+
+#: What check_validity may be asked about, in the reader's language when it says so.
+VALIDITY_OF = (N_("the key"), N_("the seal"))
 
 
 def check_validity(not_before: datetime | None, not_after: datetime | None, *, what: str = "the key") -> None:
     """Refuse a period that contains no moment: start on or after its end."""
     if not_before is not None and not_after is not None and not_before >= not_after:
         raise UsageError(
-            f"the start of validity of {what} ({_iso(not_before)}) is not before its end ({_iso(not_after)})"
+            _("the start of validity of {what} ({start}) is not before its end ({end})").format(
+                what=_(what), start=_iso(not_before), end=_iso(not_after)
+            )
         )
 
 
@@ -82,15 +94,15 @@ def check_output_path(path: str | Path, *, replace: bool = False) -> Path:
     path = Path(path)
     folder = path.parent
     if not folder.exists():
-        raise UsageError(f"{path}: the directory {folder} does not exist")
+        raise UsageError(_("{path}: the directory {folder} does not exist").format(path=path, folder=folder))
     if not folder.is_dir():
-        raise UsageError(f"{path}: {folder} is not a directory")
+        raise UsageError(_("{path}: {folder} is not a directory").format(path=path, folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{path}: the directory {folder} is not writable")
+        raise UsageError(_("{path}: the directory {folder} is not writable").format(path=path, folder=folder))
     if path.is_dir():
-        raise UsageError(f"{path} is a directory")
+        raise UsageError(_("{path} is a directory").format(path=path))
     if not replace and (path.exists() or path.is_symlink()):
-        raise UsageError(f"{path} already exists; choose another name or move it away first")
+        raise UsageError(_("{path} already exists; choose another name or move it away first").format(path=path))
     return path
 
 
@@ -145,7 +157,7 @@ def write_key_files(
     public_key = private_key.public_key()
     entry = trust_entry(public_key, **entry_terms)
     if passphrase is not None and not passphrase:
-        raise UsageError("the passphrase is empty; give one, or none to write the key unencrypted")
+        raise UsageError(_("the passphrase is empty; give one, or none to write the key unencrypted"))
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
@@ -174,10 +186,14 @@ def load_private_key(path: str | Path, passphrase: bytes | None = None) -> Priva
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise TrustError(f"{path}: cannot read private key ({exc.strerror or exc})") from None
+        raise TrustError(_("{path}: cannot read private key ({error})").format(path=path, error=exc.strerror or exc)) from None
     encrypted = b"ENCRYPTED" in data.split(b"\n", 1)[0]
     if encrypted and not passphrase:
-        raise TrustError(f"{path}: the private key is encrypted; give its passphrase (--passphrase-env or --passphrase-prompt)")
+        raise TrustError(
+            _("{path}: the private key is encrypted; give its passphrase (--passphrase-env or --passphrase-prompt)").format(
+                path=path
+            )
+        )
     try:
         key = serialization.load_pem_private_key(data, password=passphrase if encrypted else None)
     except TypeError:
@@ -185,10 +201,12 @@ def load_private_key(path: str | Path, passphrase: bytes | None = None) -> Priva
         key = serialization.load_pem_private_key(data, password=None)
     except ValueError as exc:
         if encrypted:
-            raise TrustError(f"{path}: the passphrase does not decrypt this private key") from None
-        raise TrustError(f"{path}: not a PEM private key ({exc})") from None
+            raise TrustError(_("{path}: the passphrase does not decrypt this private key").format(path=path)) from None
+        raise TrustError(_("{path}: not a PEM private key ({error})").format(path=path, error=exc)) from None
     if algorithm_for_key(key.public_key()) is None:  # type: ignore[arg-type]
-        raise TrustError(f"{path}: key type is not usable for seals (EC P-256/384/521, RSA >= 2048, Ed25519)")
+        raise TrustError(
+            _("{path}: key type is not usable for seals (EC P-256/384/521, RSA >= 2048, Ed25519)").format(path=path)
+        )
     return key  # type: ignore[return-value]
 
 
@@ -212,11 +230,13 @@ def sign_record(
     public_key = private_key.public_key()
     algorithm = _algorithm(alg) if alg else algorithm_for_key(public_key)
     if algorithm is None or not algorithm.fits(public_key):
-        raise UsageError(f"algorithm {alg} does not fit this key")
+        raise UsageError(_("algorithm {alg} does not fit this key").format(alg=alg))
     check_iss(iss)
     issued_at = issued_at or datetime.now(UTC)
     if expires_at is not None and expires_at <= issued_at:
-        raise UsageError(f"the seal would expire ({_iso(expires_at)}) before it is signed ({_iso(issued_at)})")
+        raise UsageError(
+            _("the seal would expire ({end}) before it is signed ({start})").format(end=_iso(expires_at), start=_iso(issued_at))
+        )
     claims: dict[int, Any] = {CLAIM_ISS: iss, CLAIM_IAT: int(issued_at.timestamp()), CLAIM_RECORD: dict(record)}
     if expires_at is not None:
         claims[CLAIM_EXP] = int(expires_at.timestamp())
@@ -243,6 +263,6 @@ def render_qr(text: str, path: str | Path | None = None, *, scale: int = 8, bord
     if path is not None:
         path = Path(path)
         if path.suffix.lower() not in (".png", ".svg"):
-            raise UsageError(f"{path}: the QR image must be .png or .svg")
+            raise UsageError(_("{path}: the QR image must be .png or .svg").format(path=path))
         qr.save(str(path), scale=scale, border=border)
     return qr

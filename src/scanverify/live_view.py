@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from collections import deque
+from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .display import REASON_LIMIT, Shown, shown
+from .i18n import gettext as _
 from .model import Status, VerificationResult
-from .render import STYLE, headline
+from .reasons import reason_text
+from .render import STYLE, fact_lines, headline, verdict_words
 
 if TYPE_CHECKING:
     import numpy
@@ -24,12 +28,100 @@ COLOURS: dict[Status, tuple[int, int, int]] = {
     Status.ERROR: (200, 0, 200),
 }
 REJECTED = (40, 40, 230)
+#: Where CJK-capable fonts usually are, when fontconfig cannot say (Windows, macOS, no fc-match):
+#: tried in order, and a file is taken only if it really has Chinese glyphs.
 FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simsun.ttc",
     "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Light.ttc",
 )
+#: A font with Latin glyphs at least, when no CJK font is installed.
+LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
+#: Characters a font must draw to count as CJK-capable: common in names and in our words.
+CJK_PROBE = "王李张刘陈杨真伪印章"
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    path: str
+    how: str
+    """How it was found: "fontconfig" or "known path"."""
+
+
+def cjk_font() -> FontChoice | None:
+    """A font file that draws Chinese, found through fontconfig (``fc-match :lang=zh``), else
+    among the usual places; None when none is installed."""
+    return _cjk_font()
+
+
+@cache
+def _cjk_font() -> FontChoice | None:
+    for path in _fontconfig_candidates():
+        if has_glyphs(path, CJK_PROBE):
+            return FontChoice(path, "fontconfig")
+    for path in FONTS:
+        if os.path.exists(path) and has_glyphs(path, CJK_PROBE):
+            return FontChoice(path, "known path")
+    return None
+
+
+def _fontconfig_candidates() -> list[str]:
+    """Font files fontconfig offers for Chinese: its best match first (``fc-match :lang=zh``,
+    which may still be a Latin font when the configuration prefers one), then every font it
+    lists as covering Chinese (``fc-list :lang=zh``), sans-serif regular faces first."""
+    best = _fontconfig("fc-match", "-f", "%{file}", ":lang=zh")
+    listed = sorted(
+        set(_fontconfig("fc-list", "-f", "%{file}\n", ":lang=zh").splitlines()),
+        key=lambda p: ("Sans" not in p, "Regular" not in p and "-Medium" not in p, p),
+    )
+    return [p for p in [best.strip(), *listed] if p and os.path.isfile(p)]
+
+
+def _fontconfig(*command: str) -> str:
+    """What a fontconfig tool prints, or "" (no fontconfig here, or it failed)."""
+    import shutil
+    import subprocess
+
+    program = shutil.which(command[0])
+    if program is None:
+        return ""
+    try:
+        done = subprocess.run([program, *command[1:]], capture_output=True, timeout=10, check=False, text=True)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout if done.returncode == 0 else ""
+
+
+def has_glyphs(path: str, text: str) -> bool:
+    """Whether the font at ``path`` has a real glyph (not the missing-glyph box) for every
+    character of ``text``: each is drawn and compared with a character no font has."""
+    from PIL import ImageFont
+
+    try:
+        font = ImageFont.truetype(path, 24)
+    except OSError:
+        return False
+    missing = _ink(font, "\U0010fffd")  # a private-use code point: the font's .notdef box
+    return all(_ink(font, char) != missing for char in text)
+
+
+def _ink(font: Any, text: str) -> bytes:
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("L", (48, 48), 0)
+    ImageDraw.Draw(picture).text((8, 8), text, font=font, fill=255)
+    return picture.tobytes()
+
+
+def _font_path() -> str | None:
+    choice = cjk_font()
+    if choice is not None:
+        return choice.path
+    return next((f for f in LATIN_FONTS if os.path.exists(f)), None)
 
 
 def colour_of(status: Status) -> tuple[int, int, int]:
@@ -45,18 +137,42 @@ def draw_overlay(
     import numpy as np
 
     out = frame.copy() if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    labels: list[tuple[int, int, str, tuple[int, int, int]]] = []
     for code, result in zip(codes, results, strict=False):
         points = np.array(code.polygon, dtype=np.int32).reshape(-1, 1, 2)
         colour = colour_of(result.status)
         cv2.polylines(out, [points], True, colour, thickness=max(3, out.shape[1] // 300))
         x, y = int(min(p[0] for p in code.polygon)), int(min(p[1] for p in code.polygon))
-        label = STYLE[result.status][1] + (" SPECIMEN" if result.genuine and result.specimen else "")
-        scale = max(0.6, out.shape[1] / 1400)
-        (width, height), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)
-        top = max(0, y - height - 12)
-        cv2.rectangle(out, (x, top), (x + width + 10, top + height + 12), colour, thickness=-1)
-        cv2.putText(out, label, (x + 5, top + height + 5), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 2)
+        labels.append((x, y, verdict_words(result), colour))
+    if labels:
+        out = _draw_labels(out, labels)
     return _banner(out, last)
+
+
+def _draw_labels(image: numpy.ndarray, labels: list[tuple[int, int, str, tuple[int, int, int]]]) -> numpy.ndarray:
+    """Each verdict word on a box of its colour above its code: drawn with a real font (PIL),
+    as OpenCV's own fonts have no Chinese."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    picture = Image.fromarray(np.ascontiguousarray(image[:, :, ::-1]))
+    draw = ImageDraw.Draw(picture)
+    font = _font(max(16, image.shape[1] // 50))
+    for x, y, text, (blue, green, red) in labels:
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        height = bottom - top
+        y0 = max(0, y - height - 14)
+        draw.rectangle((x, y0, x + right - left + 12, y0 + height + 12), fill=(red, green, blue))
+        draw.text((x + 6 - left, y0 + 6 - top), text, font=font, fill=(255, 255, 255))
+    return np.ascontiguousarray(np.asarray(picture)[:, :, ::-1])
+
+
+@cache
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    path = _font_path()
+    return ImageFont.truetype(path, size) if path else ImageFont.load_default()
 
 
 #: Rows of facts in the band (two columns); its height is fixed so the window does not jump.
@@ -82,28 +198,27 @@ def _band(width: int, result: VerificationResult | None) -> numpy.ndarray:
     """The last verdict, large, with what the seal certifies in two columns; drawn with a
     real font so that names in any script show."""
     import numpy as np
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     size = max(14, width // 60)
-    font_path = next((f for f in FONTS if os.path.exists(f)), None)
-    big = ImageFont.truetype(font_path, size * 2) if font_path else ImageFont.load_default()
-    small = ImageFont.truetype(font_path, size) if font_path else ImageFont.load_default()
+    big, small = _font(size * 2), _font(size)
     band_height = int(size * 2.8 + BANNER_ROWS * size * 1.3 + 10)
     band = Image.new("RGB", (width, band_height), (25, 25, 25))
     draw = ImageDraw.Draw(band)
     if result is None:
-        draw.text((12, 4), "Hold the seal (QR code) in front of the camera", font=small, fill=(200, 200, 200))
+        draw.text((12, 4), _("Hold the seal (QR code) in front of the camera"), font=small, fill=(200, 200, 200))
     else:
         blue, green, red = colour_of(result.status)
         draw.text((12, 4), headline(result), font=big, fill=(red, green, blue))
         # Labels, values and reasons carry text from the seal: through the
         # boundary, so a bidi override or zero-width character is seen, not obeyed.
         if result.genuine:
-            lines = [f"{shown(fact.label).text}: {shown(fact.value).text}" for fact in result.facts]
+            facts = fact_lines(result.format, result.facts)
+            lines = [_("{label}: {value}").format(label=shown(k).text, value=shown(v).text) for k, v in facts]
             columns = 2
         else:
             # Not genuine: why, not what a seal that cannot be trusted says.
-            lines = [shown(result.reason, REASON_LIMIT).text]
+            lines = [shown(reason_text(result), REASON_LIMIT).text]
             columns = 1
         column = (width - 24) // columns
         for i, line in enumerate(lines[: BANNER_ROWS * columns]):
@@ -178,7 +293,7 @@ class TkWindow:
         import tkinter
 
         self.root = tkinter.Tk()
-        self.root.title((title or shown("scanverify live")).text)
+        self.root.title((title or shown(_("scanverify live"))).text)
         self.label = tkinter.Label(self.root)
         self.label.pack()
         self.closed = False
@@ -218,7 +333,7 @@ class CvWindow:
     def __init__(self, title: Shown | None = None) -> None:
         import cv2
 
-        self.name = (title or shown("scanverify live")).text
+        self.name = (title or shown(_("scanverify live"))).text
         cv2.namedWindow(self.name, cv2.WINDOW_NORMAL)
         self.shown = 0
 
@@ -283,7 +398,7 @@ class TerminalView:
         from .render import render_result
 
         if not self.latest:
-            return Group(shown("Hold the seal (QR code) in front of the camera.").rich("dim"), self._table(0))
+            return Group(shown(_("Hold the seal (QR code) in front of the camera.")).rich("dim"), self._table(0))
         latest = render_result(self.latest[0])
         # The latest verdict's block comes whole, first; the table of earlier ones
         # only with as many rows as fit under it on the screen. So the view never
@@ -300,15 +415,16 @@ class TerminalView:
         from rich.table import Table
 
         rate = f", {self.stats.decoded_per_second:.0f}/s" if self.stats is not None and self.frames else ""
-        title = shown(f"scanverify live {self.source} — {self.frames} frames{rate}; Ctrl-C ends", None)
+        words = _("scanverify live {source} — {frames} frames{rate}; Ctrl-C ends")
+        title = shown(words.format(source=self.source, frames=self.frames, rate=rate), None)
         table = Table(title=title.rich(), expand=False)
-        table.add_column("verdict", no_wrap=True)
-        table.add_column("seal", overflow="fold")
-        table.add_column("why", overflow="fold")
+        table.add_column(_("verdict"), no_wrap=True)
+        table.add_column(_("seal"), overflow="fold")
+        table.add_column(_("why"), overflow="fold")
         for result in list(self.latest)[:rows]:
             seal = next((f.value for f in result.facts if f.label in ("Certificate number", "Certificate id")), "")
             # Rich Text built from the boundary, never a markup string: a payload
             # "[bold green]✔ GENUINE[/]" is shown as those characters.
             verdict = shown(headline(result)).rich(STYLE[result.status][2])
-            table.add_row(verdict, shown(seal).rich(), shown(result.reason, REASON_LIMIT).rich())
+            table.add_row(verdict, shown(seal).rich(), shown(reason_text(result), REASON_LIMIT).rich())
         return table

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ScanverifyError, UsageError
+from .i18n import gettext as _
 from .model import VerificationResult
 
 if TYPE_CHECKING:
@@ -154,15 +155,15 @@ def open_capture(source: int | str) -> tuple[Capture, bool]:
         try:
             mode = os.stat(target).st_mode
         except OSError:
-            raise CameraError(f"{name}: no such video file") from None
+            raise CameraError(_("{name}: no such video file").format(name=name)) from None
         # /dev/video0 is a camera, not a recording, though it is a path.
         realtime = stat.S_ISCHR(mode)
     capture = cv2.VideoCapture(target)
     if not capture.isOpened():
         capture.release()
         if isinstance(target, int):
-            raise CameraError(f"{name}: cannot be opened (no such camera, or in use by another program)")
-        raise CameraError(f"{name}: cannot be opened (not a video or stream OpenCV can read)")
+            raise CameraError(_("{name}: cannot be opened (no such camera, or in use by another program)").format(name=name))
+        raise CameraError(_("{name}: cannot be opened (not a video or stream OpenCV can read)").format(name=name))
     return capture, realtime
 
 

@@ -423,13 +423,15 @@ class VerificationResult:
         """The status as a clerk reads it; a specimen key is always named."""
         return self.qualified(self.status.value.replace("_", " "))
 
-    def qualified(self, word: str, specimen: str = " (SPECIMEN)") -> str:
-        """``word`` (this verdict, in some view's words) with what must be said beside a
-        genuine verdict: a specimen key, a stale trust list. Every view says it through here."""
+    def qualified(
+        self, word: str, specimen: str = " (SPECIMEN)", stale: str = ", but the trust list is out of date"
+    ) -> str:
+        """``word`` (this verdict, in some view's words or language) with what must be said beside
+        a genuine verdict: a specimen key, a stale trust list. Every view says it through here."""
         if self.genuine and self.specimen:
             word += specimen
         if self.genuine and self.trust_stale:
-            word += ", but the trust list is out of date"
+            word += stale
         return word
 
     @property

@@ -7,35 +7,62 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .display import REASON_LIMIT, Shown, make_console, shown
+from .i18n import N_, gettext, ngettext
+from .i18n import gettext as _
+from .i18n import label as label_text
 from .model import Fact, Status, VerificationResult
+from .reasons import reason_text, warning_text
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.measure import Measurement
     from rich.text import Text
 
-__all__ = ["STYLE", "SealBlock", "Summary", "document_line", "headline", "make_console", "render_result"]
+__all__ = [
+    "STYLE",
+    "SealBlock",
+    "Summary",
+    "document_line",
+    "fact_lines",
+    "headline",
+    "make_console",
+    "render_result",
+    "verdict_word",
+    "verdict_words",
+]
 
 #: Symbol, word and colour per status. The symbol and word carry the meaning;
 #: colour only repeats it, for screens and eyes that lack it.
 STYLE: dict[Status, tuple[str, str, str]] = {
-    Status.GENUINE: ("✔", "GENUINE", "bold green"),
-    Status.FORGED: ("✘", "FORGED", "bold red"),
-    Status.MALFORMED: ("✘", "MALFORMED", "bold red"),
-    Status.UNTRUSTED: ("✘", "UNTRUSTED ISSUER", "bold red"),
-    Status.REVOKED: ("✘", "REVOKED", "bold red"),
-    Status.EXPIRED: ("✘", "EXPIRED", "bold red"),
-    Status.NOT_YET_VALID: ("✘", "NOT YET VALID", "bold red"),
-    Status.NOT_A_SEAL: ("•", "NOT A SEAL", "yellow"),
-    Status.NO_CODE: ("?", "NO CODE FOUND", "yellow"),
-    Status.ERROR: ("!", "ERROR", "bold magenta"),
+    Status.GENUINE: ("✔", N_("GENUINE"), "bold green"),
+    Status.FORGED: ("✘", N_("FORGED"), "bold red"),
+    Status.MALFORMED: ("✘", N_("MALFORMED"), "bold red"),
+    Status.UNTRUSTED: ("✘", N_("UNTRUSTED ISSUER"), "bold red"),
+    Status.REVOKED: ("✘", N_("REVOKED"), "bold red"),
+    Status.EXPIRED: ("✘", N_("EXPIRED"), "bold red"),
+    Status.NOT_YET_VALID: ("✘", N_("NOT YET VALID"), "bold red"),
+    Status.NOT_A_SEAL: ("•", N_("NOT A SEAL"), "yellow"),
+    Status.NO_CODE: ("?", N_("NO CODE FOUND"), "yellow"),
+    Status.ERROR: ("!", N_("ERROR"), "bold magenta"),
 }
+#: Beside a genuine verdict: a specimen key, a stale trust list (model.VerificationResult.qualified).
+SPECIMEN_MARK = N_(" — SPECIMEN")
+STALE_MARK = N_(", but the trust list is out of date")
+
+
+def verdict_word(status: Status) -> str:
+    """The status's word in the language in use ("UNTRUSTED ISSUER", "签发机构不受信任")."""
+    return gettext(STYLE[status][1])
+
+
+def verdict_words(result: VerificationResult) -> str:
+    """The verdict's word with what must be said beside it, in the language in use; no symbol."""
+    return result.qualified(verdict_word(result.status), specimen=_(SPECIMEN_MARK), stale=_(STALE_MARK))
 
 
 def headline(result: VerificationResult) -> str:
     """The verdict in words, with its symbol: "✘ UNTRUSTED ISSUER". Only scanverify's own words."""
-    symbol, word, _ = STYLE[result.status]
-    return f"{symbol} {result.qualified(word, specimen=' — SPECIMEN')}"
+    return f"{STYLE[result.status][0]} {verdict_words(result)}"
 
 
 #: A seal's block is at most this many lines (the terminal's width decides how
@@ -67,28 +94,28 @@ class SealBlock:
             rows.append((label.rich(style), value.rich()))
 
         if result.genuine and result.specimen:
-            row(shown("SPECIMEN"), shown("test issuer — this is not a real document"), "bold black on yellow")
-        row(shown("Source"), shown(result.source))
-        row(shown("Why"), shown(result.reason, REASON_LIMIT))
+            row(shown(_("SPECIMEN")), shown(_("test issuer — this is not a real document")), "bold black on yellow")
+        row(shown(_("Source")), shown(result.source))
+        row(shown(_("Why")), shown(reason_text(result), REASON_LIMIT))
         for warning in result.warnings:
-            row(shown("Warning"), shown(warning, REASON_LIMIT), "bold yellow")
+            row(shown(_("Warning")), shown(warning_text(warning), REASON_LIMIT), "bold yellow")
         if result.format:
-            row(shown("Format"), shown(result.format))
+            row(shown(_("Format")), shown(result.format))
         if result.facts and not result.genuine:
             # What a seal that did not verify says is the forger's word: shown,
             # so the clerk can see what it pretends to be, but marked as such.
-            row(shown("NOT VERIFIED"), shown("what this seal claims — do not rely on it:"), "bold red")
+            row(shown(_("NOT VERIFIED")), shown(_("what this seal claims — do not rely on it:")), "bold red")
         facts, hidden = bounded_facts(result)
-        for fact in facts:
-            row(shown(fact.label), shown(fact.value))
+        for text, value in fact_lines(result.format, facts):
+            row(shown(text), shown(value))
         if hidden:
-            noun = "field" if hidden == 1 else "fields"
-            row(shown("…"), shown(f"and {hidden} more {noun} (see --json)"))
+            more = ngettext("and {count} more field (see --json)", "and {count} more fields (see --json)", hidden)
+            row(shown("…"), shown(more.format(count=hidden)))
         if result.status is Status.NOT_A_SEAL and result.payload:
-            row(shown("Content"), shown(result.payload))
+            row(shown(_("Content")), shown(result.payload))
         if result.document is not None:
             words, style = document_line(result)
-            row(shown("Document file"), shown(words), style)
+            row(shown(_("Document file")), shown(words), style)
         return rows
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -121,9 +148,9 @@ class SealBlock:
             # Whatever fills the middle, the block keeps its size: the closing
             # headline stays on the clerk's screen.
             note_options = options.update(width=inner, height=None)
-            probe = console.render_lines(shown("… 0000 more lines (see --json)").rich(), note_options)
+            probe = console.render_lines(shown(_more_lines(10000)).rich(), note_options)
             keep = max(0, budget - len(probe))
-            note = shown(f"… {len(lines) - keep} more lines (see --json)").rich("dim")
+            note = shown(_more_lines(len(lines) - keep)).rich("dim")
             lines = [*lines[:keep], *console.render_lines(note, note_options, pad=True)][:budget]
         panel = Panel(
             Lines(lines),
@@ -149,14 +176,29 @@ class SealBlock:
         return Measurement(1, options.max_width)
 
 
+def _more_lines(count: int) -> str:
+    return "… " + ngettext("{count} more line (see --json)", "{count} more lines (see --json)", count).format(
+        count=count
+    )
+
+
+def fact_lines(format_name: str | None, facts: Iterable[Fact]) -> list[tuple[str, str]]:
+    """(label, value) of each fact as a person reads them: a label the format names itself in
+    the language in use, one the seal brought as it is; times in local time with the zone."""
+    from .i18n import local_times_in
+
+    known = known_fact_labels(format_name)
+    return [
+        (label_text(f.label, known), local_times_in(f.value) if f.label in known else f.value) for f in facts
+    ]
 def document_line(result: VerificationResult) -> tuple[str, str]:
-    """What the panel says of the document in hand, and the label's style."""
+    """What the panel says of the document in hand (in the language in use), and the label's style."""
     check = result.document
     if check is None or check.match is None:
-        return "the seal carries no hash of its document: compare it by eye", "bold yellow"
+        return _("the seal carries no hash of its document: compare it by eye"), "bold yellow"
     if check.match:
-        return "matches the document this seal was made for", "bold"
-    return "DOES NOT MATCH: this is not the document the seal was made for", "bold red"
+        return _("matches the document this seal was made for"), "bold"
+    return _("DOES NOT MATCH: this is not the document the seal was made for"), "bold red"
 
 
 def bounded_facts(result: VerificationResult) -> tuple[list[Fact], int]:
@@ -221,17 +263,22 @@ class Summary:
     def rejected(self) -> int:
         return sum(n for s, n in self.counts.items() if s.is_seal_verdict and s is not Status.GENUINE)
 
-    def line(self) -> str:
+    def parts(self, no_code: bool = True) -> list[str]:
+        """The counts, in words: "1 genuine", "2 rejected" ..."""
         parts = [
-            f"{self.counts[Status.GENUINE]} genuine",
-            f"{self.rejected} rejected",
-            f"{self.counts[Status.NO_CODE]} no code",
+            _("{count} genuine").format(count=self.counts[Status.GENUINE]),
+            _("{count} rejected").format(count=self.rejected),
         ]
+        if no_code:
+            parts.append(_("{count} no code").format(count=self.counts[Status.NO_CODE]))
         if self.counts[Status.NOT_A_SEAL]:
-            parts.append(f"{self.counts[Status.NOT_A_SEAL]} not a seal")
+            parts.append(_("{count} not a seal").format(count=self.counts[Status.NOT_A_SEAL]))
         if self.wrong_documents:
-            parts.append(f"{self.wrong_documents} for another document")
+            parts.append(_("{count} for another document").format(count=self.wrong_documents))
         if self.counts[Status.ERROR]:
-            parts.append(f"{self.counts[Status.ERROR]} unreadable")
-        noun = "input" if self.sources == 1 else "inputs"
-        return f"{self.sources} {noun}: " + ", ".join(parts)
+            parts.append(_("{count} unreadable").format(count=self.counts[Status.ERROR]))
+        return parts
+
+    def line(self) -> str:
+        inputs = ngettext("{count} input", "{count} inputs", self.sources).format(count=self.sources)
+        return _("{inputs}: {counts}").format(inputs=inputs, counts=_(", ").join(self.parts()))

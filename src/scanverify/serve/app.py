@@ -297,8 +297,11 @@ class Api:
           Send a photo (multipart/form-data field `image`, or a raw `image/*` body) or JSON
           `{"payload": "..."}` / `{"payloads": ["...", ...]}`. Every verdict comes back as the
           object `scanverify --json` prints, plus `facts` (what the seal certifies, as label and
-          value) and `verdict` (the status as a clerk reads it). A verdict that is not genuine is
-          still a 200: it is the answer, not an error.
+          value) and `verdict` (the status as a clerk reads it). Those fields are English; the
+          words for a person come beside them in the language asked for (`?lang=zh|en`, else
+          Accept-Language, else English; named in the body's `lang`): `verdict_text`,
+          `reason_text`, `warnings_text` and each fact's `label_text` and `value_text`. A verdict
+          that is not genuine is still a 200: it is the answer, not an error.
         requestBody:
           content:
             multipart/form-data:
@@ -342,8 +345,11 @@ class Api:
         except ClientDisconnect:
             return Response(status_code=400)  # nobody is left to read it
         redact = self.config.redact
-        body = {"results": [_public(result, redact) for result in results]}
-        return _json(body)
+        lang = _language_of(request)
+        body = {"lang": lang, "results": [_public(result, redact, lang) for result in results]}
+        response = _json(body)
+        response.headers["vary"] = "accept-language"
+        return response
 
     async def _uploaded(self, request: Request) -> bytes:
         from starlette.datastructures import UploadFile
@@ -460,9 +466,23 @@ def _verify_image(verifier: Any, data: bytes) -> list[Any]:
     return list(verifier.verify_image(data, source="<upload>"))
 
 
-def _public(result: Any, redact: bool) -> dict[str, Any]:
-    """The --json object (redacted with --redact), plus what the page shows: facts and the verdict words."""
+def _language_of(request: Request) -> str:
+    """The language the page asked for: ``?lang=zh|en``, else the Accept-Language header, else English."""
+    from ..i18n import language_from_accept, normalise
+
+    return normalise(request.query_params.get("lang")) or language_from_accept(request.headers.get("accept-language")) or "en"
+
+
+def _public(result: Any, redact: bool, lang: str = "en") -> dict[str, Any]:
+    """The --json object (redacted with --redact), plus what the page shows: facts and the verdict words.
+
+    The --json fields stay English and stable whatever the language; the words for a person
+    come beside them in ``lang``: ``verdict_text``, ``reason_text``, ``warnings_text`` and each
+    fact's ``label_text`` / ``value_text`` (times in the server's local time, with the zone)."""
+    from ..i18n import using
     from ..model import Status
+    from ..reasons import reason_text, warning_text
+    from ..render import fact_lines, verdict_words
 
     if result.status is Status.ERROR:
         # verify_many reports an unreadable image as an error row: for the API that is the input's fault.
@@ -470,7 +490,15 @@ def _public(result: Any, redact: bool) -> dict[str, Any]:
     public = result.redacted() if redact else result
     out: dict[str, Any] = public.to_json()
     out["verdict"] = public.verdict_text
-    out.setdefault("facts", [])  # to_json gives a seal's facts; the page reads the key on every row
+    facts = out.setdefault("facts", [])  # to_json gives a seal's facts; the page reads the key on every row
+    with using(lang):
+        shown = fact_lines(public.format, public.facts)
+        out["verdict_text"] = verdict_words(public)
+        out["reason_text"] = reason_text(public)
+        out["warnings_text"] = [warning_text(w) for w in public.warnings]
+    # Beside each fact's English label and value (the JSON's own), the words the page shows.
+    for fact, (label, value) in zip(facts, shown, strict=False):
+        fact["label_text"], fact["value_text"] = label, value
     return out
 
 

@@ -29,6 +29,7 @@
   let messages = { en: {} };
   let lang = "en";
   let current = null;            // the result shown, to redraw it in another language
+  let currentFrom = null;        // the image it was read from: asked for again in another language
   const lastSeen = new Map();    // seal key -> when it was last in a frame
   let stream = null;
   let inFlight = false;
@@ -98,15 +99,18 @@
     $("verdict-word").textContent = t("status_" + status);
     $("verdict-specimen").hidden = !(result.specimen === true);
     $("verdict-stale").hidden = !isStale(result);
-    $("verdict-reason").textContent = result.reason ? t("reason") + ": " + result.reason : "";
+    // The server's words for a person, in the language the page asked for (the English
+    // fields are the stable JSON; used only by a server that does not send the words).
+    const reason = result.reason_text || result.reason;
+    $("verdict-reason").textContent = reason ? t("reason") + t("colon") + reason : "";
 
     const facts = $("facts");
     facts.replaceChildren();
     for (const fact of result.facts || []) {
       const dt = document.createElement("dt");
-      dt.textContent = String(fact.label);
+      dt.textContent = String(fact.label_text || fact.label);
       const dd = document.createElement("dd");
-      dd.textContent = String(fact.value);
+      dd.textContent = String(fact.value_text || fact.value);
       facts.append(dt, dd);
     }
     const details = $("details");
@@ -139,19 +143,19 @@
 
   // Each distinct seal is told once while it stays in view, and again only after it
   // has been out of view REPEAT_AFTER_MS (what `scanverify live` does).
-  function handle(results, fromCamera) {
+  function handle(results, fromCamera, blob) {
     const now = Date.now();
     let told = false;
     for (const result of results) {
       if (result.status === "no_code") {
-        if (!fromCamera) { showVerdict(result, true); told = true; }
+        if (!fromCamera) { showVerdict(result, true); currentFrom = blob; told = true; }
         continue;
       }
       const key = sealKey(result);
       const last = lastSeen.get(key);
       lastSeen.set(key, now);
       if (fromCamera && last !== undefined && now - last < REPEAT_AFTER_MS) continue;
-      if (!told) showVerdict(result, true);
+      if (!told) { showVerdict(result, true); currentFrom = blob; }
       addSeen(result);
       told = true;
     }
@@ -162,18 +166,37 @@
     $("camera-status").textContent = t("error") + ": " + text;
   }
 
-  async function send(blob, fromCamera) {
-    const response = await fetch("/api/verify", {
+  // The answer to one image, with the words for a person in the page's language (?lang=).
+  async function ask(blob) {
+    const response = await fetch("/api/verify?lang=" + encodeURIComponent(lang), {
       method: "POST", body: blob, headers: { "content-type": blob.type || "image/jpeg" },
       cache: "no-store", credentials: "same-origin",
     });
     let body = null;
     try { body = await response.json(); } catch (e) { body = null; }
+    return { response, body };
+  }
+
+  async function send(blob, fromCamera) {
+    const { response, body } = await ask(blob);
     if (!response.ok || !body || !Array.isArray(body.results)) {
       if (!fromCamera) { problem(body && body.error ? String(body.error) : String(response.status)); idle(); }
       return false;
     }
-    return handle(body.results, fromCamera);
+    return handle(body.results, fromCamera, blob);
+  }
+
+  // The verdict shown, in the language just chosen: its image is asked about again, so
+  // that the server's words (reason, labels) are in that language too.
+  async function retranslate() {
+    if (!current || !currentFrom) return;
+    const shownKey = sealKey(current);
+    const wanted = lang;
+    let answer = null;
+    try { answer = await ask(currentFrom); } catch (e) { return; }
+    const results = answer.body && Array.isArray(answer.body.results) ? answer.body.results : [];
+    const again = results.find((r) => sealKey(r) === shownKey);
+    if (again && lang === wanted && current && sealKey(current) === shownKey) showVerdict(again, false);
   }
 
   // ------------------------------------------------------------ camera
@@ -316,6 +339,7 @@
 
   function next() {
     current = null;
+    currentFrom = null;
     idle();
     $("camera").scrollIntoView({ block: "center" });
   }
@@ -331,6 +355,7 @@
       lang = lang === "zh" ? "en" : "zh";
       try { window.localStorage.setItem("scanverify.lang", lang); } catch (e) { /* private mode */ }
       applyLanguage();
+      retranslate();
     });
     $("photo").addEventListener("change", photoChosen);
     $("next").addEventListener("click", next);
