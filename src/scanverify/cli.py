@@ -241,7 +241,7 @@ def _expand(images: Sequence[str]) -> list[str]:
         refuse_special_file(image)
     found = expand_inputs(images)
     for path, why in found.skipped:
-        echo(_("scanverify: skipped "), shown(path), _(": "), shown(why, REASON_LIMIT), err=True)
+        echo(_("scanverify: skipped "), shown(path), _(": "), shown(_(why), REASON_LIMIT), err=True)
     for folder in found.empty:
         echo("scanverify: ", shown(folder), _(": no image, HEIC or PDF file found in this directory"), err=True)
     return found.files

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._files import open_regular, special_file_problem
 from ..errors import ImageError
+from ..i18n import N_
 from . import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ __all__ = [
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"})
 HEIF_SUFFIXES = frozenset({".heic", ".heif", ".hif"})
 DOCUMENT_SUFFIXES = frozenset({".pdf"})
+#: Why a file in a directory was skipped: English sentences that are also catalogue entries,
+#: shown translated (``_(why)``) where a person reads them.
+NOT_REGULAR = N_("is not a regular file")
+NOT_AN_INPUT = N_("not an image, HEIC or PDF file (by its name)")
 #: What a directory run takes: everything else in it is listed as skipped.
 INPUT_SUFFIXES = IMAGE_SUFFIXES | HEIF_SUFFIXES | DOCUMENT_SUFFIXES
 #: PDF pages are rendered at this resolution: a seal printed 2 cm wide with
@@ -104,9 +109,9 @@ def expand_inputs(paths: Iterable[str]) -> Expansion:
             problem = special_file_problem(item)
             if problem is not None or not item.is_file():
                 # A FIFO or device in a directory would block or never end: left out, and said.
-                found.skipped.append((name, f"{problem or 'not a regular file'}"))
+                found.skipped.append((name, problem or NOT_REGULAR))
             elif item.suffix.lower() not in INPUT_SUFFIXES:
-                found.skipped.append((name, "not an image, HEIC or PDF file (by its name)"))
+                found.skipped.append((name, NOT_AN_INPUT))
             else:
                 taken += 1
                 found.files.append(name)
