@@ -169,18 +169,12 @@ def _open_pdf(name: str) -> Any:
         import pypdfium2
     except ImportError:
         raise ImageError(f"{name}: a PDF; reading PDFs needs pypdfium2 (pip install pypdfium2)") from None
-    try:
-        fd, problem = open_regular(name)
-    except FileNotFoundError:
-        raise ImageError(f"{name}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise ImageError(f"{name}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
-    if problem is not None:
-        raise ImageError(f"{name}: {problem}; refused")
+    from ._image import open_input
+
     # PDFium (Chrome's PDF engine, fuzzed continuously) parses the untrusted file;
     # in a batch it runs in a decoding worker process, so a crash costs one input.
-    # The descriptor is the one checked above: a name swapped for a FIFO since is not read.
-    file = os.fdopen(fd, "rb")
+    # The descriptor is the one checked when opened: a name swapped for a FIFO since is not read.
+    file = open_input(name, name)
     try:
         return pypdfium2.PdfDocument(file, autoclose=True)
     except pypdfium2.PdfiumError as exc:
@@ -232,17 +226,9 @@ def _render_pdf_page(name: str, number: int, max_pixels: int) -> Any:
 
 # ---------------------------------------------------------------- TIFF
 def _open_tiff(name: str, max_pixels: int) -> Any:
-    from ._image import _open
+    from ._image import _open, open_input
 
-    try:
-        fd, problem = open_regular(name)
-    except FileNotFoundError:
-        raise ImageError(f"{name}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise ImageError(f"{name}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
-    if problem is not None:
-        raise ImageError(f"{name}: {problem}; refused")
-    file = os.fdopen(fd, "rb")
+    file = open_input(name, name)
     try:
         return file, _open(file, name, max_pixels)
     except BaseException:

@@ -31,6 +31,22 @@ MIN_SIDE = 8
 #: Pixels converted to gray at a time: bounds the temporary copies.
 STRIP_PIXELS = 1 << 20
 
+def open_input(path: str | os.PathLike[str], name: str) -> Any:
+    """An input file opened read-only, or ImageError in one line: missing, a directory,
+    unreadable, or not a regular file (a FIFO would block the whole batch, a device never ends)."""
+    try:
+        fd, problem = open_regular(path)
+    except FileNotFoundError:
+        raise ImageError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise ImageError(f"{name}: is a directory, not an image") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        raise ImageError(f"{name}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
+    if problem is not None:
+        raise ImageError(f"{name}: {problem}; refused")
+    return os.fdopen(fd, "rb")
+
+
 def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> numpy.ndarray:
     """An upright (EXIF-rotated) 8-bit grayscale array from a path, bytes, PIL image or array.
 
@@ -78,18 +94,7 @@ def load_gray(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> A
         if isinstance(source, (bytes, bytearray, memoryview)):
             stream: Any = io.BytesIO(bytes(source))
         elif isinstance(source, (str, os.PathLike)):
-            try:
-                fd, problem = open_regular(source)
-            except FileNotFoundError:
-                raise ImageError(f"{name}: no such file") from None
-            except IsADirectoryError:
-                raise ImageError(f"{name}: is a directory, not an image") from None
-            except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-                raise ImageError(f"{name}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
-            if problem is not None:
-                # A FIFO would block the whole batch, a device never ends.
-                raise ImageError(f"{name}: {problem}; refused")
-            stream = os.fdopen(fd, "rb")
+            stream = open_input(source, name)
         else:
             raise ImageError(f"cannot read an image from a {type(source).__name__}")
         with stream:
