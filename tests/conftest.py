@@ -48,3 +48,22 @@ def _private_trust_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         os.environ.pop("SCANVERIFY_HOME", None)
     else:
         os.environ["SCANVERIFY_HOME"] = previous
+
+
+@pytest.fixture
+def drawn_text(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the live window draws with Pillow, in order (its band cache cleared)."""
+    from PIL import ImageDraw
+
+    from scanverify import live_view
+
+    drawn: list[str] = []
+    real = ImageDraw.ImageDraw.text
+
+    def spy(self: Any, xy: Any, text: str, *args: Any, **kwargs: Any) -> Any:
+        drawn.append(text)
+        return real(self, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
+    monkeypatch.setattr(live_view, "_BANDS", {})
+    return drawn

@@ -420,11 +420,10 @@ def test_every_view_goes_through_the_boundary() -> None:
     assert list(_unguarded()) == []
 
 
-def test_window_band_shows_seal_text_with_its_escapes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_window_band_shows_seal_text_with_its_escapes(drawn_text: list[str]) -> None:
     """The live window's band draws facts of a genuine seal: a bidi override or ESC in them is
     drawn as its escape, not obeyed by the text layout."""
     import numpy as np
-    from PIL import ImageDraw
 
     from scanverify import TrustStore, Verifier, live_view
 
@@ -433,15 +432,6 @@ def test_window_band_shows_seal_text_with_its_escapes(monkeypatch: pytest.Monkey
     )
     genuine = verifier.verify_payload(make_seal(ISSUER, iat=T, rec=record(au="\u202eevil\x1b[2J")).text())
     assert genuine.genuine
-    drawn: list[str] = []
-    real = ImageDraw.ImageDraw.text
-
-    def spy(self: Any, xy: Any, text: str, *args: Any, **kwargs: Any) -> Any:
-        drawn.append(text)
-        return real(self, xy, text, *args, **kwargs)
-
-    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
-    monkeypatch.setattr(live_view, "_BANDS", {})
     live_view.draw_overlay(np.full((480, 1600, 3), 235, np.uint8), [], [], genuine)
-    assert "Authority: \\u202eevil\\x1b[2J" in drawn, drawn
-    assert not any(raw_controls(line) for line in drawn)
+    assert "Authority: \\u202eevil\\x1b[2J" in drawn_text, drawn_text
+    assert not any(raw_controls(line) for line in drawn_text)

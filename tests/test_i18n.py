@@ -520,25 +520,15 @@ def test_live_terminal_view_in_chinese(issuer: Issuer) -> None:
         assert english not in shown, english
 
 
-def test_live_band_in_chinese(issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_band_in_chinese(issuer: Issuer, drawn_text: list[str]) -> None:
     import numpy as np
-    from PIL import ImageDraw
 
     from scanverify import live_view
 
-    drawn: list[str] = []
-    real = ImageDraw.ImageDraw.text
-
-    def spy(self: Any, xy: Any, text: str, *args: Any, **kwargs: Any) -> Any:
-        drawn.append(text)
-        return real(self, xy, text, *args, **kwargs)
-
-    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
-    monkeypatch.setattr(live_view, "_BANDS", {})
     with using("zh"):
         live_view.draw_overlay(np.full((480, 640, 3), 235, np.uint8), [], [], verdicts(issuer)[Cause.NONE])
-    assert any(line.startswith("✔ 真实有效") for line in drawn)
-    assert any(line.startswith("持有人：") and "王小明" in line for line in drawn)
+    assert any(line.startswith("✔ 真实有效") for line in drawn_text)
+    assert any(line.startswith("持有人：") and "王小明" in line for line in drawn_text)
 
 
 # ---------------------------------------------------------------- fonts

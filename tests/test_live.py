@@ -353,26 +353,15 @@ def test_overlay_outlines_in_colour_and_labels_with_the_word(issuer: Issuer) -> 
 
 
 @pytest.mark.parametrize(("lang", "word"), [("en", "FORGED"), ("zh", "伪造")])
-def test_overlay_label_reads_the_verdict_word(issuer: Issuer, monkeypatch: pytest.MonkeyPatch, lang: str, word: str) -> None:
-    from PIL import ImageDraw
-
+def test_overlay_label_reads_the_verdict_word(issuer: Issuer, drawn_text: list[str], lang: str, word: str) -> None:
     from scanverify import live_view
     from scanverify.i18n import using
 
     frame, codes, results = overlay_case(issuer)
-    written: list[str] = []
-    real = ImageDraw.ImageDraw.text
-
-    def spy(self: Any, xy: Any, text: str, *args: Any, **kwargs: Any) -> Any:
-        written.append(text)
-        return real(self, xy, text, *args, **kwargs)
-
     # Drawn with a real font (PIL), not OpenCV's, which has no Chinese.
-    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
-    monkeypatch.setattr(live_view, "_BANDS", {})
     with using(lang):
         live_view.draw_overlay(frame, codes, results, None)
-    assert written[0] == word
+    assert drawn_text[0] == word
 
 
 def test_banner_shows_the_last_verdict_and_what_it_certifies(issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
