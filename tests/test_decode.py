@@ -554,3 +554,122 @@ def test_code_like_regions_find_a_code_and_not_a_blank_or_text_page() -> None:
     for row in range(100, 800, 40):
         text[row : row + 6, 100:1000] = 40  # lines of "text": edges in one direction only
     assert _engine._code_like_regions(text) == []
+
+
+# ---------------------------------------------------------------- a lost finder pattern
+_LOST = "CS1:" + "FINDER-LOST-0123456789-" * 3
+_CORNERS = {"top-left": (0, 0), "top-right": (1, 0), "bottom-left": (0, 1)}
+
+
+def _sheet_with_lost_finder(corner: str, how: str) -> tuple[Image.Image, tuple[float, float], int]:
+    """A page whose code lost one finder pattern: torn off to the dark desk, or under a white reflection.
+
+    Returns the page, the lost pattern's centre on it, and the module size."""
+    from PIL import ImageDraw
+
+    code = segno.make_qr(_LOST, error="q")
+    modules = code.symbol_size(border=0)[0]
+    scale, at = 6, (200, 420)
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=scale, border=4)
+    sheet = Image.new("RGB", (700, 900), (248, 246, 238))
+    sheet.paste(Image.open(buffer).convert("RGB"), at)
+    right, down = _CORNERS[corner]
+    cx = at[0] + (4 + right * (modules - 7) + 3.5) * scale
+    cy = at[1] + (4 + down * (modules - 7) + 3.5) * scale
+    draw = ImageDraw.Draw(sheet)
+    if how == "torn":
+        # The corner torn off: the whole pattern and the modules round it.
+        sx, sy = (1 if right else -1), (1 if down else -1)
+        tip = (cx + sx * 6 * scale, cy + sy * 6 * scale)
+        draw.polygon([tip, (tip[0] - sx * 14 * scale, tip[1]), (tip[0], tip[1] - sy * 14 * scale)], fill=(45, 45, 48))
+    else:
+        radius = 5 * scale
+        draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=(255, 255, 255))
+    return sheet, (cx, cy), scale
+
+
+def _lost_finder_photo(corner: str, how: str, seed: int = 0) -> np.ndarray:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import photosim
+
+    sheet, _, _ = _sheet_with_lost_finder(corner, how)
+    return load_image(photosim.phone_photo(sheet, np.random.default_rng(seed), frame=(1200, 900)))
+
+
+@pytest.mark.parametrize("how", ["torn", "spot"])
+@pytest.mark.parametrize("corner", sorted(_CORNERS))
+def test_a_code_that_lost_a_finder_pattern_is_read_with_it_drawn_back(corner: str, how: str) -> None:
+    gray = _lost_finder_photo(corner, how)
+    assert _engine.decode_gray(gray, effort="fast") == []  # zxing-cpp alone cannot place the grid
+    trace: list[tuple[str, int, float]] = []
+    [code] = _engine.decode_gray(gray, effort="normal", trace=trace)
+    assert code.payload == _LOST.encode()
+    assert ("zxing rebuilt finder", 1) in [(name, new) for name, new, _ in trace]
+    # mapped back from the crop: about where the code is in the photo, not the crop's corner
+    xs, ys = zip(*code.polygon, strict=True)
+    assert 0 <= min(xs) < max(xs) <= gray.shape[1] and 0 <= min(ys) < max(ys) <= gray.shape[0]
+    assert 300 < sum(xs) / 4 < 900 and 300 < sum(ys) / 4 < 800
+
+
+def test_without_the_rebuilt_finder_no_step_reads_a_torn_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    gray = _lost_finder_photo("top-right", "torn", seed=1)
+    assert [c.payload for c in _engine.decode_gray(gray, effort="normal")] == [_LOST.encode()]
+    real = _engine.steps
+    monkeypatch.setattr(_engine, "steps", lambda effort: [s for s in real(effort) if "rebuilt" not in s.name])
+    assert _engine.decode_gray(gray, effort="normal") == []
+
+
+@pytest.mark.parametrize("corner", sorted(_CORNERS))
+def test_a_guess_puts_the_lost_pattern_where_it_was(corner: str) -> None:
+    from scanverify.decode import _finders
+
+    sheet, (cx, cy), module = _sheet_with_lost_finder(corner, "spot")
+    gray = np.asarray(sheet.convert("L"))
+    guesses = _finders.lost_finder_guesses(gray)
+    assert 1 <= len(guesses) <= _finders.MOST_GUESSES
+    nearest = min(float(np.hypot(*(g.finder.mean(axis=0) - (cx, cy)))) for g in guesses)
+    assert nearest < module
+    for guess in guesses:
+        x0, y0, x1, y1 = guess.box
+        assert 0 <= x0 < x1 <= gray.shape[1] and 0 <= y0 < y1 <= gray.shape[0]
+        assert _finders.rebuilt(gray, guess).shape == (y1 - y0, x1 - x0)
+
+
+def test_finder_patterns_are_found_in_a_code_and_not_on_a_blank_or_text_page() -> None:
+    import cv2
+
+    from scanverify.decode import _finders
+
+    def found(image: np.ndarray) -> int:
+        bw = cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 31, 5)
+        return len(_finders.finder_patterns(bw))
+
+    assert found(np.asarray(qr(_LOST, scale=5, canvas=(800, 600), at=(100, 100)))) == 3
+    assert found(np.full((600, 800), 230, np.uint8)) == 0
+    text = np.full((600, 800), 240, np.uint8)
+    for row in range(60, 560, 30):
+        text[row : row + 5, 60:740] = 40
+    assert found(text) == 0
+    assert _finders.lost_finder_guesses(text) == []
+
+
+def test_two_finder_patterns_round_noise_give_no_payload() -> None:
+    # Guesses that complete something which is not a code: Reed-Solomon
+    # refuses every grid sampled from it, so nothing is reported.
+    rng = np.random.default_rng(5)
+    module, size = 6, 33
+    grid = rng.integers(0, 2, (size, size)).astype(bool)
+    ring = np.zeros((7, 7), bool)
+    ring[[0, 6], :] = ring[:, [0, 6]] = True
+    ring[2:5, 2:5] = True
+    grid[:8, :8] = grid[:8, -8:] = False  # the patterns and their light separators
+    grid[:7, :7] = grid[:7, -7:] = ring
+    image = np.full((size * module + 200, size * module + 200), 245, np.uint8)
+    image[100 : 100 + size * module, 100 : 100 + size * module] = np.where(np.kron(grid, np.ones((module, module))), 20, 245)
+    from scanverify.decode import _finders
+
+    assert _finders.lost_finder_guesses(image)  # the step does try here
+    assert _engine.decode_gray(image, effort="normal") == []
