@@ -1,4 +1,5 @@
-"""Shared test set-up: the spec-built seal helper is importable as `specseal`."""
+"""Shared test set-up: the spec-built seal helper is importable as `specseal`, the shared
+test helpers as `support`; the fixtures many files use (`run_cli`, `issuer`) are here."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+from support import Cli
+
+if TYPE_CHECKING:
+    from specseal import Issuer
 
 
 CONFORMANCE_SUITES = {
@@ -67,3 +73,17 @@ def drawn_text(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
     monkeypatch.setattr(live_view, "_BANDS", {})
     return drawn
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Cli:
+    """``run_cli(*args)``: scanverify's command line in this process; its CliRun (code, out, err)."""
+    return Cli(capsys)
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Issuer:
+    """A throw-away CS1 issuer (ES256, specseal's own encoder), one per test module."""
+    from specseal import Issuer
+
+    return Issuer("ES256")

@@ -9,44 +9,25 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from specseal import Issuer, make_seal, record
-
-from scanverify.cli import run
+from support import Cli, json_lines, write_trust
 
 T = int(datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp())
 AT = "2026-11-26T12:00:00Z"
 
 
-@pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer("ES256")
-
-
 @pytest.fixture()
 def bundle(issuer: Issuer, tmp_path: Path) -> str:
-    path = tmp_path / "trust.json"
-    path.write_text(json.dumps(issuer.bundle(name="Consular Department 领事司")), encoding="utf-8")
-    return str(path)
+    return str(write_trust(issuer, tmp_path / "trust.json", name="Consular Department 领事司"))
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def lines(out: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def test_genuine_text_json(capsys: Any, issuer: Issuer, bundle: str) -> None:
+def test_genuine_text_json(run_cli: Cli, issuer: Issuer, bundle: str) -> None:
     seal = make_seal(issuer, iat=T).text()
-    code, out, _ = cli(capsys, "--json", "--at", AT, "--trust", bundle, "--text", seal)
+    code, out, _ = run_cli("--json", "--at", AT, "--trust", bundle, "--text", seal)
     assert code == 0
-    [obj] = lines(out)
+    [obj] = json_lines(out)
     assert obj["status"] == "genuine" and obj["format"] == "CS1" and obj["payload"] == seal
     assert obj["kid"] == issuer.kid.hex()
     assert obj["issuer"]["name"] == "Consular Department 领事司" and obj["issuer"]["specimen"] is False
@@ -66,16 +47,16 @@ def test_genuine_text_json(capsys: Any, issuer: Issuer, bundle: str) -> None:
     }
 
 
-def test_forged_text_exits_1(capsys: Any, issuer: Issuer, bundle: str) -> None:
+def test_forged_text_exits_1(run_cli: Cli, issuer: Issuer, bundle: str) -> None:
     seal = make_seal(issuer, iat=T, signature=bytes(64)).text()
-    code, out, _ = cli(capsys, "--at", AT, "--trust", bundle, "--text", seal)
+    code, out, _ = run_cli("--at", AT, "--trust", bundle, "--text", seal)
     assert code == 1
     assert "FORGED" in out and "✘" in out
 
 
-def test_not_a_seal_exits_3(capsys: Any) -> None:
-    code, out, _ = cli(capsys, "--json", "--text", "https://example.org/")
-    assert code == 3 and lines(out)[0]["status"] == "not_a_seal"
+def test_not_a_seal_exits_3(run_cli: Cli) -> None:
+    code, out, _ = run_cli("--json", "--text", "https://example.org/")
+    assert code == 3 and json_lines(out)[0]["status"] == "not_a_seal"
 
 
 def test_stdin_lines_in_order(issuer: Issuer, bundle: str) -> None:
@@ -89,76 +70,75 @@ def test_stdin_lines_in_order(issuer: Issuer, bundle: str) -> None:
         encoding="utf-8",
         timeout=60,
     )
-    objs = lines(proc.stdout)
+    objs = json_lines(proc.stdout)
     assert [o["source"] for o in objs] == ["<stdin>:1", "<stdin>:3", "<stdin>:4"]
     assert [o["status"] for o in objs] == ["genuine", "not_a_seal", "malformed"]
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
 
 
-def test_at_sets_the_clock(capsys: Any, issuer: Issuer, bundle: str) -> None:
+def test_at_sets_the_clock(run_cli: Cli, issuer: Issuer, bundle: str) -> None:
     seal = make_seal(issuer, iat=T, exp=T + 3600).text()
-    assert cli(capsys, "--at", AT, "--trust", bundle, "--text", seal)[0] == 0
-    code, out, _ = cli(capsys, "--json", "--at", "2026-11-26T14:00:00+01:00", "--trust", bundle, "--text", seal)
+    assert run_cli("--at", AT, "--trust", bundle, "--text", seal)[0] == 0
+    code, out, _ = run_cli("--json", "--at", "2026-11-26T14:00:00+01:00", "--trust", bundle, "--text", seal)
     assert code == 0  # 13:00Z, exactly exp: still valid
-    code, out, _ = cli(capsys, "--json", "--at", "2026-11-27", "--trust", bundle, "--text", seal)
-    assert code == 1 and lines(out)[0]["status"] == "expired"
+    code, out, _ = run_cli("--json", "--at", "2026-11-27", "--trust", bundle, "--text", seal)
+    assert code == 1 and json_lines(out)[0]["status"] == "expired"
 
 
 @pytest.mark.parametrize("bad", ["2026-11-26T12:00:00", "tomorrow", "2026-13-01"])
-def test_bad_at_is_a_usage_error(capsys: Any, bad: str) -> None:
-    code, _, err = cli(capsys, "--at", bad, "--text", "x")
+def test_bad_at_is_a_usage_error(run_cli: Cli, bad: str) -> None:
+    code, _, err = run_cli("--at", bad, "--text", "x")
     assert code == 2 and "--at" in err and "Traceback" not in err
 
 
-def test_usage_errors(capsys: Any) -> None:
-    assert cli(capsys)[0] == 2
-    assert cli(capsys, "--no-such-option", "x.jpg")[0] == 2
-    assert cli(capsys, "--text", "x", "also.jpg")[0] == 2
-    code, _, err = cli(capsys, "--trust", "/nonexistent/trust.json", "--text", "x")
+def test_usage_errors(run_cli: Cli) -> None:
+    assert run_cli()[0] == 2
+    assert run_cli("--no-such-option", "x.jpg")[0] == 2
+    assert run_cli("--text", "x", "also.jpg")[0] == 2
+    code, _, err = run_cli("--trust", "/nonexistent/trust.json", "--text", "x")
     assert code == 2 and "cannot read trust file" in err
 
 
-def test_broken_trust_file(capsys: Any, tmp_path: Path) -> None:
+def test_broken_trust_file(run_cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "scanverify.trust.v1", "keys": [{"spki": "!!"}]}')
-    code, _, err = cli(capsys, "--trust", str(bad), "--text", "x")
+    code, _, err = run_cli("--trust", str(bad), "--text", "x")
     assert code == 2 and "spki is not valid base64" in err
     private = tmp_path / "leak.pem"
     private.write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-    code, _, err = cli(capsys, "--trust", str(private), "--text", "x")
+    code, _, err = run_cli("--trust", str(private), "--text", "x")
     assert code == 2 and "PRIVATE key" in err
 
 
-def test_human_view_renders_chinese_and_specimen(capsys: Any, issuer: Issuer, tmp_path: Path) -> None:
-    path = tmp_path / "specimen.json"
-    path.write_text(json.dumps(issuer.bundle(specimen=True)), encoding="utf-8")
-    code, out, _ = cli(capsys, "--at", AT, "--trust", str(path), "--text", make_seal(issuer, iat=T).text())
+def test_human_view_renders_chinese_and_specimen(run_cli: Cli, issuer: Issuer, tmp_path: Path) -> None:
+    path = write_trust(issuer, tmp_path / "specimen.json", specimen=True)
+    code, out, _ = run_cli("--at", AT, "--trust", str(path), "--text", make_seal(issuer, iat=T).text())
     assert code == 0
     assert "✔ GENUINE" in out and "SPECIMEN" in out
     assert "王小明" in out and "出生公证书" in out and "2021-BJ-0012345" in out
 
 
-def test_redact_hides_holder(capsys: Any, issuer: Issuer, bundle: str) -> None:
+def test_redact_hides_holder(run_cli: Cli, issuer: Issuer, bundle: str) -> None:
     seal = make_seal(issuer, iat=T).text()
-    code, out, _ = cli(capsys, "--json", "--redact", "--at", AT, "--trust", bundle, "--text", seal)
+    code, out, _ = run_cli("--json", "--redact", "--at", AT, "--trust", bundle, "--text", seal)
     assert code == 0
     assert "王小明" not in out and seal not in out
-    obj = lines(out)[0]
+    obj = json_lines(out)[0]
     assert obj["status"] == "genuine" and obj["record"]["no"] == "2021-BJ-0012345"
-    code, out, _ = cli(capsys, "--redact", "--at", AT, "--trust", bundle, "--text", seal)
+    code, out, _ = run_cli("--redact", "--at", AT, "--trust", bundle, "--text", seal)
     assert "王小明" not in out and "2021-BJ-0012345" in out
 
 
-def test_no_default_trust(capsys: Any, issuer: Issuer, bundle: str) -> None:
+def test_no_default_trust(run_cli: Cli, issuer: Issuer, bundle: str) -> None:
     seal = make_seal(issuer, iat=T).text()
-    code, out, _ = cli(capsys, "--json", "--no-default-trust", "--at", AT, "--text", seal)
-    assert code == 1 and lines(out)[0]["status"] == "untrusted"
+    code, out, _ = run_cli("--json", "--no-default-trust", "--at", AT, "--text", seal)
+    assert code == 1 and json_lines(out)[0]["status"] == "untrusted"
 
 
-def test_keygen_and_sign_round_trip(capsys: Any, tmp_path: Path) -> None:
+def test_keygen_and_sign_round_trip(run_cli: Cli, tmp_path: Path) -> None:
     stem = tmp_path / "post"
-    code, out, _ = cli(capsys, "keygen", "--alg", "EdDSA", "-o", str(stem), "--iss", "CN", "--name", "Post 1")
+    code, out, _ = run_cli("keygen", "--alg", "EdDSA", "-o", str(stem), "--iss", "CN", "--name", "Post 1")
     assert code == 0
     key = Path(f"{stem}.key.pem")
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
@@ -166,34 +146,34 @@ def test_keygen_and_sign_round_trip(capsys: Any, tmp_path: Path) -> None:
     entry = json.loads(Path(f"{stem}.trust.json").read_text())["keys"][0]
     assert entry["alg"] == "EdDSA" and entry["iss"] == "CN"
     # keygen never overwrites a key
-    assert cli(capsys, "keygen", "-o", str(stem))[0] == 2
+    assert run_cli("keygen", "-o", str(stem))[0] == 2
 
     rec = tmp_path / "rec.json"
     rec.write_text(json.dumps({**record(), "doc": {"ti": "Diploma", "h": "ab" * 32}}), encoding="utf-8")
-    code, out, _ = cli(capsys, "sign", str(rec), "--key", str(key), "--iss", "CN", "--exp", "2030-01-01T00:00:00Z")
+    code, out, _ = run_cli("sign", str(rec), "--key", str(key), "--iss", "CN", "--exp", "2030-01-01T00:00:00Z")
     assert code == 0
     seal = out.strip()
-    code, out, _ = cli(capsys, "--json", "--trust", f"{stem}.trust.json", "--text", seal)
+    code, out, _ = run_cli("--json", "--trust", f"{stem}.trust.json", "--text", seal)
     assert code == 0
-    obj = lines(out)[0]
+    obj = json_lines(out)[0]
     assert obj["record"]["doc"]["h"] == "ab" * 32 and obj["claims"]["exp"] == "2030-01-01T00:00:00Z"
 
 
-def test_sign_refuses_a_bad_record(capsys: Any, tmp_path: Path) -> None:
+def test_sign_refuses_a_bad_record(run_cli: Cli, tmp_path: Path) -> None:
     stem = tmp_path / "k"
-    cli(capsys, "keygen", "-o", str(stem))
+    run_cli("keygen", "-o", str(stem))
     rec = tmp_path / "rec.json"
     rec.write_text(json.dumps(record(t="passport") | {"doc": {"ti": "x"}}))
-    code, _, err = cli(capsys, "sign", str(rec), "--key", f"{stem}.key.pem", "--iss", "CN")
+    code, _, err = run_cli("sign", str(rec), "--key", f"{stem}.key.pem", "--iss", "CN")
     assert code == 2 and "unknown kind of act" in err
-    code, _, err = cli(capsys, "sign", str(rec), "--key", f"{stem}.pub.pem", "--iss", "CN")
+    code, _, err = run_cli("sign", str(rec), "--key", f"{stem}.pub.pem", "--iss", "CN")
     assert code == 2 and "private key" in err
 
 
-def test_version_and_help(capsys: Any) -> None:
-    code, out, _ = cli(capsys, "--version")
+def test_version_and_help(run_cli: Cli) -> None:
+    code, out, _ = run_cli("--version")
     assert code == 0 and "scanverify" in out
-    code, out, _ = cli(capsys, "--help")
+    code, out, _ = run_cli("--help")
     assert code == 0 and "Exit status" in out
 
 
@@ -209,16 +189,16 @@ def test_python_dash_m_never_prints_a_traceback(tmp_path: Path) -> None:
     assert json.loads(proc.stdout)["status"] == "malformed"
 
 
-def test_doctor_lists_decoders_and_trust(capsys: Any) -> None:
-    code, out, _ = cli(capsys, "doctor")
+def test_doctor_lists_decoders_and_trust(run_cli: Cli) -> None:
+    code, out, _ = run_cli("doctor")
     assert code == 0
     assert "zxing-cpp" in out and "pyzbar" in out and "opencv" in out
     assert "formats: CS1, HC1" in out and "trust:" in out
 
 
-def test_claims_of_a_seal_that_did_not_verify_are_marked(capsys: Any, issuer: Issuer, bundle: str) -> None:
+def test_claims_of_a_seal_that_did_not_verify_are_marked(run_cli: Cli, issuer: Issuer, bundle: str) -> None:
     seal = make_seal(issuer, iat=T, signature=bytes(64)).text()
-    code, out, _ = cli(capsys, "--at", AT, "--trust", bundle, "--text", seal)
+    code, out, _ = run_cli("--at", AT, "--trust", bundle, "--text", seal)
     assert code == 1 and "NOT VERIFIED" in out and "2021-BJ-0012345" in out
-    code, out, _ = cli(capsys, "--at", AT, "--trust", bundle, "--text", make_seal(issuer, iat=T).text())
+    code, out, _ = run_cli("--at", AT, "--trust", bundle, "--text", make_seal(issuer, iat=T).text())
     assert code == 0 and "NOT VERIFIED" not in out
