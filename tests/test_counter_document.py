@@ -7,13 +7,12 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from specseal import Issuer, make_seal, record
+from support import Cli, verifier_for, write_trust
 
-from scanverify import SealError, Status, TrustStore, Verifier
-from scanverify.cli import run
+from scanverify import SealError, Status, Verifier
 from scanverify.document import DocumentHash, document_hash
 from scanverify.errors import UsageError
 
@@ -22,14 +21,9 @@ AT = "2026-11-26T12:00:00Z"
 DOCUMENT = b"%PDF-1.4 the birth certificate, as scanned\n" * 1000
 
 
-@pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer("ES256")
-
-
 @pytest.fixture()
 def verifier(issuer: Issuer) -> Verifier:
-    return Verifier(trust=TrustStore.from_bundle(issuer.bundle(), "test"), clock=lambda: datetime.fromtimestamp(T, UTC))
+    return verifier_for(issuer, datetime.fromtimestamp(T, UTC))
 
 
 def sealed(issuer: Issuer, h: bytes | None = hashlib.sha256(DOCUMENT).digest()) -> str:
@@ -83,30 +77,23 @@ def test_fifo_and_missing_documents_are_refused(tmp_path: Path) -> None:
     assert isinstance(document_hash(b"x"), DocumentHash)
 
 
-def _cli(capsys: Any, *args: str) -> tuple[int, str, str]:
-    code = run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_cli_match_and_mismatch(capsys: Any, issuer: Issuer, tmp_path: Path) -> None:
-    trust = tmp_path / "trust.json"
-    trust.write_text(json.dumps(issuer.bundle()), encoding="utf-8")
+def test_cli_match_and_mismatch(run_cli: Cli, issuer: Issuer, tmp_path: Path) -> None:
+    trust = write_trust(issuer, tmp_path / "trust.json")
     right, wrong = tmp_path / "right.pdf", tmp_path / "wrong.pdf"
     right.write_bytes(DOCUMENT)
     wrong.write_bytes(DOCUMENT[:-1])
     base = ["--text", sealed(issuer), "--trust", str(trust), "--at", AT]
-    code, out, _ = _cli(capsys, *base, "--json", "--document", str(right))
+    code, out, _ = run_cli(*base, "--json", "--document", str(right))
     assert code == 0
     row = json.loads(out)
     assert row["document"]["match"] is True and row["status"] == "genuine"
-    code, out, _ = _cli(capsys, *base, "--json", "--document", str(wrong))
+    code, out, _ = run_cli(*base, "--json", "--document", str(wrong))
     assert code == 1, "a genuine seal on the wrong document must not pass"
     row = json.loads(out)
     assert row["document"]["match"] is False and row["status"] == "genuine"
-    code, out, _ = _cli(capsys, *base, "--document", str(wrong))
+    code, out, _ = run_cli(*base, "--document", str(wrong))
     assert code == 1 and "DOES NOT MATCH" in out
-    code, out, _ = _cli(capsys, *base, "--document", str(right))
+    code, out, _ = run_cli(*base, "--document", str(right))
     assert code == 0 and "Document file" in out and "matches" in out
-    code, _, err = _cli(capsys, *base, "--document", str(tmp_path / "missing.pdf"))
+    code, _, err = run_cli(*base, "--document", str(tmp_path / "missing.pdf"))
     assert code == 2 and len(err.strip().splitlines()) == 1

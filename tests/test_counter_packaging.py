@@ -8,22 +8,15 @@ import sys
 import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from support import Cli
 
 import scanverify
 from scanverify import Cause, Status, TrustStore, Verifier
-from scanverify.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def cli(capsys: Any, *args: str) -> tuple[int, str, str]:
-    code = run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.skipif(not (ROOT / "pyproject.toml").is_file(), reason="run from the unpacked sdist or a checkout only")
@@ -68,8 +61,8 @@ def test_installed_is_the_store_verifier_uses() -> None:
     assert len(combined) == len(store)
 
 
-def test_doctor_json_keys(capsys: Any) -> None:
-    code, out, _ = cli(capsys, "doctor", "--json")
+def test_doctor_json_keys(run_cli: Cli) -> None:
+    code, out, _ = run_cli("doctor", "--json")
     assert code == 0
     info = json.loads(out)
     for key in ("decoders", "formats", "trust", "display", "tk", "fonts", "cameras", "inputs", "schema"):
@@ -80,14 +73,14 @@ def test_doctor_json_keys(capsys: Any) -> None:
     assert set(info["fonts"]) == {"cjk", "detail"}
 
 
-def test_bare_command_prints_help_and_exits_2(capsys: Any) -> None:
-    code, out, _ = cli(capsys)
+def test_bare_command_prints_help_and_exits_2(run_cli: Cli) -> None:
+    code, out, _ = run_cli()
     assert code == 2
     assert "Usage: scanverify" in out and "Commands:" in out
 
 
-def test_help_lists_every_exit_status(capsys: Any) -> None:
-    code, out, _ = cli(capsys, "--help")
+def test_help_lists_every_exit_status(run_cli: Cli) -> None:
+    code, out, _ = run_cli("--help")
     assert code == 0
     from scanverify import cli_common as cli_module
 

@@ -10,22 +10,18 @@ from typing import Any
 
 import pytest
 from specseal import Issuer, make_seal
+from support import verifier_for
 
-from scanverify import Status, TrustStore, Verifier
+from scanverify import Status, Verifier
 from scanverify.decode._documents import Page, expand_inputs, input_pages, page_scale
 from scanverify.issuer import render_qr
 
 T = int(datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp())
 
 
-@pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer("ES256")
-
-
 @pytest.fixture()
 def verifier(issuer: Issuer) -> Verifier:
-    return Verifier(trust=TrustStore.from_bundle(issuer.bundle(), "test"), clock=lambda: datetime.fromtimestamp(T, UTC))
+    return verifier_for(issuer, datetime.fromtimestamp(T, UTC))
 
 
 def qr_image(issuer: Issuer) -> Any:
