@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import Cli, CliRun
 
 from scanverify.cli import run
 from scanverify.errors import RegistryError, UsageError
@@ -131,12 +132,6 @@ def issuer(tmp_path: Path) -> Path:
     return key_file
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def record(
     no: str, *, dt: str = "2026-11-20", t: str = "apostille", au: str = "Consulate General, Shanghai"
 ) -> dict[str, Any]:
@@ -150,10 +145,9 @@ def record_file(tmp_path: Path, no: str, **terms: Any) -> str:
 
 
 def sign(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, issuer: Path, url: str, no: str, *extra: str, **terms: Any
-) -> tuple[int, str, str]:
-    return cli(
-        capsys,
+    run_cli: Cli, tmp_path: Path, issuer: Path, url: str, no: str, *extra: str, **terms: Any
+) -> CliRun:
+    return run_cli(
         "sign",
         record_file(tmp_path, no, **terms),
         "--key",
@@ -172,8 +166,8 @@ def one_line(err: str) -> str:
 
 
 # ---------------------------------------------------------------- signing into the registry
-def test_sign_records_the_seal_and_prints_it(capsys: Any, tmp_path: Path, issuer: Path, url: str) -> None:
-    code, out, err = sign(capsys, tmp_path, issuer, url, "2026-SH-0001")
+def test_sign_records_the_seal_and_prints_it(run_cli: Cli, tmp_path: Path, issuer: Path, url: str) -> None:
+    code, out, err = sign(run_cli, tmp_path, issuer, url, "2026-SH-0001")
     assert code == 0, err
     text = out.strip()
     assert text.startswith("CS1:")
@@ -189,10 +183,10 @@ def test_sign_records_the_seal_and_prints_it(capsys: Any, tmp_path: Path, issuer
 
 
 @pytest.mark.parametrize("suffix", ["", ".txt", ".png", ".svg"])
-def test_a_number_is_sealed_once(capsys: Any, tmp_path: Path, issuer: Path, url: str, suffix: str) -> None:
-    assert sign(capsys, tmp_path, issuer, url, "2026-SH-0002")[0] == 0
+def test_a_number_is_sealed_once(run_cli: Cli, tmp_path: Path, issuer: Path, url: str, suffix: str) -> None:
+    assert sign(run_cli, tmp_path, issuer, url, "2026-SH-0002")[0] == 0
     out_args = ("-o", str(tmp_path / f"again{suffix}")) if suffix else ()
-    code, out, err = sign(capsys, tmp_path, issuer, url, "2026-SH-0002", *out_args, dt="2026-11-21")
+    code, out, err = sign(run_cli, tmp_path, issuer, url, "2026-SH-0002", *out_args, dt="2026-11-21")
     assert code == 2 and out == ""
     assert "2026-SH-0002" in one_line(err) and "already" in err
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("again", ".seal-"))) == []
@@ -201,9 +195,9 @@ def test_a_number_is_sealed_once(capsys: Any, tmp_path: Path, issuer: Path, url:
         assert len(registry.history()) == 1
 
 
-def test_sign_writes_the_file_after_recording(capsys: Any, tmp_path: Path, issuer: Path, url: str) -> None:
+def test_sign_writes_the_file_after_recording(run_cli: Cli, tmp_path: Path, issuer: Path, url: str) -> None:
     out_file = tmp_path / "seal.png"
-    code, out, err = sign(capsys, tmp_path, issuer, url, "2026-SH-0003", "-o", str(out_file))
+    code, out, err = sign(run_cli, tmp_path, issuer, url, "2026-SH-0003", "-o", str(out_file))
     assert code == 0 and out == "" and "wrote" in err
     from scanverify import Verifier
 
@@ -225,9 +219,9 @@ def test_the_same_seal_twice_from_the_library_is_refused(url: str) -> None:
             registry.record_seal(sign_record(record("2026-LIB-2"), key, iss="FR"), generate_key().public_key())
 
 
-def test_no_registry_there_yet(capsys: Any, tmp_path: Path, issuer: Path, blank_url: str) -> None:
+def test_no_registry_there_yet(run_cli: Cli, tmp_path: Path, issuer: Path, blank_url: str) -> None:
     out_file = tmp_path / "seal.txt"
-    code, out, err = sign(capsys, tmp_path, issuer, blank_url, "2026-SH-0004", "-o", str(out_file))
+    code, out, err = sign(run_cli, tmp_path, issuer, blank_url, "2026-SH-0004", "-o", str(out_file))
     assert code == 2 and out == "" and "registry init" in one_line(err)
     assert not out_file.exists()
 
@@ -249,12 +243,12 @@ def _read_only(url: str) -> str:
 @pytest.mark.parametrize("breakage", ["gone", "read-only"])
 @pytest.mark.parametrize("to_stdout", [True, False])
 def test_a_broken_registry_leaves_no_seal(
-    capsys: Any, tmp_path: Path, issuer: Path, url: str, breakage: str, to_stdout: bool
+    run_cli: Cli, tmp_path: Path, issuer: Path, url: str, breakage: str, to_stdout: bool
 ) -> None:
     broken = _gone(url, tmp_path) if breakage == "gone" else _read_only(url)
     out_file = tmp_path / "seal.png"
     code, out, err = sign(
-        capsys, tmp_path, issuer, broken, "2026-SH-0005", *(() if to_stdout else ("-o", str(out_file)))
+        run_cli, tmp_path, issuer, broken, "2026-SH-0005", *(() if to_stdout else ("-o", str(out_file)))
     )
     assert code == 2 and out == ""
     assert "Traceback" not in err and one_line(err).startswith("scanverify: error: ")
@@ -263,22 +257,22 @@ def test_a_broken_registry_leaves_no_seal(
         with Registry.open(url) as registry:
             assert registry.seal("2026-SH-0005") is None and registry.history() == []
     for command in (["registry", "revoke", "X", "--reason", "r"], ["registry", "stats"]):
-        code, _, err = cli(capsys, *command, "--registry", broken)
+        code, _, err = run_cli(*command, "--registry", broken)
         if breakage == "gone" or command[1] == "revoke":
             assert code == 2 and one_line(err)
 
 
-def test_bad_urls_are_one_line(capsys: Any, home: Path) -> None:
+def test_bad_urls_are_one_line(run_cli: Cli, home: Path) -> None:
     for bad in ("mysql://x@y/z", "sqlite://", "not a url at all", "sqlite:///x?mode=rwc"):
-        code, _, err = cli(capsys, "registry", "stats", "--registry", bad)
+        code, _, err = run_cli("registry", "stats", "--registry", bad)
         assert code == 2 and one_line(err)
 
 
-def test_the_embedded_default_is_a_private_file_in_the_data_directory(capsys: Any, home: Path) -> None:
-    assert cli(capsys, "registry", "init")[0] == 0
+def test_the_embedded_default_is_a_private_file_in_the_data_directory(run_cli: Cli, home: Path) -> None:
+    assert run_cli("registry", "init")[0] == 0
     path = home / "registry.sqlite3"
     assert path.is_file() and path.stat().st_mode & 0o777 == 0o600  # it holds holders' names
-    code, out, _ = cli(capsys, "registry", "stats", "--json")
+    code, out, _ = run_cli("registry", "stats", "--json")
     assert code == 0 and json.loads(out)["seals"] == 0
 
 
@@ -289,18 +283,17 @@ def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 # ---------------------------------------------------------------- revocation and its history
-def test_revoke_and_unrevoke_need_reasons_and_are_kept(capsys: Any, tmp_path: Path, issuer: Path, url: str) -> None:
-    assert sign(capsys, tmp_path, issuer, url, "2026-SH-0010")[0] == 0
-    code, _, err = cli(capsys, "registry", "revoke", "2026-SH-0010", "--registry", url)
+def test_revoke_and_unrevoke_need_reasons_and_are_kept(run_cli: Cli, tmp_path: Path, issuer: Path, url: str) -> None:
+    assert sign(run_cli, tmp_path, issuer, url, "2026-SH-0010")[0] == 0
+    code, _, err = run_cli("registry", "revoke", "2026-SH-0010", "--registry", url)
     assert code == 2 and "--reason" in err
-    code, out, _ = cli(capsys, "registry", "revoke", "2026-SH-0010", "--reason", "reported stolen", "--registry", url)
+    code, out, _ = run_cli("registry", "revoke", "2026-SH-0010", "--reason", "reported stolen", "--registry", url)
     assert code == 0 and "CN/2026-SH-0010" in out
-    code, _, err = cli(capsys, "registry", "revoke", "2026-SH-0010", "--reason", "again", "--registry", url)
+    code, _, err = run_cli("registry", "revoke", "2026-SH-0010", "--reason", "again", "--registry", url)
     assert code == 2 and "already" in one_line(err)
-    code, _, err = cli(capsys, "registry", "unrevoke", "2026-SH-0010", "--registry", url)
+    code, _, err = run_cli("registry", "unrevoke", "2026-SH-0010", "--registry", url)
     assert code == 2 and "--reason" in err
-    code, _, _ = cli(
-        capsys,
+    code, _, _ = run_cli(
         "registry",
         "unrevoke",
         "2026-SH-0010",
@@ -312,9 +305,9 @@ def test_revoke_and_unrevoke_need_reasons_and_are_kept(capsys: Any, tmp_path: Pa
         url,
     )
     assert code == 0
-    code, _, err = cli(capsys, "registry", "revoke", "2099-NONE", "--reason", "x", "--registry", url)
+    code, _, err = run_cli("registry", "revoke", "2099-NONE", "--reason", "x", "--registry", url)
     assert code == 2 and "no seal" in one_line(err)
-    code, out, _ = cli(capsys, "registry", "history", "2026-SH-0010", "--json", "--registry", url)
+    code, out, _ = run_cli("registry", "history", "2026-SH-0010", "--json", "--registry", url)
     changes = json.loads(out)
     assert [(c["action"], c["reason"]) for c in changes] == [
         ("issued", "signed"),
@@ -361,9 +354,9 @@ def test_a_number_of_two_states_needs_iss(url: str) -> None:
 
 
 # ---------------------------------------------------------------- export and the target scenario
-def test_export_merges_a_base_bundle(capsys: Any, tmp_path: Path, issuer: Path, url: str) -> None:
-    assert sign(capsys, tmp_path, issuer, url, "2026-SH-0020")[0] == 0
-    assert cli(capsys, "registry", "revoke", "2026-SH-0020", "--reason", "x", "--registry", url)[0] == 0
+def test_export_merges_a_base_bundle(run_cli: Cli, tmp_path: Path, issuer: Path, url: str) -> None:
+    assert sign(run_cli, tmp_path, issuer, url, "2026-SH-0020")[0] == 0
+    assert run_cli("registry", "revoke", "2026-SH-0020", "--reason", "x", "--registry", url)[0] == 0
     other = generate_key()
     base = tmp_path / "base.json"
     write_key_files(other, tmp_path / "other", iss="FR", name="Other")
@@ -371,8 +364,7 @@ def test_export_merges_a_base_bundle(capsys: Any, tmp_path: Path, issuer: Path, 
     ministry["revoked_seals"] = ["FR/1"]
     base.write_text(json.dumps(ministry))
     out = tmp_path / "bundle.json"
-    code, _, err = cli(
-        capsys,
+    code, _, err = run_cli(
         "registry",
         "export",
         "--version",
@@ -393,8 +385,7 @@ def test_export_merges_a_base_bundle(capsys: Any, tmp_path: Path, issuer: Path, 
     assert sorted(k.iss or "" for k in store) == ["CN", "FR"]
     assert store.revoked_seals == {"CN/2026-SH-0020", "FR/1"}
     assert store.expires == datetime(2030, 1, 1, tzinfo=UTC)
-    code, _, err = cli(
-        capsys,
+    code, _, err = run_cli(
         "registry",
         "export",
         "--version",
@@ -410,20 +401,19 @@ def test_export_merges_a_base_bundle(capsys: Any, tmp_path: Path, issuer: Path, 
 
 
 def test_target_three_seals_one_revoked_exported_signed_installed(
-    capsys: Any, tmp_path: Path, issuer: Path, url: str, home: Path
+    run_cli: Cli, tmp_path: Path, issuer: Path, url: str, home: Path
 ) -> None:
     seals = {}
     for no in ("2026-SH-0101", "2026-SH-0102", "2026-SH-0103"):
-        code, out, err = sign(capsys, tmp_path, issuer, url, no, dt="2026-11-02")
+        code, out, err = sign(run_cli, tmp_path, issuer, url, no, dt="2026-11-02")
         assert code == 0, err
         seals[no] = out.strip()
-    assert cli(capsys, "registry", "revoke", "2026-SH-0102", "--reason", "issued in error", "--registry", url)[0] == 0
+    assert run_cli("registry", "revoke", "2026-SH-0102", "--reason", "issued in error", "--registry", url)[0] == 0
     bundle, signed = tmp_path / "bundle.json", tmp_path / "bundle.signed.json"
     version = str(built_in_version() + 1)
     expires = (NOW + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert (
-        cli(
-            capsys,
+        run_cli(
             "registry",
             "export",
             "--version",
@@ -442,14 +432,14 @@ def test_target_three_seals_one_revoked_exported_signed_installed(
     root_key_file = write_key_files(root_key, tmp_path / "root")[0]
     root = tmp_path / "root.json"
     root.write_bytes(root_document([root_key.public_key()], version=1))
-    code, _, err = cli(capsys, "trust", "sign", str(bundle), "--key", str(root_key_file), "-o", str(signed))
+    code, _, err = run_cli("trust", "sign", str(bundle), "--key", str(root_key_file), "-o", str(signed))
     assert code == 0, err
-    code, _, err = cli(capsys, "trust", "update", str(signed), "--root", str(root))
+    code, _, err = run_cli("trust", "update", str(signed), "--root", str(root))
     assert code == 0, err
     # An offline verifier, with only the installed list: no registry, no network.
     verdicts = {}
     for no, text in seals.items():
-        code, out, _ = cli(capsys, "--root", str(root), "--json", "--text", text)
+        code, out, _ = run_cli("--root", str(root), "--json", "--text", text)
         verdicts[no] = (json.loads(out)["status"], code)
     assert verdicts == {
         "2026-SH-0101": ("genuine", 0),
@@ -463,7 +453,7 @@ def test_target_three_seals_one_revoked_exported_signed_installed(
         ("2026-SH-0103", "2026-11-03"),
         ("2026-SH-9999", "2026-11-02"),
     ):
-        code, out, _ = cli(capsys, "registry", "lookup", no, "--dt", dt, "--registry", url)
+        code, out, _ = run_cli("registry", "lookup", no, "--dt", dt, "--registry", url)
         answers[no] = (json.loads(out), code)
     assert answers["2026-SH-0101"][0]["status"] == "valid" and answers["2026-SH-0101"][1] == 0
     assert answers["2026-SH-0101"][0]["record"]["no"] == "2026-SH-0101"
@@ -797,13 +787,13 @@ def test_serve_command_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch, 
 
 
 # ---------------------------------------------------------------- statistics
-def test_stats_count_and_show_safely(capsys: Any, tmp_path: Path, issuer: Path, url: str) -> None:
-    assert sign(capsys, tmp_path, issuer, url, "S-1", t="visa", au="Post A")[0] == 0
-    assert sign(capsys, tmp_path, issuer, url, "S-2", t="visa", au="Post \x1b[31mB\u202e")[0] == 0
-    assert sign(capsys, tmp_path, issuer, url, "S-3", t="notarial", au="Post A")[0] == 0
-    assert cli(capsys, "registry", "revoke", "S-3", "--reason", "x", "--registry", url)[0] == 0
-    assert cli(capsys, "registry", "lookup", "S-1", "--dt", "2026-11-20", "--registry", url)[0] == 0
-    code, out, _ = cli(capsys, "registry", "stats", "--json", "--registry", url)
+def test_stats_count_and_show_safely(run_cli: Cli, tmp_path: Path, issuer: Path, url: str) -> None:
+    assert sign(run_cli, tmp_path, issuer, url, "S-1", t="visa", au="Post A")[0] == 0
+    assert sign(run_cli, tmp_path, issuer, url, "S-2", t="visa", au="Post \x1b[31mB\u202e")[0] == 0
+    assert sign(run_cli, tmp_path, issuer, url, "S-3", t="notarial", au="Post A")[0] == 0
+    assert run_cli("registry", "revoke", "S-3", "--reason", "x", "--registry", url)[0] == 0
+    assert run_cli("registry", "lookup", "S-1", "--dt", "2026-11-20", "--registry", url)[0] == 0
+    code, out, _ = run_cli("registry", "stats", "--json", "--registry", url)
     stats = json.loads(out)
     assert code == 0
     assert stats["seals"] == 3 and stats["revoked"] == 1
@@ -811,7 +801,7 @@ def test_stats_count_and_show_safely(capsys: Any, tmp_path: Path, issuer: Path, 
     assert stats["per_authority"] == {"Post A": 2, "Post \x1b[31mB\u202e": 1}
     assert stats["per_day"] == {NOW.date().isoformat(): 3}
     assert stats["lookups"]["total"] == 1 and stats["lookups"]["found"] == 1
-    code, out, _ = cli(capsys, "registry", "stats", "--registry", url)
+    code, out, _ = run_cli("registry", "stats", "--registry", url)
     assert code == 0 and "Post A" in out and "notarial" in out
     assert "\x1b" not in out and "\u202e" not in out and "\\x1b" in out  # through the display boundary
 

@@ -9,7 +9,6 @@ benchmarks/memory.py, never asserted here.
 from __future__ import annotations
 
 import io
-import json
 import os
 import stat
 import struct
@@ -28,6 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageOps
 from specseal import Issuer, make_seal
+from support import Cli, json_lines, verifier_for, write_trust
 
 import scanverify._batch as _batch
 import scanverify.cli as cli
@@ -63,16 +63,6 @@ def png(image: Image.Image, **options: Any) -> bytes:
 
 def payloads(source: Any) -> list[bytes]:
     return [code.payload for code in decode_image(source, effort="fast")]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.run(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def rows(out: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def one_line(err: str) -> str:
@@ -328,12 +318,6 @@ def test_an_image_source_of_a_wrong_type_is_an_image_error(source: Any) -> None:
 
 
 # ---------------------------------------------------------------- times at the ends of datetime's range
-def signed_bundle(tmp_path: Path, issuer: Issuer, **terms: Any) -> str:
-    path = tmp_path / "trust.json"
-    path.write_text(json.dumps(issuer.bundle(**terms)), encoding="utf-8")
-    return str(path)
-
-
 EXTREMES = ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-05:00"]
 
 
@@ -341,16 +325,16 @@ EXTREMES = ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", "9999-12-31T23:
 @pytest.mark.parametrize("moment", EXTREMES)
 @pytest.mark.parametrize("at", [None, "9999-12-31T23:59:59Z", "9999-12-31T18:59:59-05:00", "0001-01-01T00:00:00Z"])
 def test_extreme_times_give_verdicts(
-    capsys: Any, tmp_path: Path, bound: str, moment: str, at: str | None
+    run_cli: Cli, tmp_path: Path, bound: str, moment: str, at: str | None
 ) -> None:
     issuer = Issuer()
-    trust = signed_bundle(tmp_path, issuer, **{bound: moment})
+    trust = str(write_trust(issuer, tmp_path / "trust.json", **{bound: moment}))
     seal = make_seal(issuer, iat=T).text()
-    code, out, err = run(
-        capsys, "--json", "--no-default-trust", "--trust", trust, *(["--at", at] if at else []), "--text", seal
+    code, out, err = run_cli(
+        "--json", "--no-default-trust", "--trust", trust, *(["--at", at] if at else []), "--text", seal
     )
     assert code in (0, 1), err
-    [row] = rows(out)
+    [row] = json_lines(out)
     assert row["status"] in ("genuine", "expired", "not_yet_valid")
     if at == "9999-12-31T23:59:59Z" and bound == "not_before":
         assert row["status"] == ("not_yet_valid" if moment.startswith("9999") else "genuine")
@@ -358,10 +342,7 @@ def test_extreme_times_give_verdicts(
 
 def test_the_latest_clock_reading_verifies() -> None:
     issuer = Issuer()
-    verifier = Verifier(
-        trust=TrustStore.from_bundle(issuer.bundle(), "test"),
-        clock=lambda: datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
-    )
+    verifier = verifier_for(issuer, datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
     assert verifier.verify_payload(make_seal(issuer, iat=T).text()).status.value == "genuine"
     # A seal signed at the very end of time, checked at the very start: not yet valid, no overflow.
     early = Verifier(trust=verifier.trust, clock=lambda: datetime(1, 1, 1, tzinfo=UTC))
@@ -371,8 +352,8 @@ def test_the_latest_clock_reading_verifies() -> None:
 @pytest.mark.parametrize(
     "at", ["0001-01-01T00:00:00+05:00", "0001-01-01T04:59:59+05:00", "9999-12-31T23:00:00-05:00", "9999-12-31T23:59:59-05:00"]
 )
-def test_at_outside_utc_years_is_one_line_exit_2(capsys: Any, at: str) -> None:
-    code, _, err = run(capsys, "--at", at, "--text", "hello")
+def test_at_outside_utc_years_is_one_line_exit_2(run_cli: Cli, at: str) -> None:
+    code, _, err = run_cli("--at", at, "--text", "hello")
     assert code == 2
     assert "years 1 to 9999" in one_line(err)
 
@@ -382,8 +363,8 @@ def test_at_outside_utc_years_is_one_line_exit_2(capsys: Any, at: str) -> None:
     # Bare `scanverify` prints its help (exit 2): tests/test_counter_packaging.py.
     [["--at", "yesterday", "--text", "x"], ["--bogus", "x.png"], ["--effort", "slow", "x.png"], ["trust", "update"]],
 )
-def test_option_errors_are_one_line_exit_2(capsys: Any, args: list[str]) -> None:
-    code, out, err = run(capsys, *args)
+def test_option_errors_are_one_line_exit_2(run_cli: Cli, args: list[str]) -> None:
+    code, out, err = run_cli(*args)
     assert code == 2
     assert one_line(err).startswith("scanverify: error:")
     assert out == ""
@@ -392,18 +373,18 @@ def test_option_errors_are_one_line_exit_2(capsys: Any, args: list[str]) -> None
 # ---------------------------------------------------------------- SCANVERIFY_HOME
 @pytest.mark.parametrize("args", [["--text", "hello"], ["doctor"], ["trust", "show"], ["trust", "update", "x.json"]])
 def test_home_naming_a_file_is_one_line_exit_2(
-    capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+    run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
     home = tmp_path / "a-file"
     home.write_text("not a folder")
     monkeypatch.setenv("SCANVERIFY_HOME", str(home))
-    code, _, err = run(capsys, *args)
+    code, _, err = run_cli(*args)
     assert code == 2
     assert "SCANVERIFY_HOME" in one_line(err)
 
 
 def test_install_that_cannot_write_is_one_line_exit_2(
-    capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import scanverify.trustlist
 
@@ -413,14 +394,14 @@ def test_install_that_cannot_write_is_one_line_exit_2(
     monkeypatch.setattr(scanverify.trustlist, "install", refuse)
     update = tmp_path / "update.json"
     update.write_text("{}")
-    code, _, err = run(capsys, "trust", "update", str(update))
+    code, _, err = run_cli("trust", "update", str(update))
     assert code == 2
     assert "cannot install" in one_line(err)
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into any folder, whatever its mode")
 def test_home_that_is_not_writable_is_one_line_exit_2(
-    capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -429,7 +410,7 @@ def test_home_that_is_not_writable_is_one_line_exit_2(
     update = tmp_path / "update.json"
     update.write_text("{}")
     try:
-        code, _, err = run(capsys, "trust", "update", str(update))
+        code, _, err = run_cli("trust", "update", str(update))
     finally:
         home.chmod(stat.S_IRWXU)
     assert code == 2
@@ -480,18 +461,18 @@ def test_cli_refuses_a_fifo_at_once(fifo: Path, tmp_path: Path, args: list[str])
     assert str(fifo) in line and "FIFO" in line
 
 
-def test_cli_refuses_a_device_in_process(capsys: Any) -> None:
+def test_cli_refuses_a_device_in_process(run_cli: Cli) -> None:
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero on this system")
-    code, out, err = run(capsys, "--json", str(SAMPLES / "genuine.jpg"), "/dev/zero")
+    code, out, err = run_cli("--json", str(SAMPLES / "genuine.jpg"), "/dev/zero")
     assert code == 2 and out == ""  # refused before any input is read
     assert "character device" in one_line(err)
 
 
-def test_a_fifo_inside_a_directory_is_skipped(fifo: Path, capsys: Any) -> None:
+def test_a_fifo_inside_a_directory_is_skipped(fifo: Path, run_cli: Cli) -> None:
     (fifo.parent / "seal.png").write_bytes(png(Image.fromarray(qr_gray())))
-    code, out, _ = run(capsys, "--json", "--at", AT, str(fifo.parent))
-    assert [row["source"] for row in rows(out)] == [str(fifo.parent / "seal.png")]
+    code, out, _ = run_cli("--json", "--at", AT, str(fifo.parent))
+    assert [row["source"] for row in json_lines(out)] == [str(fifo.parent / "seal.png")]
     assert code == 3  # a code that is not a seal
 
 
@@ -524,21 +505,21 @@ def batch(tmp_path: Path) -> tuple[list[str], list[str]]:
     return inputs, expected
 
 
-def test_a_small_batch_reports_every_input(capsys: Any, tmp_path: Path) -> None:
+def test_a_small_batch_reports_every_input(run_cli: Cli, tmp_path: Path) -> None:
     inputs, expected = batch(tmp_path)
     # Four inputs: decoded in this process, one after another.
     picked = [1, 4, 2, 0]
-    code, out, err = run(capsys, "--json", "--at", AT, *[inputs[i] for i in picked])
-    assert [(r["source"], r["status"]) for r in rows(out)] == [(inputs[i], expected[i]) for i in picked]
+    code, out, err = run_cli("--json", "--at", AT, *[inputs[i] for i in picked])
+    assert [(r["source"], r["status"]) for r in json_lines(out)] == [(inputs[i], expected[i]) for i in picked]
     assert code == 1, err  # the forged seal is not missed
 
 
-def test_a_large_batch_in_the_process_pool_reports_every_input(capsys: Any, tmp_path: Path) -> None:
+def test_a_large_batch_in_the_process_pool_reports_every_input(run_cli: Cli, tmp_path: Path) -> None:
     inputs, expected = batch(tmp_path)
     assert len(inputs) > _batch.MANY
-    code, out, err = run(capsys, "--json", "--at", AT, *inputs)
-    assert [(r["source"], r["status"]) for r in rows(out)] == list(zip(inputs, expected, strict=True))
-    assert all(r["reason"] for r in rows(out))
+    code, out, err = run_cli("--json", "--at", AT, *inputs)
+    assert [(r["source"], r["status"]) for r in json_lines(out)] == list(zip(inputs, expected, strict=True))
+    assert all(r["reason"] for r in json_lines(out))
     assert code == 1, err
     assert "internal error" not in err
 
@@ -547,11 +528,11 @@ def test_a_batch_subprocess_never_exits_70(tmp_path: Path) -> None:
     inputs, expected = batch(tmp_path)
     done = subprocess_run("--json", "--at", AT, *inputs)
     assert done.returncode == 1, done.stderr
-    assert [r["status"] for r in rows(done.stdout.decode())] == expected
+    assert [r["status"] for r in json_lines(done.stdout.decode())] == expected
 
 
 def test_a_bug_on_one_input_is_its_row_and_the_batch_goes_on(
-    capsys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import scanverify.decode
 
@@ -566,12 +547,12 @@ def test_a_bug_on_one_input_is_its_row_and_the_batch_goes_on(
 
     monkeypatch.setattr(scanverify.decode, "decode_image", buggy)
     genuine = str(SAMPLES / "genuine.jpg")
-    code, out, _ = run(capsys, "--json", "--at", AT, genuine, str(poisoned), genuine)
-    assert [r["status"] for r in rows(out)] == ["genuine", "error", "genuine"]
-    assert "internal error" in rows(out)[1]["reason"]
+    code, out, _ = run_cli("--json", "--at", AT, genuine, str(poisoned), genuine)
+    assert [r["status"] for r in json_lines(out)] == ["genuine", "error", "genuine"]
+    assert "internal error" in json_lines(out)[1]["reason"]
     assert code == 70  # a bug is still a bug ...
-    code, out, _ = run(capsys, "--json", "--at", AT, str(poisoned), str(SAMPLES / "altered.jpg"))
-    assert [r["status"] for r in rows(out)] == ["error", "forged"]
+    code, out, _ = run_cli("--json", "--at", AT, str(poisoned), str(SAMPLES / "altered.jpg"))
+    assert [r["status"] for r in json_lines(out)] == ["error", "forged"]
     assert code == 1  # ... but a rejected seal is what the clerk must not miss
 
 
@@ -617,7 +598,7 @@ def with_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
 
 
-def test_an_overlong_stdin_line_is_its_own_error_row(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_overlong_stdin_line_is_its_own_error_row(run_cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     issuer = Issuer()
     seal = make_seal(issuer, iat=T).text()
     long = b"CS1:" + b"A" * (cli.LINE_LIMIT + 10)
@@ -625,46 +606,46 @@ def test_an_overlong_stdin_line_is_its_own_error_row(capsys: Any, monkeypatch: p
     with_stdin(monkeypatch, b"hello\n" + long + b"\n" + exact + b"\n\n" + seal.encode() + b"\r\n")
     trust = TrustStore.from_bundle(issuer.bundle(), "test")
     monkeypatch.setattr(cli.VerifyOptions, "verifier", lambda _self: Verifier(trust=trust, clock=lambda: NOW))
-    code, out, err = run(capsys, "--json", "--text", "-")
-    got = [(r["source"], r["status"]) for r in rows(out)]
+    code, out, err = run_cli("--json", "--text", "-")
+    got = [(r["source"], r["status"]) for r in json_lines(out)]
     assert got == [
         ("<stdin>:1", "not_a_seal"),
         ("<stdin>:2", "error"),
         ("<stdin>:3", "not_a_seal"),  # exactly at the limit: taken
         ("<stdin>:5", "genuine"),
     ]
-    assert "64 KiB" in rows(out)[1]["reason"]
+    assert "64 KiB" in json_lines(out)[1]["reason"]
     assert code == 2, err  # an unreadable input, no seal rejected
 
 
-def test_binary_stdin_is_never_a_crash(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_binary_stdin_is_never_a_crash(run_cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     with_stdin(monkeypatch, bytes(range(256)) * 3 + b"\xff\xfe\x00\n\x80CS1:\x00\n")
-    code, out, err = run(capsys, "--json", "--at", AT, "--text", "-")
+    code, out, err = run_cli("--json", "--at", AT, "--text", "-")
     assert code == 3, err
-    assert {r["status"] for r in rows(out)} == {"not_a_seal"}
+    assert {r["status"] for r in json_lines(out)} == {"not_a_seal"}
 
 
-def test_an_image_on_stdin_above_the_cap_is_refused(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_image_on_stdin_above_the_cap_is_refused(run_cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     data = (SAMPLES / "genuine.jpg").read_bytes()
     monkeypatch.setattr(cli, "STDIN_IMAGE_LIMIT", len(data) - 1)
     with_stdin(monkeypatch, data)
-    code, out, _ = run(capsys, "--json", "--at", AT, "-")
-    [row] = rows(out)
+    code, out, _ = run_cli("--json", "--at", AT, "-")
+    [row] = json_lines(out)
     assert row["status"] == "error" and "larger than" in row["reason"]
     assert code == 2
     monkeypatch.setattr(cli, "STDIN_IMAGE_LIMIT", len(data))
     with_stdin(monkeypatch, data)
-    code, out, _ = run(capsys, "--json", "--at", AT, "-")
-    assert [r["status"] for r in rows(out)] == ["genuine"] and code == 0
+    code, out, _ = run_cli("--json", "--at", AT, "-")
+    assert [r["status"] for r in json_lines(out)] == ["genuine"] and code == 0
 
 
 def test_stdin_in_a_subprocess() -> None:
     image = (SAMPLES / "genuine.jpg").read_bytes()
     done = subprocess_run("--json", "--at", AT, "-", stdin=image)
-    assert done.returncode == 0 and rows(done.stdout.decode())[0]["status"] == "genuine"
+    assert done.returncode == 0 and json_lines(done.stdout.decode())[0]["status"] == "genuine"
     done = subprocess_run("--json", "--at", AT, "-", stdin=os.urandom(5000))
-    assert done.returncode == 2 and rows(done.stdout.decode())[0]["status"] == "error"
+    assert done.returncode == 2 and json_lines(done.stdout.decode())[0]["status"] == "error"
     lines = b"hello\n" + b"B" * (cli.LINE_LIMIT * 3) + b"\n\xff\xfe\n"
     done = subprocess_run("--json", "--at", AT, "--text", "-", stdin=lines)
-    assert [r["status"] for r in rows(done.stdout.decode())] == ["not_a_seal", "error", "not_a_seal"]
+    assert [r["status"] for r in json_lines(done.stdout.decode())] == ["not_a_seal", "error", "not_a_seal"]
     assert done.returncode == 2
