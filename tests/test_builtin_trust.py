@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import Cli
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CONFORMANCE = SHARED / "conformance"
@@ -35,13 +36,10 @@ DDOC = CONFORMANCE / "fr-2d-doc" / "nipo-tdd"
 KIT = DDOC / "samples" / "kit-deploiement_dispositif_de_controle_sanitaire_evenementiel"
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, Any]]]:
-    """``scanverify --json ARGS`` with the built-in trust only; its exit status and JSON lines."""
-    from scanverify.cli import run
-
-    code = run(["--json", *args])
-    out, _ = capsys.readouterr()
-    return code, [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+@pytest.fixture
+def cli(run_cli: Cli) -> Cli:
+    """``scanverify --json ARGS`` with the built-in trust only."""
+    return run_cli.with_args("--json")
 
 
 def text_of(path: Path) -> str:
@@ -55,9 +53,10 @@ def verdict(line: dict[str, Any]) -> tuple[str, str, bool]:
 # ---- SMART Health Cards -------------------------------------------------------------------
 
 
-def test_shc_spec_example_is_genuine_specimen(capsys: pytest.CaptureFixture[str]) -> None:
-    code, [line] = cli(capsys, "--text", text_of(SHC / "example-00-f-qr-code-numeric-value-0.txt"))
-    assert (code, verdict(line)) == (0, ("genuine", "none", True)), line["reason"]
+def test_shc_spec_example_is_genuine_specimen(cli: Cli) -> None:
+    run = cli("--text", text_of(SHC / "example-00-f-qr-code-numeric-value-0.txt"))
+    line = run.record()
+    assert (run.code, verdict(line)) == (0, ("genuine", "none", True)), line["reason"]
     assert line["format"] == "SHC" and line["issuer"]["iss"] == "https://spec.smarthealth.cards/examples/issuer"
     assert "SMART Health Cards spec example issuer" in line["reason"]
 
@@ -107,17 +106,18 @@ def vds_bytes(name: str, where: str) -> bytes:
 
 
 @pytest.mark.slow
-def test_vds_datamatrix_images_are_genuine_specimen(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_vds_datamatrix_images_are_genuine_specimen(tmp_path: Path, cli: Cli) -> None:
     from test_vds import datamatrix_png
 
     images = [datamatrix_png(vds_bytes(name, where), tmp_path / f"{name}.png") for name, (where, _) in VDS_IMAGES.items()]
-    code, lines = cli(capsys, *map(str, images))
+    run = cli(*map(str, images))
+    lines = run.records()
     assert len(lines) == len(VDS_IMAGES), lines
     for line, (name, (_, signer)) in zip(lines, VDS_IMAGES.items(), strict=True):
         assert (line["symbology"], line["format"]) == ("DataMatrix", "VDS"), name
         assert verdict(line) == ("genuine", "none", True), (name, line["reason"])
         assert f"VDS test signer {signer} " in line["reason"], (name, line["reason"])
-    assert code == 0
+    assert run.code == 0
 
 
 def test_vds_seal_of_an_unpublished_signer_stays_untrusted(capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,53 +132,58 @@ def test_vds_seal_of_an_unpublished_signer_stays_untrusted(capsys: pytest.Captur
 
 
 @pytest.mark.parametrize("name", ["vdsnc_AUS_valid_JANE_CATHERINE.json", "vdsnc_AUS_valid_JOHN.json"])
-def test_australian_vdsnc_is_genuine_not_specimen(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, [line] = cli(capsys, "--text", text_of(APO / name))
-    assert (code, verdict(line)) == (0, ("genuine", "none", False)), line["reason"]
+def test_australian_vdsnc_is_genuine_not_specimen(name: str, cli: Cli) -> None:
+    run = cli("--text", text_of(APO / name))
+    line = run.record()
+    assert (run.code, verdict(line)) == (0, ("genuine", "none", False)), line["reason"]
     assert "Australia CSCA" in line["reason"]
 
 
-def test_kurz_australian_vdsnc_is_genuine(capsys: pytest.CaptureFixture[str]) -> None:
-    _, [line] = cli(capsys, "--text", text_of(KURZ_VDSNC / "vdsnc_sample_proof_of_vaccination_aus"))
+def test_kurz_australian_vdsnc_is_genuine(cli: Cli) -> None:
+    line = cli("--text", text_of(KURZ_VDSNC / "vdsnc_sample_proof_of_vaccination_aus")).record()
     assert verdict(line) == ("genuine", "none", False), line["reason"]
 
 
 @pytest.mark.parametrize("name", ["vdsnc_AUS_tampered_JANEX_CATHERINE.json", "vdsnc_AUS_tampered_JOHNX.json"])
-def test_tampered_australian_vdsnc_is_forged(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, [line] = cli(capsys, "--text", text_of(APO / name))
-    assert (code, line["status"], line["signature_valid"]) == (1, "forged", False)
+def test_tampered_australian_vdsnc_is_forged(name: str, cli: Cli) -> None:
+    run = cli("--text", text_of(APO / name))
+    line = run.record()
+    assert (run.code, line["status"], line["signature_valid"]) == (1, "forged", False)
 
 
 @pytest.mark.parametrize("name", ["vdsnc_sample_proof_of_test", "vdsnc_sample_proof_of_vaccination"])
-def test_icao_example_vdsnc_signers_have_expired(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_icao_example_vdsnc_signers_have_expired(name: str, cli: Cli) -> None:
     """The ICAO "Utopia" example BSCs (UT 05, UT 06) ended on 2026-10-07: today their seals are
     expired (the signature still verifies); checked inside their validity, genuine specimen."""
     text = text_of(KURZ_VDSNC / name)
-    code, [line] = cli(capsys, "--text", text)
+    run = cli("--text", text)
+    line = run.record()
     assert (line["status"], line["cause"], line["signature_valid"]) == ("expired", "key_expired", True)
     assert "2026-10-07" in line["reason"]
-    code, [line] = cli(capsys, "--at", "2025-06-01T00:00:00Z", "--text", text)
-    assert (code, verdict(line)) == (0, ("genuine", "none", True)), line["reason"]
+    run = cli("--at", "2025-06-01T00:00:00Z", "--text", text)
+    line = run.record()
+    assert (run.code, verdict(line)) == (0, ("genuine", "none", True)), line["reason"]
 
 
 # ---- 2D-Doc --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["vaccine-valid.txt", "vaccine-invalid-cycle.txt", "vaccine-invalid-test.txt"])
-def test_ddoc_production_specimens_are_genuine(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ddoc_production_specimens_are_genuine(name: str, cli: Cli) -> None:
     """The French event-control kit's 2D-Docs (FR03/AV01, FR03/AHP1): their signer certificates
     ship, each trusted through the ANTS CA FR03. ("invalid" is about health rules, not signatures.)"""
     text = text_of(KIT / name)
-    code, [line] = cli(capsys, "--text", text)
-    assert (code, verdict(line)) == (0, ("genuine", "none", False)), line["reason"]
+    run = cli("--text", text)
+    line = run.record()
+    assert (run.code, verdict(line)) == (0, ("genuine", "none", False)), line["reason"]
     ca_id, cert_id = text[4:8], text[8:12]
     assert ca_id == "FR03" and f"2D-Doc signer {ca_id}/{cert_id}" in line["reason"]
 
 
-def test_ddoc_test_certificate_has_expired(capsys: pytest.CaptureFixture[str]) -> None:
+def test_ddoc_test_certificate_has_expired(cli: Cli) -> None:
     """FR00, the specification's test certificate, ended on 2015-11-01: a sample signed in 2021
     with it is expired (signature valid, specimen), whenever it is checked."""
-    _, [line] = cli(capsys, "--text", text_of(DDOC / "samples" / "exemple-attestation-vaccination-certifiee.txt"))
+    line = cli("--text", text_of(DDOC / "samples" / "exemple-attestation-vaccination-certifiee.txt")).record()
     assert (line["status"], line["cause"], line["signature_valid"], line["specimen"]) == (
         "expired",
         "key_expired",
@@ -188,7 +193,7 @@ def test_ddoc_test_certificate_has_expired(capsys: pytest.CaptureFixture[str]) -
     assert "2015-11-01" in line["reason"]
 
 
-def test_ddoc_spec_example_signed_inside_fr00_is_genuine_specimen(capsys: pytest.CaptureFixture[str]) -> None:
+def test_ddoc_spec_example_signed_inside_fr00_is_genuine_specimen(cli: Cli) -> None:
     """Some spec examples were signed while FR00 was valid (2012-11-01 .. 2015-11-01)."""
     from scanverify.formats.ddoc_parse import parse
 
@@ -198,28 +203,29 @@ def test_ddoc_spec_example_signed_inside_fr00_is_genuine_specimen(capsys: pytest
         if signed is not None and signed.year in (2013, 2014):
             inside.append(path)
     assert inside, "no spec example is dated inside FR00's validity"
-    _, [line] = cli(capsys, "--text", text_of(inside[0]))
+    line = cli("--text", text_of(inside[0])).record()
     assert verdict(line) == ("genuine", "none", True), line["reason"]
 
 
-def test_ddoc_naming_a_certificate_no_ca_issued_is_untrusted(capsys: pytest.CaptureFixture[str]) -> None:
+def test_ddoc_naming_a_certificate_no_ca_issued_is_untrusted(cli: Cli) -> None:
     """The CA id and certificate id pick the signer certificate: FR04/AV01 does not exist."""
     text = text_of(KIT / "vaccine-valid.txt").replace("FR03AV01", "FR04AV01", 1)
-    code, [line] = cli(capsys, "--text", text)
-    assert (code, line["status"], line["cause"]) == (1, "untrusted", "unknown_key")
+    run = cli("--text", text)
+    line = run.record()
+    assert (run.code, line["status"], line["cause"]) == (1, "untrusted", "unknown_key")
 
 
 # ---- without the built-in trust, none of it -----------------------------------------------
 
 
-def test_without_default_trust_every_sample_is_untrusted(capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_default_trust_every_sample_is_untrusted(cli: Cli) -> None:
     texts = [
         text_of(SHC / "example-00-f-qr-code-numeric-value-0.txt"),
         text_of(APO / "vdsnc_AUS_valid_JOHN.json").replace("\n", " "),
         text_of(KIT / "vaccine-valid.txt"),
     ]
     for text in texts:
-        _, [line] = cli(capsys, "--no-default-trust", "--text", text)
+        line = cli("--no-default-trust", "--text", text).record()
         assert line["status"] == "untrusted", line["reason"]
 
 

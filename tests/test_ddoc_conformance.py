@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import Cli
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DATA = SHARED / "conformance" / "fr-2d-doc" / "nipo-tdd"
@@ -149,17 +150,8 @@ def _expected_status(signed: date, window: tuple[date, date]) -> tuple[str, str]
     return "genuine", "none"
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
-    from scanverify.cli import run
-
-    run(list(args))
-    out, _ = capsys.readouterr()
-    [line] = [json.loads(x) for x in out.splitlines() if x.strip()]
-    return line  # type: ignore[no-any-return]
-
-
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_example_verdict_with_fr00(name: str, fr00: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_example_verdict_with_fr00(name: str, fr00: Path, run_cli: Cli) -> None:
     from scanverify import TrustStore, Verifier
 
     text = _text(SPEC / name)
@@ -176,9 +168,9 @@ def test_example_verdict_with_fr00(name: str, fr00: Path, capsys: pytest.Capture
     assert result.specimen  # FR00 is the test authority: never a real document
     TALLY[("examples", "signature valid")] += 1
     TALLY[("examples", status)] += 1
-    line = _cli(
-        capsys, "--json", "--no-default-trust", "--trust", str(fr00), "--at", at.isoformat(), "--text", text.decode()
-    )
+    line = run_cli(
+        "--json", "--no-default-trust", "--trust", str(fr00), "--at", at.isoformat(), "--text", text.decode()
+    ).record()
     assert (line["format"], line["status"], line["cause"]) == ("2D-DOC", status, cause)
     assert line["kid"] == "FR00/0001" and line["record"]["document_type"] == _reference(name)["header"]["doc_type_id"]
     TALLY[("examples", "CLI agrees")] += 1
@@ -212,7 +204,7 @@ def _specimen_trust(doc_ca: str, doc_cert: str, fr00: Path) -> Any:
 
 
 @pytest.mark.parametrize("name", SPECIMENS)
-def test_specimen_verdict(name: str, fr00: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_specimen_verdict(name: str, fr00: Path, run_cli: Cli) -> None:
     from scanverify import Verifier
 
     text = _text(DATA / "samples" / name)
@@ -232,7 +224,7 @@ def test_specimen_verdict(name: str, fr00: Path, capsys: pytest.CaptureFixture[s
         args = ["--trust", str(CHAINS / "tsl_signed.xml"), "--trust", str(CHAINS / der)]
     else:
         args = ["--trust", str(fr00)]
-    line = _cli(capsys, "--json", "--no-default-trust", *args, "--at", at.isoformat(), "--text", text.decode())
+    line = run_cli("--json", "--no-default-trust", *args, "--at", at.isoformat(), "--text", text.decode()).record()
     assert (line["status"], line["cause"]) == (status, cause)
     TALLY[("specimens", "CLI agrees")] += 1
 

@@ -14,9 +14,9 @@ import pytest
 import segno
 from PIL import Image
 from specseal import Issuer, make_seal
+from support import Cli, json_lines, verifier_for, write_trust
 
-from scanverify import ImageError, Status, TrustStore, Verifier
-from scanverify.cli import run
+from scanverify import ImageError, Status, Verifier
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_images"
@@ -49,18 +49,13 @@ def run_json(trust: Path, *inputs: str, stdin: bytes | None = None) -> tuple[int
         capture_output=True,
         timeout=300,
     )
-    objects = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    objects = json_lines(proc.stdout.decode("utf-8"))
     return proc.returncode, objects, proc.stderr.decode("utf-8", "replace")
 
 
 @pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer("ES256")
-
-
-@pytest.fixture(scope="module")
 def verifier(issuer: Issuer) -> Verifier:
-    return Verifier(trust=TrustStore.from_bundle(issuer.bundle(), "test"), clock=lambda: NOW)
+    return verifier_for(issuer, NOW)
 
 
 def test_every_input_type_gives_the_same_verdict(verifier: Verifier, issuer: Issuer, tmp_path: Path) -> None:
@@ -126,14 +121,14 @@ def images(issuer: Issuer, tmp_path: Path) -> dict[str, Path]:
     Image.new("L", (300, 300), 255).save(paths["blank"])
     paths["corrupt"] = tmp_path / "corrupt.png"
     paths["corrupt"].write_bytes(b"\x89PNG\r\n\x1a\n broken")
-    (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
+    write_trust(issuer, tmp_path / "trust.json")
     return paths
 
 
-def cli_json(capsys: Any, *args: str) -> tuple[int, list[dict[str, Any]], str]:
-    code = run(["--json", "--at", "2026-11-26T12:00:00Z", *args])
-    out, err = capsys.readouterr()
-    return code, [json.loads(line) for line in out.splitlines() if line], err
+@pytest.fixture()
+def cli_json(run_cli: Cli) -> Cli:
+    """``scanverify --json`` at the tests' clock, in this process."""
+    return run_cli.with_args("--json", "--at", "2026-11-26T12:00:00Z")
 
 
 @pytest.mark.parametrize(
@@ -148,9 +143,10 @@ def cli_json(capsys: Any, *args: str) -> tuple[int, list[dict[str, Any]], str]:
         (["forged", "corrupt", "blank"], 1),
     ],
 )
-def test_exit_codes(capsys: Any, images: dict[str, Path], names: list[str], expected: int) -> None:
+def test_exit_codes(cli_json: Cli, images: dict[str, Path], names: list[str], expected: int) -> None:
     trust = str(images["genuine"].parent / "trust.json")
-    code, objs, err = cli_json(capsys, "--trust", trust, *(str(images[n]) for n in names))
+    code, out, err = cli_json("--trust", trust, *(str(images[n]) for n in names))
+    objs = json_lines(out)
     assert code == expected
     assert [o["source"] for o in objs] == [str(images[n]) for n in names]
     if "corrupt" in names:
@@ -158,9 +154,9 @@ def test_exit_codes(capsys: Any, images: dict[str, Path], names: list[str], expe
         assert next(o for o in objs if o["source"].endswith("corrupt.png"))["status"] == "error"
 
 
-def test_no_code_object_and_polygon(capsys: Any, images: dict[str, Path]) -> None:
+def test_no_code_object_and_polygon(cli_json: Cli, images: dict[str, Path]) -> None:
     trust = str(images["genuine"].parent / "trust.json")
-    _, objs, _ = cli_json(capsys, "--trust", trust, str(images["blank"]), str(images["genuine"]))
+    objs = cli_json("--trust", trust, str(images["blank"]), str(images["genuine"])).records()
     assert objs[0]["status"] == "no_code" and objs[0]["source"].endswith("blank.png")
     polygon = objs[1]["polygon"]
     assert len(polygon) == 4 and all(len(p) == 2 for p in polygon)
@@ -177,7 +173,7 @@ def test_directory_many_images_in_order(issuer: Issuer, tmp_path: Path) -> None:
         qr_png(make_seal(issuer, iat=T, signature=bytes(64) if forged else None).text(), folder / f"{i:02d}.png")
         expected.append("forged" if forged else "genuine")
     (folder / "notes.txt").write_text("not an image, skipped in a directory")
-    (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
+    write_trust(issuer, tmp_path / "trust.json")
     code, objs, err = run_json(tmp_path / "trust.json", str(folder))
     assert [Path(o["source"]).name for o in objs] == [f"{i:02d}.png" for i in range(7)]
     assert [o["status"] for o in objs] == expected
@@ -185,8 +181,9 @@ def test_directory_many_images_in_order(issuer: Issuer, tmp_path: Path) -> None:
     assert "7 inputs: 6 genuine, 1 rejected, 0 no code" in err
 
 
-def test_missing_file_is_exit_2(capsys: Any) -> None:
-    code, objs, err = cli_json(capsys, "/nonexistent/photo.jpg")
+def test_missing_file_is_exit_2(cli_json: Cli) -> None:
+    code, out, err = cli_json("/nonexistent/photo.jpg")
+    objs = json_lines(out)
     assert code == 2 and objs[0]["status"] == "error" and "photo.jpg" in err
 
 
@@ -215,6 +212,6 @@ def test_samples_exist() -> None:
 
 
 def test_image_from_stdin(issuer: Issuer, tmp_path: Path) -> None:
-    (tmp_path / "trust.json").write_text(json.dumps(issuer.bundle()))
+    write_trust(issuer, tmp_path / "trust.json")
     code, [obj], _ = run_json(tmp_path / "trust.json", "-", stdin=qr_png(make_seal(issuer, iat=T).text()))
     assert code == 0 and obj["source"] == "<stdin>" and obj["status"] == "genuine"

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import Cli
 
 from scanverify import Status, TrustStore, Verifier
-from scanverify.cli import run
 from scanverify.formats.vdsnc import VDSNC, read_certificate
 from scanverify.model import Cause, VerificationResult
 
@@ -274,11 +274,10 @@ def test_tampered_au_seal_with_the_wrong_state_is_untrusted_before_forged() -> N
 
 
 @pytest.mark.parametrize("name", APO_SAMPLES)
-def test_apo_samples_through_the_cli(capsys: pytest.CaptureFixture[str], name: str) -> None:
+def test_apo_samples_through_the_cli(run_cli: Cli, name: str) -> None:
     text = (APO / name).read_text("utf-8")
-    code = run(["verify", "--json", "--at", AT, "--trust", str(AU_CSCA), "--text", text])
-    out, _ = capsys.readouterr()
-    [line] = [json.loads(line) for line in out.splitlines() if line.strip()]
+    run = run_cli("verify", "--json", "--at", AT, "--trust", str(AU_CSCA), "--text", text)
+    code, line = run.code, run.record()
     record_row(name, "CLI --text --trust csca.der --json", apo_expected(name), f"{line['status']}/{line['cause']}")
     assert code == {"genuine": 0, "forged": 1, "not_a_seal": 3}[line["status"]]
 
