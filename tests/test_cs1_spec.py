@@ -23,11 +23,6 @@ def verify(text: str, bundle: dict[str, Any] | None, at: datetime = NOW) -> Any:
     return Verifier(trust=store, clock=lambda: at).verify_payload(text)
 
 
-@pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer("ES256")
-
-
 @pytest.fixture(scope="module", params=list(ALGS))
 def any_issuer(request: pytest.FixtureRequest) -> Issuer:
     return Issuer(request.param)

@@ -423,11 +423,6 @@ def test_in_process_runs_follow_lang_and_restore(capsys: pytest.CaptureFixture[s
 
 
 # ---------------------------------------------------------------- every reason a clerk sees
-@pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer()
-
-
 def verdicts(issuer: Issuer) -> dict[Cause, Any]:
     """A result for each cause the verifier's own rules give, on throw-away keys."""
     t = int(NOW.timestamp())

@@ -21,6 +21,7 @@ import segno
 from click.testing import CliRunner
 from PIL import Image
 from specseal import Issuer, make_seal, record
+from support import verifier_for, write_trust
 
 from scanverify import Status, TrustStore, Verifier
 from scanverify.livescan import CameraError, LiveStats, Mailbox, open_capture, scan
@@ -63,15 +64,8 @@ def write_video(
 
 
 @pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer("ES256")
-
-
-@pytest.fixture(scope="module")
 def trust_file(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("live") / "trust.json"
-    path.write_text(json.dumps(issuer.bundle()))
-    return path
+    return write_trust(issuer, tmp_path_factory.mktemp("live") / "trust.json")
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +95,10 @@ def video(seals: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Pa
     )
 
 
-def verifier_for(issuer: Issuer) -> Verifier:
-    return Verifier(trust=TrustStore.from_bundle(issuer.bundle(), "t"), clock=lambda: NOW)
-
-
 # ---------------------------------------------------------------- the library
 def test_each_distinct_seal_once_in_order(video: Path, issuer: Issuer) -> None:
     stats = LiveStats()
-    results = list(scan(str(video), verifier=verifier_for(issuer), stats=stats))
+    results = list(scan(str(video), verifier=verifier_for(issuer, NOW), stats=stats))
     assert [r.status for r in results] == [Status.GENUINE, Status.FORGED, Status.NOT_A_SEAL]
     assert results[0].source == str(video) and results[0].polygon is not None
     # A file is read losslessly: every frame decoded, none dropped.
@@ -125,7 +115,7 @@ def test_two_seals_in_view_together_each_once(seals: dict[str, str], issuer: Iss
         frame[60 : 60 + right.shape[0], 420 - i : 420 - i + right.shape[1]] = right[..., None]
         writer.write(frame)
     writer.release()
-    results = list(scan(str(path), verifier=verifier_for(issuer)))
+    results = list(scan(str(path), verifier=verifier_for(issuer, NOW)))
     numbers = sorted(f.value for r in results for f in r.facts if f.label == "Certificate number")
     assert numbers == ["2021-BJ-0012345", "2021-BJ-0099999"]
     assert all(r.genuine for r in results) and len(results) == 2
@@ -136,7 +126,7 @@ def test_same_seal_again_after_a_pause_is_reported_again(seals: dict[str, str], 
     path = write_video(
         tmp_path / "again.avi", [(seal, 4), (None, 70), (seal, 4), (None, 5), (seal, 3)], size=(320, 240), fps=10
     )
-    results = list(scan(str(path), verifier=verifier_for(issuer), repeat_after=5.0))
+    results = list(scan(str(path), verifier=verifier_for(issuer, NOW), repeat_after=5.0))
     assert len(results) == 2  # back after 7 s away: again; after 0.5 s away: not again
 
 
@@ -144,7 +134,7 @@ def test_seal_that_stays_in_view_longer_than_repeat_after_is_reported_once(
     seals: dict[str, str], issuer: Issuer, tmp_path: Path
 ) -> None:
     path = write_video(tmp_path / "long.avi", [(seals["genuine"], 90)], size=(320, 240), fps=10)  # 9 s
-    results = list(scan(str(path), verifier=verifier_for(issuer), repeat_after=2.0, effort="fast"))
+    results = list(scan(str(path), verifier=verifier_for(issuer, NOW), repeat_after=2.0, effort="fast"))
     assert len(results) == 1
 
 
@@ -164,7 +154,7 @@ def test_library_iterator_stops_when_asked_and_releases(video: Path, issuer: Iss
             released.append(True)
             release()
 
-    results = scanverify.live(Spy(), verifier=verifier_for(issuer), realtime=False)
+    results = scanverify.live(Spy(), verifier=verifier_for(issuer, NOW), realtime=False)
     first = next(iter(results))
     assert first.genuine and first.polygon is not None
     results.close()  # type: ignore[attr-defined]
@@ -303,12 +293,12 @@ def test_escalation_only_where_a_code_was_just_lost_and_now_and_then(issuer: Iss
         return []
 
     stats = LiveStats()
-    list(scan(Recording(), verifier=verifier_for(issuer), realtime=False, decode=decoder, stats=stats))
+    list(scan(Recording(), verifier=verifier_for(issuer, NOW), realtime=False, decode=decoder, stats=stats))
     assert [n for n, e in calls if e == "fast"] == list(range(60))
     assert [n for n, e in calls if e == "normal"] == [0, 30]  # idle: once a second of video
     assert stats.frames_escalated == 2
     calls.clear()
-    list(scan(Recording(), verifier=verifier_for(issuer), realtime=False, decode=decoder, effort="fast"))
+    list(scan(Recording(), verifier=verifier_for(issuer, NOW), realtime=False, decode=decoder, effort="fast"))
     assert all(e == "fast" for _, e in calls)
 
 
@@ -327,7 +317,7 @@ def overlay_case(issuer: Issuer) -> tuple[np.ndarray, list[Any], list[Any]]:
     frame[80 : 80 + tile.shape[0], 300 : 300 + tile.shape[1]] = tile[..., None]
     codes = decode_image(frame)
     assert codes
-    return frame, codes, verifier_for(issuer).verify_codes(codes, source="frame")
+    return frame, codes, verifier_for(issuer, NOW).verify_codes(codes, source="frame")
 
 
 def test_overlay_outlines_in_colour_and_labels_with_the_word(issuer: Issuer) -> None:
@@ -369,7 +359,7 @@ def test_banner_shows_the_last_verdict_and_what_it_certifies(issuer: Issuer, mon
 
     from scanverify import live_view
 
-    genuine = verifier_for(issuer).verify_payload(make_seal(issuer, iat=T).text())
+    genuine = verifier_for(issuer, NOW).verify_payload(make_seal(issuer, iat=T).text())
     drawn: list[str] = []
     real = ImageDraw.ImageDraw.text
 
@@ -508,7 +498,7 @@ def test_cli_json_lines_have_the_image_verification_shape(
     assert all(len(o["polygon"]) == 4 for o in objs) and objs[0]["source"] == str(video)
     png = tmp_path / "seal.png"
     segno.make_qr(seals["genuine"], error="q").save(str(png), scale=4)
-    image = verifier_for(issuer).verify_image(png)[0].to_json()
+    image = verifier_for(issuer, NOW).verify_image(png)[0].to_json()
     assert objs[0].keys() == image.keys() and objs[0]["payload"] == image["payload"]
     assert result.exit_code == 1
     assert "live: 3 distinct codes seen: 1 genuine, 1 rejected, 1 not a seal (48 frames decoded)" in result.stderr

@@ -30,11 +30,6 @@ def verify(store: TrustStore, text: str) -> Any:
     return Verifier(trust=store, clock=lambda: NOW).verify_payload(text)
 
 
-@pytest.fixture(scope="module")
-def issuer() -> Issuer:
-    return Issuer("ES256")
-
-
 def test_pem_certificate(issuer: Issuer, tmp_path: Path) -> None:
     cert = certificate(issuer)
     path = tmp_path / "signer.pem"
