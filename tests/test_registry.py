@@ -144,9 +144,7 @@ def record_file(tmp_path: Path, no: str, **terms: Any) -> str:
     return str(path)
 
 
-def sign(
-    run_cli: Cli, tmp_path: Path, issuer: Path, url: str, no: str, *extra: str, **terms: Any
-) -> CliRun:
+def sign(run_cli: Cli, tmp_path: Path, issuer: Path, url: str, no: str, *extra: str, **terms: Any) -> CliRun:
     return run_cli(
         "sign",
         record_file(tmp_path, no, **terms),

@@ -324,9 +324,7 @@ EXTREMES = ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", "9999-12-31T23:
 @pytest.mark.parametrize("bound", ["not_before", "not_after"])
 @pytest.mark.parametrize("moment", EXTREMES)
 @pytest.mark.parametrize("at", [None, "9999-12-31T23:59:59Z", "9999-12-31T18:59:59-05:00", "0001-01-01T00:00:00Z"])
-def test_extreme_times_give_verdicts(
-    run_cli: Cli, tmp_path: Path, bound: str, moment: str, at: str | None
-) -> None:
+def test_extreme_times_give_verdicts(run_cli: Cli, tmp_path: Path, bound: str, moment: str, at: str | None) -> None:
     issuer = Issuer()
     trust = str(write_trust(issuer, tmp_path / "trust.json", **{bound: moment}))
     seal = make_seal(issuer, iat=T).text()
