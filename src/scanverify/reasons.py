@@ -229,17 +229,19 @@ def input_error_text(text: str) -> str | None:
     from ._input_errors import MESSAGES, NAMED
 
     def sentence(rest: str) -> str | None:
-        found = match(rest, MESSAGES)
-        if found is None:
-            return None
-        template, values = found
-        problem = values.get("problem")
-        if problem is not None:
-            # Only scanverify's own words (a FIFO, a device ...): these are translated whole.
-            if problem not in PROBLEMS:
-                return None
-            return gettext(template).format(problem=gettext(problem))
-        return _filled(template, values, language() == "en")
+        for template in MESSAGES:
+            found = _pattern(template).match(rest)
+            if found is None:
+                continue
+            values = found.groupdict()
+            problem = values.get("problem")
+            if problem is None:
+                return _filled(template, values, language() == "en")
+            # Only scanverify's own words (a FIFO, a device ...), translated whole: "{problem};
+            # refused" must not take another sentence that ends so (an encrypted PDF's).
+            if problem in PROBLEMS:
+                return gettext(template).format(problem=gettext(problem))
+        return None
 
     end = text.find(": ")
     while end >= 0:

@@ -153,9 +153,10 @@ def _open(stream: Any, name: str, limit: int) -> Any:
             pixels = re.search(r"\((\d+) pixels\)", str(exc))
             if pixels is None:
                 raise refused(name, say.BOMB_UNSIZED, limit=f"{limit / 1e6:g}") from None
-            size = int(pixels.group(1))
-            whose = say.BOMB_ABOVE_OURS if size > limit else say.BOMB_ABOVE_PILLOWS
-            raise refused(name, whose, size=f"{size / 1e6:g}", limit=f"{limit / 1e6:g}") from None
+            size = f"{int(pixels.group(1)) / 1e6:g}"
+            if int(pixels.group(1)) > limit:
+                raise refused(name, say.BOMB_ABOVE_OURS, size=size, limit=f"{limit / 1e6:g}") from None
+            raise refused(name, say.BOMB_ABOVE_PILLOWS, size=size) from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise refused(name, say.CANNOT_READ, error=exc) from None
     _check_size(image.size, name, limit)
