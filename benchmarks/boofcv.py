@@ -121,6 +121,8 @@ def engine(effort: str) -> Method:
 
 @dataclass
 class Tally:
+    """What one method did on one category."""
+
     decoded: int = 0
     unmarked: int = 0
     disagreements: int = 0
