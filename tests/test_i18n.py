@@ -285,7 +285,9 @@ def test_errors_in_chinese() -> None:
     assert done.returncode == 2
     assert "不是 ISO-8601 时间" in done.stderr and "的值无效" in done.stderr
     missing = scanverify(str(SAMPLES / "missing.jpg"))
-    assert missing.returncode == 2 and "scanverify：错误：" in missing.stderr and "无法读取输入" in missing.stderr
+    assert missing.returncode == 2 and "scanverify：错误：" in missing.stderr
+    # The input's own error, said in full (not only "the input could not be read").
+    assert "missing.jpg: 文件不存在" in missing.stderr and "no such file" not in missing.stderr
 
 
 def test_trust_show_and_keygen_refusal_in_chinese(tmp_path: Path) -> None:
@@ -490,6 +492,154 @@ def test_stale_trust_warning_in_chinese() -> None:
     with using("zh"):
         said = warning_text("the trust list is out of date (expired 2026-01-01 00:00:00 UTC); update it")
     assert said.startswith("信任列表已过期") and "2026-01-01" in said
+
+
+# ---------------------------------------------------------------- an input that cannot be read
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that says it is width x height: the size is refused from the header, before any pixel."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
+
+
+#: Each kind of input that cannot be read: (file name, the English sentence after "NAME: " (its
+#: start, where an exception's text follows), Chinese words of its translation).
+BAD_INPUTS = {
+    "missing": ("missing-photo.jpg", "no such file", "文件不存在"),
+    "truncated": ("cut-photo.jpg", "the image data is corrupt or truncated (", "图片数据已损坏或被截断"),
+    "not an image": ("notes-photo.jpg", "not an image file (cannot identify the image format)", "不是图片文件"),
+    "directory": ("folder-photo.jpg", "is a directory, not a regular file; refused", "是目录，不是普通文件；已拒绝"),
+    "over the limit": ("huge-photo.png", "image is 12000x12000 pixels, above the limit of 120 megapixels", "超过 120 百万像素的上限"),
+}
+
+
+@pytest.fixture
+def bad_inputs(tmp_path: Path) -> dict[str, Path]:
+    paths = {kind: tmp_path / name for kind, (name, _, _) in BAD_INPUTS.items()}
+    paths["truncated"].write_bytes((SAMPLES / "genuine.jpg").read_bytes()[:3000])
+    paths["not an image"].write_text("a shopping list, not a photo\n", encoding="utf-8")
+    paths["directory"].mkdir()
+    paths["over the limit"].write_bytes(png_header(12_000, 12_000))
+    return paths
+
+
+def test_an_input_error_reads_in_chinese_and_stays_english_in_the_reason(bad_inputs: dict[str, Path]) -> None:
+    """Missing, truncated, not an image, a directory, too large: the error row's reason is the
+    English it always was (JSON, callers), and a person reads the whole sentence in Chinese
+    (not only "the input could not be read"), the file name kept as it is."""
+    from scanverify.errors import ImageError
+    from scanverify.reasons import input_error_text, reason_text
+
+    verifier = Verifier(trust=TrustStore.from_bundle(Issuer().bundle(), "t"), clock=lambda: NOW)
+    for kind, path in bad_inputs.items():
+        _, english, chinese = BAD_INPUTS[kind]
+        with using("zh"):  # the language in use never changes the English
+            [(_, [row])] = verifier.verify_many([path], workers=1)
+            with pytest.raises(ImageError) as raised:
+                verifier.verify_image(path)
+        assert row.status is Status.ERROR and row.cause is Cause.INPUT_ERROR, (kind, row)
+        assert row.reason.startswith(english), (kind, row.reason)  # the row names its source already
+        assert str(raised.value).startswith(f"{path}: {english}"), (kind, str(raised.value))
+        with using("zh"):
+            said = reason_text(row)
+            whole = input_error_text(str(raised.value))
+        assert chinese in said, (kind, said)
+        assert whole is not None and whole.startswith(f"{path}：") and chinese in whole, (kind, whole)
+        # No English word of ours left: what remains is values (sizes, numbers).
+        assert not re.findall(r"(?<!\w)[A-Za-z]{4,}(?!\w)", whole.replace(str(path), "")), (kind, whole)
+        with using("en"):
+            assert reason_text(row) == row.reason and input_error_text(str(raised.value)) == str(raised.value)
+
+
+def test_input_errors_on_the_command_line(bad_inputs: dict[str, Path]) -> None:
+    files = [str(bad_inputs[kind]) for kind in ("missing", "truncated", "not an image", "over the limit")]
+    zh = scanverify("--lang", "zh", "--at", AT, *files)
+    assert zh.returncode == 2
+    shown = zh.stdout + zh.stderr
+    for kind in ("missing", "truncated", "not an image", "over the limit"):
+        name, english, chinese = BAD_INPUTS[kind]
+        assert chinese in shown and name in shown, (kind, shown)
+        assert english.rstrip(" (") not in shown, (kind, shown)
+    # JSON stays English and the same in every language.
+    runs = [scanverify("--json", "--lang", lang, "--at", AT, *files) for lang in ("zh", "en")]
+    assert runs[0].stdout == runs[1].stdout != ""
+    reasons = [json.loads(line)["reason"] for line in runs[0].stdout.splitlines()]
+    for reason, kind in zip(reasons, ("missing", "truncated", "not an image", "over the limit"), strict=True):
+        assert reason.startswith(BAD_INPUTS[kind][1]), (kind, reason)
+    en = scanverify("--lang", "en", "--at", AT, *files)
+    assert "no such file" in en.stdout + en.stderr and not re.search(r"[\u4e00-\u9fff]", en.stdout + en.stderr)
+
+
+def test_every_input_error_message_reads_in_chinese_with_its_values() -> None:
+    """Each sentence an ImageError can say is found again in its English text, after any name
+    (one with ": " in it too), and read in Chinese with its values."""
+    from scanverify._files import PROBLEMS
+    from scanverify._input_errors import MESSAGES, refused
+    from scanverify.reasons import _pattern, input_error_text
+
+    values = {
+        "error": "decoder error 42",
+        "problem": sorted(PROBLEMS)[0],
+        "type": "dict",
+        "size": "150",
+        "limit": "120",
+        "width": "4",
+        "height": "3",
+        "least": "8x8",
+        "dtype": "<U1",
+        "shape": "(0,)",
+        "channels": "2",
+        "number": "7",
+    }
+    for message in MESSAGES:
+        slots = set(_pattern(message).groupindex)
+        given = {slot: values[slot] for slot in slots}
+        for name in ("scan.pdf", "odd: name.jpg", None):
+            text = str(refused(name, message, **given))
+            with using("zh"):
+                said = input_error_text(text)
+                # An exception's text is English: its values are kept, its words are not; a
+                # file's problem is one of scanverify's own sentences, translated.
+                kept = {**given, "error": "42", "problem": translate(values["problem"])}
+            assert said is not None and re.search(r"[\u4e00-\u9fff]", said), (message, said)
+            if name is not None:
+                assert said.startswith(f"{name}："), (name, said)
+            for slot in given:
+                assert kept[slot] in said, (message, slot, said)
+            assert "decoder" not in said
+
+
+def test_every_image_error_is_built_from_a_catalogued_message(po: list[dict[str, Any]]) -> None:
+    """decode/_image.py and decode/_documents.py raise no ImageError of their own words: each is
+    refused(name, say.MESSAGE, ...), one of _input_errors.MESSAGES, translated in the .po.
+    A new English-only message fails here."""
+    from scanverify import _input_errors
+    from scanverify._input_errors import MESSAGES
+
+    translated = {e["msgid"]: e["msgstr"][0] for e in po}
+    for message in MESSAGES:
+        assert translated.get(message) and translated[message] != message, message
+    refusals = 0
+    for module in ("_image.py", "_documents.py"):
+        tree = ast.parse((SRC / "decode" / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            assert called != "ImageError", f"{module}:{node.lineno}: ImageError(...) of its own words; use refused()"
+            if called == "refused":
+                refusals += 1
+                message = node.args[1]
+                assert isinstance(message, ast.Attribute) and getattr(message.value, "id", None) == "say", (
+                    f"{module}:{node.lineno}: refused() with a message not from _input_errors"
+                )
+                assert getattr(_input_errors, message.attr) in MESSAGES, f"{module}:{node.lineno}: {message.attr}"
+    assert refusals >= 30  # the check saw the raise sites
 
 
 # ---------------------------------------------------------------- the live views

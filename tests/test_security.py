@@ -261,6 +261,20 @@ def test_fast_and_pure_cbor_decoders_agree(data: bytes) -> None:
     assert _cbor_outcome(cbor_decode, data) == _cbor_outcome(cbor_decode_pure, data), data.hex()
 
 
+def test_the_fast_decoders_table_of_tag_numbers_stays_bounded() -> None:
+    """Tag decoders are kept once made (speed), but seals that spell ever new tag
+    numbers cannot grow the table without end; every tag still reads as itself."""
+    from scanverify._codec.cbor import CBORTag, _fast_decoder, _RawTags
+
+    fast = _fast_decoder()
+    assert fast is not None, "cbor2's decoder is not in use (too old, or it failed its self-check)"
+    first = 1_000_000
+    for tag in range(first, first + _RawTags.MOST_KEPT + 50):
+        assert cbor_decode(cbor2.dumps(cbor2.CBORTag(tag, tag))) == CBORTag(tag, tag)
+    assert len(fast.tags) == _RawTags.MOST_KEPT
+    assert cbor_decode(cbor2.dumps(cbor2.CBORTag(18, [b"", {}, b"", b""]))) == CBORTag(18, [b"", {}, b"", b""])
+
+
 @FUZZ
 @given(
     st.lists(

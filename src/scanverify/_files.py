@@ -13,7 +13,7 @@ import stat
 
 from .i18n import N_
 
-__all__ = ["IS_DIRECTORY", "open_regular", "package_data", "special_file_problem"]
+__all__ = ["IS_DIRECTORY", "PROBLEMS", "open_regular", "package_data", "special_file_problem"]
 
 #: The problem special_file_problem gives for a directory (callers that take one compare with it).
 IS_DIRECTORY = N_("is a directory, not a regular file")
@@ -28,6 +28,8 @@ _KINDS = (
     (stat.S_ISDIR, IS_DIRECTORY),
 )
 _OTHER = N_("is not a regular file")
+#: Every problem special_file_problem can give.
+PROBLEMS = frozenset({*(problem for _, problem in _KINDS), _OTHER})
 
 
 def _kind(mode: int) -> str | None:

@@ -44,7 +44,7 @@ __all__ = [
     "TRUST_FALLBACK",
     "TRUST_RECORD_UNUSABLE",
     "WARNING_TEMPLATES",
-    "cause_text", "reason_text", "warning_text"]
+    "cause_text", "input_error_text", "reason_text", "warning_text"]
 
 #: One sentence per cause, for a person: what the verdict means and, where there is one, what to do.
 CAUSE_SENTENCES: Final[Mapping[Cause, str]] = {
@@ -201,27 +201,69 @@ def _with_values(sentence: str, values: list[str]) -> str:
     return gettext(WITH_VALUES).format(sentence=sentence, values=", ".join(values))
 
 
+def _filled(template: str, values: Mapping[str, str], english: bool) -> str:
+    """``template`` in the language in use, with the ``values`` matched in the English text."""
+    shown: dict[str, str] = {}
+    for slot, value in values.items():
+        if slot in _DETAIL_SLOTS and not english:
+            shown[slot] = ", ".join(values_of(value))
+        elif value in VALUE_WORDS:
+            shown[slot] = gettext(value)
+        else:
+            shown[slot] = local_times_in(value)
+    translated = gettext(template).format(**shown)
+    if not all(shown.values()):
+        # A detail with no value in it: no empty brackets, no dangling colon.
+        translated = re.sub(r"\s*[(\uff08]\s*[)\uff09]", "", translated).rstrip(" :,\uff1a\uff0c")
+    return translated
+
+
+def input_error_text(text: str) -> str | None:
+    """An ImageError's message (``NAME: sentence``, or the sentence alone as an error row's reason
+    has it) in the language in use; None when it is not one of ``_input_errors.MESSAGES``.
+
+    The name is data, shown as it is; it may hold ": " itself, so each place it could end is
+    tried, first to last, and the sentence after it must match a message in full.
+    """
+    from ._files import PROBLEMS
+    from ._input_errors import MESSAGES, NAMED
+
+    def sentence(rest: str) -> str | None:
+        for template in MESSAGES:
+            found = _pattern(template).match(rest)
+            if found is None:
+                continue
+            values = found.groupdict()
+            problem = values.get("problem")
+            if problem is None:
+                return _filled(template, values, language() == "en")
+            # Only scanverify's own words (a FIFO, a device ...), translated whole: "{problem};
+            # refused" must not take another sentence that ends so (an encrypted PDF's).
+            if problem in PROBLEMS:
+                return gettext(template).format(problem=gettext(problem))
+        return None
+
+    end = text.find(": ")
+    while end >= 0:
+        said = sentence(text[end + 2 :])
+        if said is not None:
+            return gettext(NAMED).format(path=text[:end], problem=said)
+        end = text.find(": ", end + 1)
+    return sentence(text)
+
+
 def explain(text: str, cause: Cause | None, templates: Iterable[str] = TEMPLATES, other: str | None = None) -> str:
     """``text`` (an English reason or warning) for a person in the language in use."""
     english = language() == "en"
     found = match(text, templates)
     if found is not None:
-        template, values = found
-        shown: dict[str, str] = {}
-        for slot, value in values.items():
-            if slot in _DETAIL_SLOTS and not english:
-                shown[slot] = ", ".join(values_of(value))
-            elif value in VALUE_WORDS:
-                shown[slot] = gettext(value)
-            else:
-                shown[slot] = local_times_in(value)
-        translated = gettext(template).format(**shown)
-        if not all(shown.values()):
-            # A detail with no value in it: no empty brackets, no dangling colon.
-            translated = re.sub(r"\s*[(\uff08]\s*[)\uff09]", "", translated).rstrip(" :,\uff1a\uff0c")
-        return translated
+        return _filled(*found, english)
     if english:
         return local_times_in(text)
+    if cause is Cause.INPUT_ERROR:
+        said = input_error_text(text)
+        if said is not None:
+            return said
     sentence = cause_text(cause) if cause is not None else gettext(other or OTHER_WARNING)
     return _with_values(sentence, values_of(text))
 

@@ -30,10 +30,12 @@ def b45decode(text: str) -> bytes:
 
     No Python loop per character (issue 15): the characters are turned into
     their values by one ``bytes.translate``, and every group's
-    ``a + 45*b + 2025*c`` is computed at once on three big integers whose
-    3-byte lanes hold the groups' a, b and c (a lane never carries into the
-    next: 45**3 - 1 < 2**24). The lanes' top bytes must then all be zero, which
-    is exactly the rule that a group decodes to at most 65535.
+    ``a + 45*b + 2025*c`` is computed at once on big integers: the values
+    read as one integer hold each group in a 3-byte lane (a, b, c), and
+    shifting and masking it gives three integers whose lanes hold the groups'
+    a, b and c alone (a lane never carries into the next: 45**3 - 1 < 2**24).
+    The lanes' top bytes must then all be zero, which is exactly the rule
+    that a group decodes to at most 65535.
     """
     if len(text) % 3 == 1:
         raise CodecError("Base45 text has an impossible length (1 more than a multiple of 3)")
@@ -49,12 +51,10 @@ def b45decode(text: str) -> bytes:
     out = bytearray(2 * groups + (1 if tail else 0))
     if groups:
         width = 3 * groups
-        numbers = []
-        for offset in range(3):  # three digit positions, not one step per character
-            lanes = bytearray(width)
-            lanes[2::3] = values[offset:width:3]
-            numbers.append(int.from_bytes(lanes, "big"))
-        total = (numbers[0] + 45 * numbers[1] + 2025 * numbers[2]).to_bytes(width, "big")
+        digits = int.from_bytes(values[:width], "big")
+        low = int.from_bytes(b"\0\0\xff" * groups, "big")  # the low byte of every lane
+        a, b, c = (digits >> 16) & low, (digits >> 8) & low, digits & low
+        total = (a + 45 * b + 2025 * c).to_bytes(width, "big")
         # A 3-character group can spell up to 45**3-1; above 0xFFFF it is not Base45.
         if total[0::3].strip(b"\0"):
             raise CodecError("Base45 group decodes above 65535")

@@ -258,8 +258,18 @@ class _RawTags(dict[int, Any]):
     """cbor2's ``semantic_decoders``: every tag number answers, so no tag is ever interpreted
     (cbor2 looks each tag up here before its own table)."""
 
+    #: Tag numbers whose decoder is kept once made (measured: making it on
+    #: every lookup cost 1.7 µs of a 3.5 µs COSE decode). Bounded, so that
+    #: seals spelling millions of different tag numbers cannot grow it.
+    MOST_KEPT = 4096
+
     def __missing__(self, tag: int) -> Any:
-        return lambda value, immutable: CBORTag(tag, value)
+        def decoder(value: Any, immutable: bool) -> CBORTag:
+            return CBORTag(tag, value)
+
+        if len(self) < self.MOST_KEPT:
+            self[tag] = decoder
+        return decoder
 
 
 def _make_fast_decoder() -> Any:
@@ -383,4 +393,5 @@ def _make_fast_decoder() -> Any:
             continue
         return None
     decode.each = each  # type: ignore[attr-defined]
+    decode.tags = raw_tags  # type: ignore[attr-defined]
     return decode

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .. import _input_errors as say
 from .._files import open_regular, special_file_problem
+from .._input_errors import refused
 from ..errors import ImageError
 from ..i18n import N_
 from . import DEFAULT_MAX_PIXELS
@@ -168,7 +170,7 @@ def _open_pdf(name: str) -> Any:
     try:
         import pypdfium2
     except ImportError:
-        raise ImageError(f"{name}: a PDF; reading PDFs needs pypdfium2 (pip install pypdfium2)") from None
+        raise refused(name, say.NEEDS_PDFIUM) from None
     from ._image import open_input
 
     # PDFium (Chrome's PDF engine, fuzzed continuously) parses the untrusted file;
@@ -181,8 +183,8 @@ def _open_pdf(name: str) -> Any:
         file.close()
         words = str(exc)
         if "password" in words.lower():
-            raise ImageError(f"{name}: the PDF is encrypted (it needs a password); refused") from None
-        raise ImageError(f"{name}: not a PDF that can be read ({words})") from None
+            raise refused(name, say.PDF_ENCRYPTED) from None
+        raise refused(name, say.BAD_PDF, error=words) from None
 
 
 def _pdf_page_count(name: str) -> int:
@@ -209,7 +211,7 @@ def _render_pdf_page(name: str, number: int, max_pixels: int) -> Any:
     pdf = _open_pdf(name)
     try:
         if not 1 <= number <= len(pdf):
-            raise ImageError(f"{name}: has no page {number}")
+            raise refused(name, say.NO_SUCH_PAGE, number=number)
         page = pdf[number - 1]
         try:
             width, height = page.get_size()
@@ -217,7 +219,7 @@ def _render_pdf_page(name: str, number: int, max_pixels: int) -> Any:
             bitmap = page.render(scale=scale, grayscale=True)
             return bitmap.to_pil().convert("L")
         except pypdfium2.PdfiumError as exc:
-            raise ImageError(f"{name}: page {number} cannot be rendered ({exc})") from None
+            raise refused(name, say.PAGE_NOT_RENDERED, number=number, error=exc) from None
         finally:
             page.close()
     finally:
@@ -242,7 +244,7 @@ def _tiff_frame_count(name: str) -> int:
         try:
             return max(1, int(getattr(image, "n_frames", 1)))
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
-            raise ImageError(f"{name}: the image data is corrupt ({exc})") from None
+            raise refused(name, say.CORRUPT_FRAMES, error=exc) from None
 
 
 def _tiff_frame(name: str, number: int, max_pixels: int) -> Any:
@@ -257,9 +259,9 @@ def _tiff_frame(name: str, number: int, max_pixels: int) -> Any:
             image.load()
             return image.copy()
         except EOFError:
-            raise ImageError(f"{name}: has no page {number}") from None
+            raise refused(name, say.NO_SUCH_PAGE, number=number) from None
         except (OSError, ValueError, SyntaxError) as exc:
-            raise ImageError(f"{name}: page {number} is corrupt or truncated ({exc})") from None
+            raise refused(name, say.CORRUPT_PAGE, number=number, error=exc) from None
 
 
 # ---------------------------------------------------------------- HEIF

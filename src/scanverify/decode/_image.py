@@ -15,8 +15,10 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from .. import _input_errors as say
 from .._files import open_regular
-from ..errors import ImageError, UsageError
+from .._input_errors import refused
+from ..errors import UsageError
 from . import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
@@ -37,13 +39,13 @@ def open_input(path: str | os.PathLike[str], name: str) -> Any:
     try:
         fd, problem = open_regular(path)
     except FileNotFoundError:
-        raise ImageError(f"{name}: no such file") from None
+        raise refused(name, say.NO_SUCH_FILE) from None
     except IsADirectoryError:
-        raise ImageError(f"{name}: is a directory, not an image") from None
+        raise refused(name, say.IS_A_DIRECTORY) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-        raise ImageError(f"{name}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
+        raise refused(name, say.CANNOT_OPEN, error=getattr(exc, "strerror", None) or exc) from None
     if problem is not None:
-        raise ImageError(f"{name}: {problem}; refused")
+        raise refused(name, say.SPECIAL_FILE, problem=problem)
     return os.fdopen(fd, "rb")
 
 
@@ -96,7 +98,7 @@ def load_gray(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> A
         elif isinstance(source, (str, os.PathLike)):
             stream = open_input(source, name)
         else:
-            raise ImageError(f"cannot read an image from a {type(source).__name__}")
+            raise refused(None, say.NOT_A_SOURCE, type=type(source).__name__)
         with stream:
             image = _open(stream, name, limit)
             if _plain_mode(image):
@@ -129,9 +131,9 @@ def _to_gray_image(image: Any, name: str) -> Any:
         step = _TRANSPOSE.get(orientation or 1)
         return gray if step is None else gray.transpose(getattr(Image.Transpose, step))
     except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError) as exc:
-        raise ImageError(f"{name}: the image data is corrupt or truncated ({exc})") from None
+        raise refused(name, say.CORRUPT_DATA, error=exc) from None
     except MemoryError:
-        raise ImageError(f"{name}: not enough memory to decode this image") from None
+        raise refused(name, say.NO_MEMORY) from None
 
 
 def _open(stream: Any, name: str, limit: int) -> Any:
@@ -149,15 +151,14 @@ def _open(stream: Any, name: str, limit: int) -> Any:
             # Pillow refuses above twice its own limit, whatever ours is; say
             # whose limit it was, with the size its message gives.
             pixels = re.search(r"\((\d+) pixels\)", str(exc))
-            size = f"{int(pixels.group(1)) / 1e6:g} megapixels" if pixels else "too large"
-            whose = (
-                f"the limit of {limit / 1e6:g} megapixels"
-                if not pixels or int(pixels.group(1)) > limit
-                else "Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS)"
-            )
-            raise ImageError(f"{name}: image is {size}, above {whose}") from None
+            if pixels is None:
+                raise refused(name, say.BOMB_UNSIZED, limit=f"{limit / 1e6:g}") from None
+            size = f"{int(pixels.group(1)) / 1e6:g}"
+            if int(pixels.group(1)) > limit:
+                raise refused(name, say.BOMB_ABOVE_OURS, size=size, limit=f"{limit / 1e6:g}") from None
+            raise refused(name, say.BOMB_ABOVE_PILLOWS, size=size) from None
         except (OSError, ValueError, SyntaxError) as exc:
-            raise ImageError(f"{name}: cannot read the image ({exc})") from None
+            raise refused(name, say.CANNOT_READ, error=exc) from None
     _check_size(image.size, name, limit)
     return image
 
@@ -171,31 +172,29 @@ def _open_other(stream: Any, name: str) -> Any:
     stream.seek(0)
     head = stream.read(16)
     if head.startswith(b"%PDF-"):
-        raise ImageError(f"{name}: a PDF document; give it as a file, whose pages are read one by one")
+        raise refused(name, say.A_PDF)
     if not looks_like_heif(head):
-        raise ImageError(f"{name}: not an image file (cannot identify the image format)")
+        raise refused(name, say.NOT_AN_IMAGE)
     # Registered only when a HEIF file comes: libheif is loaded for nothing else.
     if not heif_opener():
-        raise ImageError(f"{name}: a HEIC/HEIF photo; reading it needs pillow-heif (pip install 'scanverify[heic]')")
+        raise refused(name, say.NEEDS_HEIF)
     stream.seek(0)
     try:
         return Image.open(stream)
     except Image.DecompressionBombError:
-        raise ImageError(f"{name}: image is above Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS)") from None
+        raise refused(name, say.HEIF_BOMB) from None
     except (UnidentifiedImageError, OSError, ValueError, RuntimeError) as exc:
-        raise ImageError(f"{name}: a HEIC/HEIF file that cannot be read ({exc})") from None
+        raise refused(name, say.BAD_HEIF, error=exc) from None
 
 
 def _check_size(size: tuple[int, int], name: str, limit: int) -> None:
     width, height = size
     if width <= 0 or height <= 0:
-        raise ImageError(f"{name}: image has no pixels ({width}x{height})")
+        raise refused(name, say.NO_PIXELS, width=width, height=height)
     if width * height > limit:
-        raise ImageError(f"{name}: image is {width}x{height} pixels, above the limit of {limit / 1e6:g} megapixels")
+        raise refused(name, say.TOO_LARGE, width=width, height=height, limit=f"{limit / 1e6:g}")
     if width < MIN_SIDE or height < MIN_SIDE:
-        raise ImageError(
-            f"{name}: image is {width}x{height} pixels, too small to hold a 2D code (at least {MIN_SIDE}x{MIN_SIDE})"
-        )
+        raise refused(name, say.TOO_SMALL, width=width, height=height, least=f"{MIN_SIDE}x{MIN_SIDE}")
 
 
 #: Pillow modes with transparency: composited on white, as every viewer shows them
@@ -221,9 +220,9 @@ def _to_gray(image: Any, name: str, *, ours: bool) -> numpy.ndarray:
         return _upright(gray, _orientation(image))
     except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError) as exc:
         # Pillow's plug-ins raise all of these on corrupt or truncated data.
-        raise ImageError(f"{name}: the image data is corrupt or truncated ({exc})") from None
+        raise refused(name, say.CORRUPT_DATA, error=exc) from None
     except MemoryError:
-        raise ImageError(f"{name}: not enough memory to decode this image") from None
+        raise refused(name, say.NO_MEMORY) from None
 
 
 def _gray_strips(image: Any) -> numpy.ndarray:
@@ -320,12 +319,12 @@ def _from_array(array: numpy.ndarray, name: str, limit: int) -> numpy.ndarray:
 
     if array.dtype.kind not in "biuf":
         # Strings, objects, complex numbers, dates: no pixel values.
-        raise ImageError(f"{name}: an image array must hold numbers (bool, integer or float), not {array.dtype}")
+        raise refused(name, say.ARRAY_NOT_NUMBERS, dtype=array.dtype)
     if array.ndim not in (2, 3) or array.size == 0:
-        raise ImageError(f"{name}: an image array must be 2-D (gray) or 3-D (colour), not shape {array.shape}")
+        raise refused(name, say.ARRAY_SHAPE, shape=array.shape)
     channels = array.shape[2] if array.ndim == 3 else 1
     if channels not in (1, 3, 4):
-        raise ImageError(f"{name}: an image array needs 1, 3 or 4 channels, not {channels}")
+        raise refused(name, say.ARRAY_CHANNELS, channels=channels)
     _check_size((array.shape[1], array.shape[0]), name, limit)
     if array.ndim == 3 and channels == 1:
         array = array[:, :, 0]
