@@ -40,15 +40,20 @@ from scanverify.issuer import generate_key, sign_record, trust_entry  # noqa: E4
 RECORD = make_samples.RECORD  # the record of sample_images/genuine.jpg, made by that tool
 
 
-def rates(steps: dict[str, Callable[[], object]], seconds: float, rounds: int = 5) -> dict[str, float]:
+def rates(
+    steps: dict[str, Callable[[], object]], seconds: float, rounds: int = 5, turn: float = 0.002
+) -> dict[str, float]:
     """Calls per second of each step, in CPU time: the best of ``rounds`` rounds.
 
-    Within a round the steps take turns of about 2 ms each (a number of calls
-    measured for each step first), each step's CPU time summed over its
-    turns, until every step has had about ``seconds``: a burst of other work
-    on the shared machine (its caches, the other hyperthread) then falls on
-    every step alike, not on the one whose second it was, so the ratios hold
-    from one run to the next.
+    Within a round the steps take turns of about ``turn`` seconds each (a
+    number of calls measured for each step first), each step's CPU time
+    summed over its turns, until every step has had about ``seconds``: a
+    burst of other work on the shared machine (its caches, the other
+    hyperthread) then falls on every step alike, not on the one whose second
+    it was, so the ratios hold from one run to the next. The price of short
+    turns: each step starts its turn with caches and branch history the
+    previous step left, which costs Python-heavy code more than a tight C
+    loop (``--turn 1`` runs each step a second at a time, as plain loops do).
     """
     clock = time.process_time
     batch = {}
@@ -56,7 +61,7 @@ def rates(steps: dict[str, Callable[[], object]], seconds: float, rounds: int = 
         started = clock()
         for _ in range(20):
             function()
-        batch[name] = max(1, int(0.002 / max((clock() - started) / 20, 1e-7)))
+        batch[name] = max(1, int(turn / max((clock() - started) / 20, 1e-7)))
     best = dict.fromkeys(steps, 0.0)
     for _ in range(rounds):
         spent = dict.fromkeys(steps, 0.0)
@@ -78,6 +83,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="length of one timed round")
     parser.add_argument("--profile", action="store_true", help="also print where verify_payload spends its time")
+    parser.add_argument(
+        "--turn", type=float, default=0.002, help="seconds each step runs before the next takes its turn (default 0.002)"
+    )
     args = parser.parse_args()
 
     key = generate_key("ES256")
@@ -103,7 +111,7 @@ def main() -> int:
         "  CBOR decode (COSE and claims)": lambda: cbor_decode(parsed.payload) and cbor_decode(cose),
     }
     print(f"seal: {len(seal)} characters, {len(cose)} bytes of COSE")
-    measured = rates(steps, args.seconds)
+    measured = rates(steps, args.seconds, turn=args.turn)
     bare = measured["bare ES256 verify (cryptography)"]
     for name, per_second in measured.items():
         print(f"{name:<36}{per_second:>10,.0f}/s{1e6 / per_second:>9.1f} µs{per_second / bare:>8.0%} of bare")
