@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UsageError
 from . import DEFAULT_MAX_PIXELS, DecodedCode, DecodedCodes, Decoder, DecoderInfo, Effort
 from ._backends import BUILT_IN, Polygon, ZxingDecoder
-from ._finders import MOST_GUESSES
 from ._image import as_array, load_gray
 
 if TYPE_CHECKING:
@@ -38,6 +37,8 @@ BUDGET: dict[str, float] = {"fast": 0.0, "normal": 1.0, "thorough": 5.0}
 WORKING_SIDE = 2400
 #: Crops are enlarged until their long side is about this many pixels.
 CROP_SIDE = 800
+#: Guesses at a lost finder pattern tried per image (decode/_finders.py), most plausible first.
+FINDER_GUESSES = 6
 
 Back = Callable[[float, float], tuple[float, float]]
 View = tuple["numpy.ndarray", Back]
@@ -354,7 +355,7 @@ class _Views:
 
         working, back = self.working()
         if self._guesses is None:
-            self._guesses = lost_finder_guesses(working)
+            self._guesses = lost_finder_guesses(working, most=FINDER_GUESSES)
         if index >= len(self._guesses):
             return working[:0], back
         guess = self._guesses[index]
@@ -652,7 +653,7 @@ def steps(effort: Effort) -> list[Step]:
     # hard set, 0.05 s an image, none read by any other step).
     rebuilt = [
         Step("zxing rebuilt finder", "zxing-cpp", lambda v, i=i: v.rebuilt(i))  # type: ignore[misc]
-        for i in range(MOST_GUESSES)
+        for i in range(FINDER_GUESSES)
     ]
     normal = [
         *rebuilt,

@@ -21,10 +21,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy
 
-#: At most this many guesses are tried per image, most plausible first.
-MOST_GUESSES = 6
-
-
 @dataclass(frozen=True)
 class Guess:
     """Where a lost finder pattern would be, and the symbol it would complete."""
@@ -77,7 +73,7 @@ def _nested(links: numpy.ndarray) -> numpy.ndarray:
     return np.flatnonzero(nested)
 
 
-def lost_finder_guesses(gray: numpy.ndarray, most: int = MOST_GUESSES) -> list[Guess]:
+def lost_finder_guesses(gray: numpy.ndarray, most: int) -> list[Guess]:
     """Where a third finder pattern would complete a QR symbol with two that survive.
 
     For each pair of finder patterns of about the same size and orientation:
