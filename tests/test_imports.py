@@ -41,8 +41,17 @@ SERVER = (
 #: The part of `cryptography` that checking a seal does not use: its serialization package
 #: (with the SSH key formats), which used to load every key of the trust bundle.
 OTHER_CRYPTO = ("cryptography.hazmat.primitives.serialization",)
-#: Commands' own needs: writing a file, a server's sockets.
-OTHER_COMMANDS = ("tempfile", "socket")
+#: Commands' own needs: writing a file, a server's sockets; the other commands' modules.
+OTHER_COMMANDS = (
+    "tempfile",
+    "socket",
+    "scanverify.cli_live",
+    "scanverify.cli_serve",
+    "scanverify.cli_trust",
+    "scanverify.cli_registry",
+    "scanverify.cli_audit",
+    "scanverify.decode._finders",
+)
 #: What a format or trust source needs only for itself (certificates, JOSE, XML, ...).
 FORMAT_ONLY = (
     "cryptography.x509",
@@ -118,6 +127,13 @@ def test_a_photo_with_no_code_escalates_and_loads_what_escalation_needs() -> Non
     # (numpy, OpenCV): the check above would see them if they were loaded there.
     modules = imported("--json", "--at", AT, str(SAMPLES / "no-code.jpg"))
     assert "numpy" in modules and "cv2" in modules
+    assert "scanverify.decode._finders" in modules
+
+
+def test_a_command_group_is_imported_when_it_is_named() -> None:
+    # The positive control for the other commands' modules: named, it is loaded.
+    modules = imported("trust", "--help")
+    assert "scanverify.cli_trust" in modules and "scanverify.cli_live" not in modules
 
 
 def test_importing_scanverify_stays_light() -> None:

@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
@@ -73,7 +73,31 @@ RECORD_LIMIT = 1 << 20
 
 # ---------------------------------------------------------------- commands
 class DefaultToVerify(click.Group):
-    """`scanverify photo.jpg` means `scanverify verify photo.jpg`."""
+    """`scanverify photo.jpg` means `scanverify verify photo.jpg`.
+
+    The command groups most runs never use (live, serve, trust, registry,
+    audit) are imported when named or listed (help), not on every photo.
+    """
+
+    #: Command name -> the module (in this package) that defines it, under the same name.
+    LAZY: ClassVar[dict[str, str]] = {
+        "live": "cli_live",
+        "serve": "cli_serve",
+        "trust": "cli_trust",
+        "registry": "cli_registry",
+        "audit": "cli_audit",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module = importlib.import_module(f".{self.LAZY[cmd_name]}", __package__)
+            self.add_command(getattr(module, cmd_name))
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.resilient_parsing:
@@ -87,7 +111,7 @@ class DefaultToVerify(click.Group):
             for line in ctx.get_help().splitlines():
                 echo(shown(line, None))
             sys.exit(EXIT_USAGE)
-        if args[skip] not in self.commands and args[skip] not in ("--help", "-h", "--version"):
+        if args[skip] not in self.commands and args[skip] not in self.LAZY and args[skip] not in ("--help", "-h", "--version"):
             args = [*args[:skip], "verify", *args[skip:]]
         return super().parse_args(ctx, args)
 
@@ -564,18 +588,6 @@ def doctor(as_json: bool, no_cameras: bool) -> None:
         echo(_("cameras (indexes 0-3): {found}").format(found=found))
 
 
-# After main: the group they join. Each imports the shared options from cli_common, not from here.
-from .cli_audit import audit  # noqa: E402
-from .cli_live import live  # noqa: E402
-from .cli_registry import registry  # noqa: E402
-from .cli_serve import serve  # noqa: E402
-from .cli_trust import trust  # noqa: E402
-
-main.add_command(live)
-main.add_command(serve)
-main.add_command(trust)
-main.add_command(registry)
-main.add_command(audit)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
