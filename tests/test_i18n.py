@@ -417,11 +417,9 @@ def test_library_errors_follow_the_language(tmp_path: Path) -> None:
 
 def test_in_process_runs_follow_lang_and_restore(run_cli: Cli) -> None:
     code, out, _ = run_cli("--lang", "zh", "--help")
-    assert code == 0
-    assert "用法" in out
+    assert code == 0 and "用法" in out
     code, out, _ = run_cli("--lang", "en", "--help")
-    assert code == 0
-    assert "Usage:" in out and "用法" not in out and "Verify the signed seal" in out
+    assert code == 0 and "Usage:" in out and "用法" not in out and "Verify the signed seal" in out
 
 
 # ---------------------------------------------------------------- every reason a clerk sees
@@ -726,18 +724,14 @@ def test_doctor_warns_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch, run_cl
     doctor = run_cli.with_args("doctor", "--no-cameras")
     monkeypatch.setattr(live_view, "cjk_font", lambda: None)
     code, out, _ = doctor("--lang", "en")
-    assert code == 0
-    assert "warning: no font with Chinese characters is installed" in out
+    assert code == 0 and "warning: no font with Chinese characters is installed" in out
     code, out, _ = doctor("--lang", "zh")
-    assert code == 0
-    assert "警告：未安装含中文字符的字体" in out
+    assert code == 0 and "警告：未安装含中文字符的字体" in out
     monkeypatch.setattr(live_view, "cjk_font", lambda: live_view.FontChoice("/fonts/x.ttc", "fontconfig"))
     code, out, _ = doctor("--lang", "zh")
-    assert code == 0
-    assert "中文字体：/fonts/x.ttc" in out and "解码器" in out
+    assert code == 0 and "中文字体：/fonts/x.ttc" in out and "解码器" in out
     code, out, _ = doctor("--json", "--lang", "zh")
-    assert code == 0
-    assert json.loads(out)["fonts"] == {"cjk": "/fonts/x.ttc", "detail": ""}
+    assert code == 0 and json.loads(out)["fonts"] == {"cjk": "/fonts/x.ttc", "detail": ""}
     # A run's --lang zh ends with the run: the errors the library builds after it are English.
     assert language() == "en"
 

@@ -334,8 +334,7 @@ def test_self_signed_certificate_is_made_once_and_kept(
 
     assert fp(Path(called["ssl_certfile"]).read_bytes()) == fingerprint.group(1)
     code, out, _ = run_cli("serve", "--self-signed", "--quiet")
-    assert code == 0
-    assert fingerprint.group(1) in out  # the cached one, not a new one
+    assert code == 0 and fingerprint.group(1) in out  # the cached one, not a new one
     os.environ.pop("SCANVERIFY_SERVE_CONFIG", None)
 
 
@@ -348,8 +347,7 @@ def test_command_usage_errors_exit_2(args: list[str], monkeypatch: pytest.Monkey
     _fake_uvicorn(monkeypatch)
     monkeypatch.chdir(ROOT)
     code, _, err = run_cli("serve", *args)
-    assert code == 2
-    assert len(err.strip().splitlines()) == 1
+    assert code == 2 and len(err.strip().splitlines()) == 1
 
 
 def test_missing_extra_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> None:

@@ -286,13 +286,11 @@ def test_cli_refusals_and_errors_are_one_line(
     key = tmp_path / "k"
     write_key_files(authority["key"], key)
     code, _, err = run_cli("trust", "sign", "--key", f"{key}.key.pem", str(bad), "-o", str(tmp_path / "o.json"))
-    assert code == 2
-    assert "twice" in err
+    assert code == 2 and "twice" in err
     no_expiry = tmp_path / "no-expiry.json"
     no_expiry.write_text(json.dumps(issuer.bundle()))
     code, _, err = run_cli("trust", "sign", "--key", f"{key}.key.pem", str(no_expiry), "-o", str(tmp_path / "o.json"))
-    assert code == 2
-    assert "expires" in err
+    assert code == 2 and "expires" in err
 
 
 def test_show_tells_a_broken_install_and_the_age(
@@ -300,8 +298,7 @@ def test_show_tells_a_broken_install_and_the_age(
 ) -> None:
     install(signed(Issuer(), built_in_version() + 1, authority["key"]), "v.json", root_path=authority["root"])
     code, out, _ = run_cli("trust", "show", "--root", authority["root"])
-    assert code == 0
-    assert "installed: " in out
+    assert code == 0 and "installed: " in out
     (home / "trust-bundle.signed.json").write_bytes(b"garbage")
     captured = run_cli("trust", "show", "--root", authority["root"], "--json")
     assert captured.code == 0
@@ -324,8 +321,7 @@ def test_stale_signed_list_is_said_on_the_command_line(home: Path, authority: di
     shown = result.record()
     assert shown["status"] == "genuine" and "trust list is out of date" in shown["warnings"][0]
     code, out, _ = run_cli("--root", authority["root"], "--at", later.isoformat(), "--text", text)
-    assert code == 0
-    assert "GENUINE, but the trust list is" in out
+    assert code == 0 and "GENUINE, but the trust list is" in out
 
 
 def test_unreadable_root_option_is_an_error(home: Path, tmp_path: Path, run_cli: Cli) -> None:
@@ -333,8 +329,7 @@ def test_unreadable_root_option_is_an_error(home: Path, tmp_path: Path, run_cli:
         active_store(str(tmp_path / "no-such-root.json"))
     text = make_seal(Issuer(), iat=int(NOW.timestamp())).text()
     code, _, err = run_cli("--root", str(tmp_path / "no-such-root.json"), "--text", text)
-    assert code == 2
-    assert err.count("\n") == 1
+    assert code == 2 and err.count("\n") == 1
 
 
 def test_racing_updates_leave_the_newest_installed(home: Path, authority: dict[str, Any]) -> None:
