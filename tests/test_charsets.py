@@ -16,12 +16,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from PIL import Image
 from specseal import Issuer, make_seal
+from support import Cli
 
 from scanverify import Status, TrustStore, Verifier
-from scanverify.cli import run
 from scanverify.decode import DecodedCode, decode_image
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -91,14 +90,13 @@ def test_a_seal_is_judged_on_its_exact_bytes_never_on_the_text_reading() -> None
     assert result.status is Status.GENUINE and result.payload == genuine
 
 
-def test_the_command_line_shows_the_japanese_text(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+def test_the_command_line_shows_the_japanese_text(run_cli: Cli, tmp_path: Any) -> None:
     path = tmp_path / "sjis.png"
     path.write_bytes(qr_png(JAPANESE, encoding="shift_jis"))
-    code = run([str(path)])
-    out = capsys.readouterr().out
+    code, out, _ = run_cli(str(path))
     assert code == 3 and "".join(JAPANESE.split()) in "".join(out.split())  # a panel may wrap the text
-    code = run(["--json", str(path)])
-    assert code == 3 and f'"payload": "{JAPANESE}"' in capsys.readouterr().out
+    code, out, _ = run_cli("--json", str(path))
+    assert code == 3 and f'"payload": "{JAPANESE}"' in out
 
 
 def test_a_shift_jis_code_from_zxing_without_numpy_is_the_same(tmp_path: Any) -> None:

@@ -7,13 +7,12 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
+from support import Cli
 
 from scanverify import Status, VerificationResult
 from scanverify.audit import GENESIS, AuditLog, line_hash, verify_log
-from scanverify.cli import run
 from scanverify.model import Fact
 
 AT = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -139,13 +138,14 @@ def test_two_processes_never_interleave(tmp_path: Path) -> None:
     assert sorted(sources) == sorted(f"{w}-{n}" for w in "ab" for n in range(count))
 
 
-def test_cli_audit_verify(tmp_path: Path, capsys: Any) -> None:
+def test_cli_audit_verify(tmp_path: Path, run_cli: Cli) -> None:
+    audit_verify = run_cli.with_args("audit", "verify")
     path = tmp_path / "audit.jsonl"
     lines = write_log(path, 4)
-    assert run(["audit", "verify", str(path)]) == 0
-    assert "intact: 4 lines" in capsys.readouterr().out
+    code, out, _ = audit_verify(str(path))
+    assert code == 0 and "intact: 4 lines" in out
     del lines[2]
     path.write_bytes(b"".join(lines))
-    assert run(["audit", "verify", str(path)]) == 1
-    assert "line 3" in capsys.readouterr().out
-    assert run(["audit", "verify", str(tmp_path / "missing")]) == 2
+    code, out, _ = audit_verify(str(path))
+    assert code == 1 and "line 3" in out
+    assert audit_verify(str(tmp_path / "missing")).code == 2

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import Cli
 
 from scanverify import Cause, ImageError, Status, TrustStore, Verifier
 from scanverify.decode import decode_image
@@ -335,11 +336,9 @@ CLI_FLAGS: dict[str, Any] = {
 CLI_TALLY: Counter[str] = Counter()
 
 
-def test_suite_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_suite_through_the_cli(tmp_path: Path, run_cli: Cli) -> None:
     """Every stated outcome a verdict answers, through `scanverify --json --text` as a clerk's
     integrator would run it: the DSC as --trust, the suite's clock as --at."""
-    from scanverify.cli import run
-
     failures = []
     for name in CASES:
         case = Case(name)
@@ -349,9 +348,8 @@ def test_suite_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str
         dsc = tmp_path / "dsc.der"
         dsc.write_bytes(base64.b64decode(case.ctx["CERTIFICATE"]))
         clock = _clock(case.ctx["VALIDATIONCLOCK"]).isoformat()
-        capsys.readouterr()
-        run(["--json", "-q", "--no-default-trust", "--trust", str(dsc), "--at", clock, "--text", case.field("PREFIX")])
-        row = json.loads(capsys.readouterr().out.splitlines()[0])
+        out = run_cli("--json", "-q", "--no-default-trust", "--trust", str(dsc), "--at", clock, "--text", case.field("PREFIX")).out
+        row = json.loads(out.splitlines()[0])
         known = {flag: issue for issue in KNOWN.get(name, []) for flag in issue["flags"]}
         for flag, expected in stated.items():
             answer = CLI_FLAGS[flag](row)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from specseal import Issuer, make_seal
+from support import Cli
 
 from scanverify import Status, TrustStore, Verifier
 from scanverify.i18n import (
@@ -414,14 +415,11 @@ def test_library_errors_follow_the_language(tmp_path: Path) -> None:
         assert doc_words in str(doc_error.value) and str(missing) in str(doc_error.value)
 
 
-def test_in_process_runs_follow_lang_and_restore(capsys: pytest.CaptureFixture[str]) -> None:
-    from scanverify.cli import run
-
-    assert run(["--lang", "zh", "--help"]) == 0
-    assert "用法" in capsys.readouterr().out
-    assert run(["--lang", "en", "--help"]) == 0
-    out = capsys.readouterr().out
-    assert "Usage:" in out and "用法" not in out and "Verify the signed seal" in out
+def test_in_process_runs_follow_lang_and_restore(run_cli: Cli) -> None:
+    code, out, _ = run_cli("--lang", "zh", "--help")
+    assert code == 0 and "用法" in out
+    code, out, _ = run_cli("--lang", "en", "--help")
+    assert code == 0 and "Usage:" in out and "用法" not in out and "Verify the signed seal" in out
 
 
 # ---------------------------------------------------------------- every reason a clerk sees
@@ -720,21 +718,20 @@ def test_font_is_found_through_fontconfig() -> None:
     assert choice.how == "fontconfig"
 
 
-def test_doctor_warns_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_doctor_warns_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> None:
     from scanverify import live_view
-    from scanverify.cli import run
 
+    doctor = run_cli.with_args("doctor", "--no-cameras")
     monkeypatch.setattr(live_view, "cjk_font", lambda: None)
-    assert run(["doctor", "--no-cameras", "--lang", "en"]) == 0
-    assert "warning: no font with Chinese characters is installed" in capsys.readouterr().out
-    assert run(["doctor", "--no-cameras", "--lang", "zh"]) == 0
-    assert "警告：未安装含中文字符的字体" in capsys.readouterr().out
+    code, out, _ = doctor("--lang", "en")
+    assert code == 0 and "warning: no font with Chinese characters is installed" in out
+    code, out, _ = doctor("--lang", "zh")
+    assert code == 0 and "警告：未安装含中文字符的字体" in out
     monkeypatch.setattr(live_view, "cjk_font", lambda: live_view.FontChoice("/fonts/x.ttc", "fontconfig"))
-    assert run(["doctor", "--no-cameras", "--lang", "zh"]) == 0
-    out = capsys.readouterr().out
-    assert "中文字体：/fonts/x.ttc" in out and "解码器" in out
-    assert run(["doctor", "--no-cameras", "--json", "--lang", "zh"]) == 0
-    assert json.loads(capsys.readouterr().out)["fonts"] == {"cjk": "/fonts/x.ttc", "detail": ""}
+    code, out, _ = doctor("--lang", "zh")
+    assert code == 0 and "中文字体：/fonts/x.ttc" in out and "解码器" in out
+    code, out, _ = doctor("--json", "--lang", "zh")
+    assert code == 0 and json.loads(out)["fonts"] == {"cjk": "/fonts/x.ttc", "detail": ""}
     # A run's --lang zh ends with the run: the errors the library builds after it are English.
     assert language() == "en"
 

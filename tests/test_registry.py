@@ -24,7 +24,6 @@ from typing import Any
 import pytest
 from support import Cli, CliRun
 
-from scanverify.cli import run
 from scanverify.errors import RegistryError, UsageError
 from scanverify.issuer import generate_key, sign_record, write_key_files
 from scanverify.registry import RateLimiter, Registry, lookup_answer
@@ -730,34 +729,33 @@ def test_a_server_without_a_registry_says_so() -> None:
 
 
 # ------------------------------------------ scanverify serve --registry: the command
-def _serve_command(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, dict[str, Any]]:
+def _serve_command(run_cli: Cli, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[CliRun, dict[str, Any]]:
     pytest.importorskip("uvicorn", reason="the 'serve' extra is not installed")
     import uvicorn
 
     called: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: called.update(app=app, **kwargs))
     monkeypatch.delenv("SCANVERIFY_SERVE_CONFIG", raising=False)
-    code = run(["serve", "--quiet", "--no-default-trust", *args])
+    result = run_cli("serve", "--quiet", "--no-default-trust", *args)
     config = os.environ.pop("SCANVERIFY_SERVE_CONFIG", None)
     if config is not None:
         called["config"] = json.loads(config)
-    return code, called
+    return result, called
 
 
-def test_serve_command_takes_the_registry(url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
-    code, called = _serve_command(monkeypatch, "--registry", url, "--lookup-limit", "40")
-    assert code == 0 and called["config"]["registry"] == url and called["config"]["lookup_limit"] == 40
+def test_serve_command_takes_the_registry(url: str, monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> None:
+    result, called = _serve_command(run_cli, monkeypatch, "--registry", url, "--lookup-limit", "40")
+    assert result.code == 0 and called["config"]["registry"] == url and called["config"]["lookup_limit"] == 40
     monkeypatch.setenv("SCANVERIFY_REGISTRY", url)
-    code, called = _serve_command(monkeypatch)
-    assert code == 0 and called["config"]["registry"] == url
+    result, called = _serve_command(run_cli, monkeypatch)
+    assert result.code == 0 and called["config"]["registry"] == url
     monkeypatch.delenv("SCANVERIFY_REGISTRY")
-    code, called = _serve_command(monkeypatch)
-    assert code == 0 and called["config"]["registry"] is None
-    capsys.readouterr()
+    result, called = _serve_command(run_cli, monkeypatch)
+    assert result.code == 0 and called["config"]["registry"] is None
 
 
 def test_serve_command_refuses_a_registry_it_cannot_use(
-    blank_url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any, tmp_path: Path
+    blank_url: str, monkeypatch: pytest.MonkeyPatch, run_cli: Cli, tmp_path: Path
 ) -> None:
     from sqlalchemy import text
 
@@ -766,22 +764,22 @@ def test_serve_command_refuses_a_registry_it_cannot_use(
     if blank_url.startswith("sqlite"):
         Path(blank_url.removeprefix("sqlite:///")).write_bytes(b"")  # an empty file: a database, no registry
     for what, bad in problems.items():
-        code, called = _serve_command(monkeypatch, "--registry", bad)
-        assert code == 2 and not called, what
-        assert one_line(capsys.readouterr().err), what
+        result, called = _serve_command(run_cli, monkeypatch, "--registry", bad)
+        assert result.code == 2 and not called, what
+        assert one_line(result.err), what
     Registry.open(blank_url, create=True).close()
     with Registry.open(blank_url) as registry, registry._transaction(write=True) as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    code, called = _serve_command(monkeypatch, "--registry", blank_url)
-    assert code == 2 and not called and "newer scanverify" in one_line(capsys.readouterr().err)
+    result, called = _serve_command(run_cli, monkeypatch, "--registry", blank_url)
+    assert result.code == 2 and not called and "newer scanverify" in one_line(result.err)
 
 
-def test_serve_command_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch, capsys: Any, tmp_path: Path) -> None:
+def test_serve_command_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch, run_cli: Cli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     Registry.open(url, create=True).close()
     monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as if the registry extra were not installed
-    code, called = _serve_command(monkeypatch, "--registry", url)
-    assert code == 2 and not called and "scanverify[registry]" in one_line(capsys.readouterr().err)
+    result, called = _serve_command(run_cli, monkeypatch, "--registry", url)
+    assert result.code == 2 and not called and "scanverify[registry]" in one_line(result.err)
 
 
 # ---------------------------------------------------------------- statistics

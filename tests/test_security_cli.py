@@ -7,11 +7,9 @@ import struct
 import time
 import zlib
 from pathlib import Path
-from typing import Any
 
 from specseal import b45
-
-from scanverify.cli import run
+from support import Cli
 
 
 def _png(width: int, height: int) -> bytes:
@@ -27,29 +25,27 @@ def _png(width: int, height: int) -> bytes:
     )
 
 
-def test_image_bomb_is_refused_at_the_cli(tmp_path: Path, capsys: Any) -> None:
+def test_image_bomb_is_refused_at_the_cli(tmp_path: Path, run_cli: Cli) -> None:
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(_png(60_000, 60_000))  # 3.6 gigapixels declared in 500 bytes
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    code = run(["verify", str(bomb)])
+    code, _, err = run_cli("verify", str(bomb))
     elapsed = time.perf_counter() - started
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    err = capsys.readouterr().err
     assert code == 2 and "megapixels" in err and err.count("\n") == 1
     assert elapsed < 5 and grown_kib < 200_000  # never decoded: no 3.6 GB buffer
 
 
-def test_payload_bomb_is_malformed_at_the_cli(capsys: Any) -> None:
+def test_payload_bomb_is_malformed_at_the_cli(run_cli: Cli) -> None:
     text = "CS1:" + b45(zlib.compress(b"\0" * 3_000_000, 9))  # fits a QR code's length, inflates to 3 MB
     started = time.perf_counter()
-    code = run(["--json", "--text", text])
+    code, out, _ = run_cli("--json", "--text", text)
     assert time.perf_counter() - started < 5
-    out = capsys.readouterr().out
     assert code == 1 and '"status": "malformed"' in out and "bomb" in out
 
 
-def test_redaction_is_total_in_every_view(capsys: Any) -> None:
+def test_redaction_is_total_in_every_view(run_cli: Cli) -> None:
     """With --redact, nothing of a payload (a MECARD's name and birth date, a broken seal's
     quoted field) nor of a holder's name reaches any output, the reason included."""
     from specseal import Issuer, make_seal, record
@@ -65,12 +61,10 @@ def test_redaction_is_total_in_every_view(capsys: Any) -> None:
     ]
     for as_json in (True, False):
         args = ["--redact", *(["--json"] if as_json else []), *[x for p in payloads for x in ("--text", p)]]
-        run(args)
-        out, err = capsys.readouterr()
+        _, out, err = run_cli(*args)
         for secret in ("Wilhelmina", "Zzyzx", secret_birth, "Ottoline", "Quixley"):
             assert secret not in out + err, (as_json, secret, out + err)
     # Without --redact they are there: the test above can fail.
-    run(["--json", *[x for p in payloads for x in ("--text", p)]])
-    out = capsys.readouterr().out
+    out = run_cli("--json", *[x for p in payloads for x in ("--text", p)]).out
     assert "Zzyzx" in out and secret_birth in out and "Quixley" in out
     assert f"unknown kind of act '{secret_name}'" in out

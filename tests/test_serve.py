@@ -30,9 +30,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from starlette.testclient import TestClient
+from support import Cli
 
 from scanverify import Verifier
-from scanverify.cli import run
 from scanverify.serve import ServeConfig, create_app
 from scanverify.serve.app import MAX_PAYLOADS, SECURITY_HEADERS
 
@@ -297,22 +297,21 @@ def _fake_uvicorn(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return called
 
 
-def test_command_starts_uvicorn_with_the_options(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_starts_uvicorn_with_the_options(monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> None:
     called = _fake_uvicorn(monkeypatch)
     monkeypatch.delenv("SCANVERIFY_SERVE_CONFIG", raising=False)
-    code = run(["serve", "--port", "8123", "--workers", "3", "--redact", "--at", "2026-01-01T00:00:00Z", "--max-body", "1MB"])
-    assert code == 0
+    captured = run_cli("serve", "--port", "8123", "--workers", "3", "--redact", "--at", "2026-01-01T00:00:00Z", "--max-body", "1MB")
+    assert captured.code == 0
     assert called["port"] == 8123 and called["workers"] == 3 and called["host"] == "127.0.0.1" and called["factory"]
     config = ServeConfig.from_env(os.environ.pop("SCANVERIFY_SERVE_CONFIG"))
     assert config.redact and config.max_body == 1 << 20 and config.at == "2026-01-01T00:00:00+00:00"
-    captured = capsys.readouterr()
     assert "http://127.0.0.1:8123/" in captured.out and "warning" not in captured.err
 
 
-def test_wide_bind_warns(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_wide_bind_warns(monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> None:
     called = _fake_uvicorn(monkeypatch)
-    assert run(["serve", "--host", "0.0.0.0", "--json"]) == 0
-    captured = capsys.readouterr()
+    captured = run_cli("serve", "--host", "0.0.0.0", "--json")
+    assert captured.code == 0
     assert "warning: listening beyond this computer" in captured.err
     line = json.loads(captured.out.splitlines()[0])
     assert line["wide_bind"] is True and "http://127.0.0.1:8000/" in line["urls"]
@@ -321,12 +320,12 @@ def test_wide_bind_warns(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
 
 
 def test_self_signed_certificate_is_made_once_and_kept(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, run_cli: Cli, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SCANVERIFY_HOME", str(tmp_path))
     called = _fake_uvicorn(monkeypatch)
-    assert run(["serve", "--self-signed", "--quiet"]) == 0
-    first = capsys.readouterr().out
+    code, first, _ = run_cli("serve", "--self-signed", "--quiet")
+    assert code == 0
     fingerprint = re.search(r"fingerprint[^:]*: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})", first)
     assert fingerprint is not None and "https://127.0.0.1:8000/" in first
     key = Path(called["ssl_keyfile"])
@@ -334,8 +333,8 @@ def test_self_signed_certificate_is_made_once_and_kept(
     from scanverify.serve.tls import fingerprint as fp
 
     assert fp(Path(called["ssl_certfile"]).read_bytes()) == fingerprint.group(1)
-    assert run(["serve", "--self-signed", "--quiet"]) == 0
-    assert fingerprint.group(1) in capsys.readouterr().out  # the cached one, not a new one
+    code, out, _ = run_cli("serve", "--self-signed", "--quiet")
+    assert code == 0 and fingerprint.group(1) in out  # the cached one, not a new one
     os.environ.pop("SCANVERIFY_SERVE_CONFIG", None)
 
 
@@ -344,19 +343,20 @@ def test_self_signed_certificate_is_made_once_and_kept(
     [["--tls-cert", "README.md"], ["--cors", "not an origin"], ["--max-body", "lots"], ["--max-body", "10"],
      ["--trust", "/nonexistent.json"], ["--port", "70000"]],
 )
-def test_command_usage_errors_exit_2(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_usage_errors_exit_2(args: list[str], monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> None:
     _fake_uvicorn(monkeypatch)
     monkeypatch.chdir(ROOT)
-    assert run(["serve", *args]) == 2
-    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    code, _, err = run_cli("serve", *args)
+    assert code == 2 and len(err.strip().splitlines()) == 1
 
 
-def test_missing_extra_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_extra_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, run_cli: Cli) -> None:
     import scanverify.cli_serve as cli_serve
 
     monkeypatch.setattr(cli_serve, "extra_installed", lambda: False)
-    assert run(["serve"]) == 2
-    err = capsys.readouterr().err.strip()
+    code, _, err = run_cli("serve")
+    assert code == 2
+    err = err.strip()
     assert err.count("\n") == 0 and "scanverify[serve]" in err
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from shcseal import ISS, Issuer, qr
+from support import Cli
 
 from scanverify import TrustStore, Verifier
 from scanverify.decode import DecodedCode, decode_image
@@ -340,22 +341,17 @@ def test_spec_examples(number: str) -> None:
     TALLY["examples"] += 1
 
 
-def test_examples_through_the_cli(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from scanverify.cli import main
-
+def test_examples_through_the_cli(tmp_path: Path, run_cli: Cli) -> None:
     jwks = EXAMPLES / "issuer" / ".well-known" / "jwks.json"
     text = (EXAMPLES / "example-00-f-qr-code-numeric-value-0.txt").read_text().strip()
-    runner = CliRunner()
-    result = runner.invoke(main, ["--no-default-trust", "--trust", str(jwks), "--json", "--text", text])
-    line = json.loads(result.output.splitlines()[0])
-    assert (line["status"], line["format"]) == ("genuine", "SHC"), result.output
+    out = run_cli("--no-default-trust", "--trust", str(jwks), "--json", "--text", text).out
+    line = json.loads(out.splitlines()[0])
+    assert (line["status"], line["format"]) == ("genuine", "SHC"), out
     edited = text[:-20] + ("0" if text[-20] != "0" else "1") + text[-19:]
-    result = runner.invoke(main, ["--no-default-trust", "--trust", str(jwks), "--json", "--text", edited])
-    assert json.loads(result.output.splitlines()[0])["status"] in ("forged", "malformed")
-    result = runner.invoke(main, ["--no-default-trust", "--json", "--text", text])
-    assert json.loads(result.output.splitlines()[0])["status"] == "untrusted"
+    out = run_cli("--no-default-trust", "--trust", str(jwks), "--json", "--text", edited).out
+    assert json.loads(out.splitlines()[0])["status"] in ("forged", "malformed")
+    out = run_cli("--no-default-trust", "--json", "--text", text).out
+    assert json.loads(out.splitlines()[0])["status"] == "untrusted"
 
 
 def conformance_table() -> str:

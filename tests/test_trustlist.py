@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from specseal import Issuer, make_seal
+from support import Cli
 
 from scanverify import Status, TrustError, Verifier
-from scanverify.cli import run
 from scanverify.issuer import generate_key, write_key_files
 from scanverify.trustlist import (
     BUNDLE_TYPE,
@@ -171,27 +171,26 @@ def test_stale_list_is_said_with_every_verdict(home: Path, authority: dict[str, 
     assert malformed.status is Status.MALFORMED and malformed.warnings
 
 
-def test_cli_trust_commands(home: Path, authority: dict[str, Any], tmp_path: Path, capsys: Any) -> None:
+def test_cli_trust_commands(home: Path, authority: dict[str, Any], tmp_path: Path, run_cli: Cli) -> None:
     issuer = Issuer()
     stem = tmp_path / "authority"
     write_key_files(authority["key"], stem)
     unsigned = tmp_path / "bundle.json"
     unsigned.write_bytes(bundle_bytes(issuer, built_in_version() + 1))
     out = tmp_path / "bundle.signed.json"
-    assert run(["trust", "sign", "--key", f"{stem}.key.pem", str(unsigned), "-o", str(out)]) == 0
-    assert run(["trust", "verify", "--root", authority["root"], str(out)]) == 0
-    assert run(["trust", "update", "--root", authority["root"], str(out)]) == 0
-    assert run(["trust", "update", "--root", authority["root"], str(out)]) == 4  # the same again: a rollback
-    capsys.readouterr()
-    assert run(["trust", "show", "--root", authority["root"], "--json"]) == 0
-    shown = json.loads(capsys.readouterr().out)
+    assert run_cli("trust", "sign", "--key", f"{stem}.key.pem", str(unsigned), "-o", str(out)).code == 0
+    assert run_cli("trust", "verify", "--root", authority["root"], str(out)).code == 0
+    assert run_cli("trust", "update", "--root", authority["root"], str(out)).code == 0
+    assert run_cli("trust", "update", "--root", authority["root"], str(out)).code == 4  # the same again: a rollback
+    shown_run = run_cli("trust", "show", "--root", authority["root"], "--json")
+    assert shown_run.code == 0
+    shown = json.loads(shown_run.out)
     assert shown["versions"] == {str(home / "trust-bundle.signed.json"): built_in_version() + 1}
     assert [k["kid"] for k in shown["keys"]] == [issuer.kid.hex()] and shown["stale"] is False
-    assert run(["trust", "verify", "--root", authority["root"], str(unsigned)]) == 2  # not a signed document
-    assert run(["trust", "update", str(tmp_path / "missing.json")]) == 2
+    assert run_cli("trust", "verify", "--root", authority["root"], str(unsigned)).code == 2  # not a signed document
+    assert run_cli("trust", "update", str(tmp_path / "missing.json")).code == 2
     text = make_seal(issuer, iat=int(NOW.timestamp())).text()
-    assert run(["--root", authority["root"], "--text", text]) == 0  # the installed list is used
-    capsys.readouterr()
+    assert run_cli("--root", authority["root"], "--text", text).code == 0  # the installed list is used
 
 
 def test_private_root_rotation_is_kept_apart_and_replayed(home: Path, authority: dict[str, Any]) -> None:
@@ -259,7 +258,7 @@ def test_failed_install_leaves_the_installed_list(
 
 
 def test_cli_refusals_and_errors_are_one_line(
-    home: Path, authority: dict[str, Any], tmp_path: Path, capsys: Any
+    home: Path, authority: dict[str, Any], tmp_path: Path, run_cli: Cli
 ) -> None:
     """Exit 4 for a checked and refused list, 2 for an unreadable or unusable file; one line each."""
     issuer = Issuer()
@@ -276,9 +275,9 @@ def test_cli_refusals_and_errors_are_one_line(
         path = tmp_path / name
         path.write_bytes(data)
         for command in ("verify", "update"):
-            capsys.readouterr()
-            assert run(["trust", command, "--root", authority["root"], str(path)]) == code, (name, command)
-            err = capsys.readouterr().err
+            result = run_cli("trust", command, "--root", authority["root"], str(path))
+            assert result.code == code, (name, command)
+            err = result.err
             assert err.count("\n") == 1 and "Traceback" not in err, (name, command, err)
     assert not (home / "trust-bundle.signed.json").exists()
     # the authority's side: an unreadable bundle or key is a one-line usage error
@@ -286,31 +285,29 @@ def test_cli_refusals_and_errors_are_one_line(
     bad.write_text('{"format": "scanverify.trust.v1", "version": 1, "version": 2}')
     key = tmp_path / "k"
     write_key_files(authority["key"], key)
-    capsys.readouterr()
-    assert run(["trust", "sign", "--key", f"{key}.key.pem", str(bad), "-o", str(tmp_path / "o.json")]) == 2
-    assert "twice" in capsys.readouterr().err
+    code, _, err = run_cli("trust", "sign", "--key", f"{key}.key.pem", str(bad), "-o", str(tmp_path / "o.json"))
+    assert code == 2 and "twice" in err
     no_expiry = tmp_path / "no-expiry.json"
     no_expiry.write_text(json.dumps(issuer.bundle()))
-    assert run(["trust", "sign", "--key", f"{key}.key.pem", str(no_expiry), "-o", str(tmp_path / "o.json")]) == 2
-    assert "expires" in capsys.readouterr().err
+    code, _, err = run_cli("trust", "sign", "--key", f"{key}.key.pem", str(no_expiry), "-o", str(tmp_path / "o.json"))
+    assert code == 2 and "expires" in err
 
 
 def test_show_tells_a_broken_install_and_the_age(
-    home: Path, authority: dict[str, Any], tmp_path: Path, capsys: Any
+    home: Path, authority: dict[str, Any], tmp_path: Path, run_cli: Cli
 ) -> None:
     install(signed(Issuer(), built_in_version() + 1, authority["key"]), "v.json", root_path=authority["root"])
-    capsys.readouterr()
-    assert run(["trust", "show", "--root", authority["root"]]) == 0
-    assert "installed: " in capsys.readouterr().out
+    code, out, _ = run_cli("trust", "show", "--root", authority["root"])
+    assert code == 0 and "installed: " in out
     (home / "trust-bundle.signed.json").write_bytes(b"garbage")
-    assert run(["trust", "show", "--root", authority["root"], "--json"]) == 0
-    captured = capsys.readouterr()
+    captured = run_cli("trust", "show", "--root", authority["root"], "--json")
+    assert captured.code == 0
     shown = json.loads(captured.out)
     assert shown["sources"][0] == "built-in trust bundle" and "ignored" in shown["warnings"][0]
     assert shown["sources"][1:] == [KEPT_REVOCATIONS]
 
 
-def test_stale_signed_list_is_said_on_the_command_line(home: Path, authority: dict[str, Any], capsys: Any) -> None:
+def test_stale_signed_list_is_said_on_the_command_line(home: Path, authority: dict[str, Any], run_cli: Cli) -> None:
     issuer = Issuer()
     install(
         signed(issuer, built_in_version() + 1, authority["key"], expires=NOW + timedelta(days=1)),
@@ -319,20 +316,20 @@ def test_stale_signed_list_is_said_on_the_command_line(home: Path, authority: di
     )
     later = NOW + timedelta(days=3)
     text = make_seal(issuer, iat=int(later.timestamp()) - 60).text()
-    capsys.readouterr()
-    assert run(["--root", authority["root"], "--json", "--at", later.isoformat(), "--text", text]) == 0
-    shown = json.loads(capsys.readouterr().out)
+    result = run_cli("--root", authority["root"], "--json", "--at", later.isoformat(), "--text", text)
+    assert result.code == 0
+    shown = result.record()
     assert shown["status"] == "genuine" and "trust list is out of date" in shown["warnings"][0]
-    assert run(["--root", authority["root"], "--at", later.isoformat(), "--text", text]) == 0
-    assert "GENUINE, but the trust list is" in capsys.readouterr().out
+    code, out, _ = run_cli("--root", authority["root"], "--at", later.isoformat(), "--text", text)
+    assert code == 0 and "GENUINE, but the trust list is" in out
 
 
-def test_unreadable_root_option_is_an_error(home: Path, tmp_path: Path, capsys: Any) -> None:
+def test_unreadable_root_option_is_an_error(home: Path, tmp_path: Path, run_cli: Cli) -> None:
     with pytest.raises(TrustError, match="cannot read"):
         active_store(str(tmp_path / "no-such-root.json"))
     text = make_seal(Issuer(), iat=int(NOW.timestamp())).text()
-    assert run(["--root", str(tmp_path / "no-such-root.json"), "--text", text]) == 2
-    assert capsys.readouterr().err.count("\n") == 1
+    code, _, err = run_cli("--root", str(tmp_path / "no-such-root.json"), "--text", text)
+    assert code == 2 and err.count("\n") == 1
 
 
 def test_racing_updates_leave_the_newest_installed(home: Path, authority: dict[str, Any]) -> None:
@@ -441,7 +438,7 @@ def _built_in_bundle_text() -> str:
 
 
 def test_the_real_specimen_key_stays_revoked_across_a_rotation(
-    home: Path, authority: dict[str, Any], capsys: Any
+    home: Path, authority: dict[str, Any], run_cli: Cli
 ) -> None:
     """The reported case end to end: the specimen seal of sample_images/genuine.jpg, REVOKED before and after."""
     specimen = json.loads(_built_in_bundle_text())
@@ -453,9 +450,7 @@ def test_the_real_specimen_key_stays_revoked_across_a_rotation(
     install(document, "l.json", root_path=authority["root"])
     image = str(SAMPLES / "genuine.jpg")
     for step in ("before", "after"):
-        capsys.readouterr()
-        run(["--root", authority["root"], "--json", image])
-        shown = json.loads(capsys.readouterr().out)
+        shown = json.loads(run_cli("--root", authority["root"], "--json", image).out)
         assert shown["status"] == "revoked", (step, shown["status"])
         if step == "before":
             rotate(authority)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import Cli
 
 from scanverify.formats import MalformedSeal
 from scanverify.formats._c40 import C40Error, decode_c40
@@ -508,11 +509,8 @@ def test_a_signer_certificate_needs_its_anchor() -> None:
 
 
 @pytest.mark.slow
-def test_datamatrix_images_through_the_command_line(tmp_path: Path) -> None:
-    from click.testing import CliRunner
+def test_datamatrix_images_through_the_command_line(tmp_path: Path, run_cli: Cli) -> None:
     from test_vds import datamatrix_png
-
-    from scanverify.cli import main
 
     bundle = tmp_path / "vds-trust.json"
     bundle.write_text(json.dumps(pinned_bundle()))
@@ -522,10 +520,10 @@ def test_datamatrix_images_through_the_command_line(tmp_path: Path) -> None:
         raw = dict(all_seals())[name]
         images.append((datamatrix_png(raw, tmp_path / f"{name}.png"), status))
     args = ["verify", "--json", "--no-default-trust", "--trust", str(bundle), "--at", CLOCK]
-    result = CliRunner().invoke(main, [*args, *(str(p) for p, _ in images)])
-    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
-    assert [(line["format"], line["status"]) for line in lines] == [("VDS", s) for _, s in images], result.output
-    assert result.exit_code == 1  # one seal is not genuine
+    result = run_cli(*args, *(str(p) for p, _ in images))
+    lines = [json.loads(line) for line in result.out.splitlines() if line.startswith("{")]
+    assert [(line["format"], line["status"]) for line in lines] == [("VDS", s) for _, s in images], result.out
+    assert result.code == 1  # one seal is not genuine
     assert lines[0]["symbology"] == "DataMatrix"
 
 
