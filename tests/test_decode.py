@@ -673,3 +673,33 @@ def test_two_finder_patterns_round_noise_give_no_payload() -> None:
 
     assert _finders.lost_finder_guesses(image, most=6)  # the step does try here
     assert _engine.decode_gray(image, effort="normal") == []
+
+
+def test_a_fine_texture_is_not_traced_for_finder_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # OpenCV's contour hierarchy costs time more than quadratic in the holes of
+    # one shape (a 2400-pixel checkerboard: over ten minutes, past any budget):
+    # such a texture is given up on before it is traced.
+    import cv2
+
+    from scanverify.decode import _finders
+
+    real, traced = cv2.findContours, []
+
+    def refused(image: np.ndarray, *args: Any) -> Any:
+        raise AssertionError(f"a texture of {image.shape} was traced")
+
+    def spy(image: np.ndarray, *args: Any) -> Any:
+        traced.append(image.shape)
+        return real(image, *args)
+
+    monkeypatch.setattr(cv2, "findContours", refused)
+    checker = (np.indices((800, 800)).sum(axis=0) % 2 * 255).astype(np.uint8)  # 320,000 one-pixel holes
+    assert _finders.lost_finder_guesses(checker, most=6) == []
+    dots = np.full((800, 800), 255, np.uint8)
+    dots[::2, ::2] = 0  # 160,000 light holes in one dark shape
+    assert _finders.finder_patterns(dots) == []
+    # The positive control: a code's finder patterns are still traced and found.
+    monkeypatch.setattr(cv2, "findContours", spy)
+    page = np.asarray(qr(_LOST, scale=5, canvas=(800, 600), at=(100, 100)))
+    bw = cv2.adaptiveThreshold(page, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 31, 5)
+    assert len(_finders.finder_patterns(bw)) == 3 and traced == [(600, 800)]

@@ -612,6 +612,25 @@ def test_every_input_error_message_reads_in_chinese_with_its_values() -> None:
             assert "decoder" not in said
 
 
+def test_a_file_name_that_holds_words_of_a_message_does_not_change_the_sentence() -> None:
+    """The name is data from outside: one that ends with ": cannot open (" or spells a size
+    must not be read as the sentence, nor swallow the real one as its value."""
+    from scanverify._input_errors import CANNOT_READ, NOT_AN_IMAGE, TOO_LARGE, refused
+    from scanverify.reasons import input_error_text
+
+    for name, message, values in (
+        ("x: cannot open (", NOT_AN_IMAGE, {}),
+        ("scan: no such file", NOT_AN_IMAGE, {}),
+        ("image is 1x: image is 1x", TOO_LARGE, {"width": 5, "height": 6, "limit": "40"}),
+        ("a: b.png", CANNOT_READ, {"error": "decoder: error 42"}),  # ": " in a value too
+    ):
+        with using("zh"):
+            said = input_error_text(str(refused(name, message, **values)))
+            sentence = input_error_text(message.format(**values))
+        assert sentence is not None and re.search(r"[\u4e00-\u9fff]", sentence), sentence
+        assert said == f"{name}：{sentence}", (name, said)
+
+
 def test_every_image_error_is_built_from_a_catalogued_message(po: list[dict[str, Any]]) -> None:
     """decode/_image.py and decode/_documents.py raise no ImageError of their own words: each is
     refused(name, say.MESSAGE, ...), one of _input_errors.MESSAGES, translated in the .po.

@@ -223,7 +223,7 @@ def input_error_text(text: str) -> str | None:
     has it) in the language in use; None when it is not one of ``_input_errors.MESSAGES``.
 
     The name is data, shown as it is; it may hold ": " itself, so each place it could end is
-    tried, first to last, and the sentence after it must match a message in full.
+    tried, last to first, and the sentence after it must match a message in full.
     """
     from ._files import PROBLEMS
     from ._input_errors import MESSAGES, NAMED
@@ -243,12 +243,16 @@ def input_error_text(text: str) -> str | None:
                 return gettext(template).format(problem=gettext(problem))
         return None
 
-    end = text.find(": ")
+    # Last to first: the shortest tail that is a whole message is the sentence. Tried first to
+    # last, a file named "x: cannot open (" would lend the sentence its words ("x: cannot
+    # open (" + "not an image ...)" reads as "x: cannot open"): a name comes from outside,
+    # whereas a message's values (sizes, an exception's text) hold no message of ours.
+    end = text.rfind(": ")
     while end >= 0:
         said = sentence(text[end + 2 :])
         if said is not None:
             return gettext(NAMED).format(path=text[:end], problem=said)
-        end = text.find(": ", end + 1)
+        end = text.rfind(": ", 0, end)
     return sentence(text)
 
 
