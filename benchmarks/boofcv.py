@@ -17,8 +17,9 @@ as comments and "SETS", are skipped).
 A marked code counts as decoded by a method when one of the codes it reports
 has its centre inside the marked outline. Payloads are not labelled in that
 set, so a wrong payload shows as a disagreement: two methods reading the same
-marked code as different bytes (one of them is wrong), counted for each
-method against the others; and a code reported where nothing is marked is
+marked code as different texts (one of them is wrong; bytes that spell the
+same text in UTF-8, Shift-JIS or Latin-1 agree, as pyzbar and OpenCV re-encode
+what they read as UTF-8), counted for each method against the others; and a code reported where nothing is marked is
 counted as unmarked. The first figure is each method's share of marked
 codes; then, per category, the images where a method decodes nothing.
 Images are read as 8-bit gray once; times are per image, decoding only.
@@ -119,6 +120,23 @@ def engine(effort: str) -> Method:
     return run
 
 
+def _readings(payload: bytes) -> set[str]:
+    """The texts a payload's bytes can spell in the character sets QR codes use."""
+    texts = set()
+    for charset in ("utf-8", "shift_jis", "latin-1"):
+        try:
+            texts.add(payload.decode(charset))
+        except UnicodeDecodeError:
+            continue
+    return texts
+
+
+def _same_text(a: bytes, b: bytes) -> bool:
+    """Whether two decoders read the same symbol: pyzbar and OpenCV give text mode's
+    UTF-8 re-encoding of what zxing-cpp and scanverify give as the symbol's own bytes."""
+    return a == b or bool(_readings(a) & _readings(b))
+
+
 @dataclass
 class Tally:
     """What one method did on one category."""
@@ -166,8 +184,8 @@ def evaluate(
         )
         for name, per_code in reads.items():
             for i, payload in enumerate(per_code):
-                others = {reads[o][i] for o in reads if o != name} - {None}
-                if payload is not None and others - {payload}:
+                others = [reads[o][i] for o in reads if o != name]
+                if payload is not None and any(o is not None and not _same_text(payload, o) for o in others):
                     tallies[category][name].disagreements += 1
     return tallies, marked, pictures
 

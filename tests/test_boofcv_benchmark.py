@@ -86,6 +86,13 @@ def test_codes_are_counted_against_the_marked_outlines(dataset: Path) -> None:
     assert tallies["glare"]["zxing-cpp"].blank_images == 1 and tallies["glare"]["zxing-cpp"].decoded == 0
 
 
+def test_a_text_re_encoded_by_a_decoder_is_not_a_disagreement() -> None:
+    # pyzbar and OpenCV give a Latin-1 or Shift-JIS symbol's text as UTF-8; zxing-cpp its own bytes.
+    for text, charset in (("Café à Genève", "latin-1"), ("領事認証", "shift_jis")):
+        assert boofcv._same_text(text.encode(charset), text.encode("utf-8"))
+    assert not boofcv._same_text(b"first code", b"first c0de")
+
+
 def test_the_engine_is_measured_like_the_plain_decoders(dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
     corpus = list(boofcv.images(dataset, "nominal"))
     tallies, marked, pictures = boofcv.evaluate(corpus, {"zxing-cpp": boofcv.zxing_alone, "scanverify-fast": boofcv.engine("fast")})

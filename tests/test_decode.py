@@ -639,12 +639,11 @@ def test_a_guess_puts_the_lost_pattern_where_it_was(corner: str) -> None:
 
 
 def test_finder_patterns_are_found_in_a_code_and_not_on_a_blank_or_text_page() -> None:
-    import cv2
 
     from scanverify.decode import _finders
 
     def found(image: np.ndarray) -> int:
-        bw = cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 31, 5)
+        bw = _finders.dark_mask(image)
         return len(_finders.finder_patterns(bw))
 
     assert found(np.asarray(qr(_LOST, scale=5, canvas=(800, 600), at=(100, 100)))) == 3
@@ -701,5 +700,5 @@ def test_a_fine_texture_is_not_traced_for_finder_patterns(monkeypatch: pytest.Mo
     # The positive control: a code's finder patterns are still traced and found.
     monkeypatch.setattr(cv2, "findContours", spy)
     page = np.asarray(qr(_LOST, scale=5, canvas=(800, 600), at=(100, 100)))
-    bw = cv2.adaptiveThreshold(page, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 31, 5)
+    bw = _finders.dark_mask(page)
     assert len(_finders.finder_patterns(bw)) == 3 and traced == [(600, 800)]

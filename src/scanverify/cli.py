@@ -70,7 +70,6 @@ LINE_LIMIT = 64 << 10
 RECORD_LIMIT = 1 << 20
 
 
-
 # ---------------------------------------------------------------- commands
 class DefaultToVerify(click.Group):
     """`scanverify photo.jpg` means `scanverify verify photo.jpg`.
@@ -586,8 +585,6 @@ def doctor(as_json: bool, no_cameras: bool) -> None:
     if info["cameras"] is not None:
         found = ", ".join(str(i) for i in info["cameras"]) or _("none")
         echo(_("cameras (indexes 0-3): {found}").format(found=found))
-
-
 
 
 def run(argv: Sequence[str] | None = None) -> int:

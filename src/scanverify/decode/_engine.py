@@ -607,7 +607,9 @@ def _edges(image: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray] | None:
     import cv2
     import numpy as np
 
-    dark = cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 31, 5)
+    from ._finders import dark_mask
+
+    dark = dark_mask(image)
     size = max(3, min(image.shape[:2]) // 25) | 1
     closed = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(closed)
