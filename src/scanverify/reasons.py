@@ -171,6 +171,13 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$", re.DOTALL)
 
 
+@cache
+def _literal_ends(template: str) -> tuple[str, str]:
+    """The text of `template` before its first placeholder and after its last."""
+    parts = re.split(r"\{\w+\}", template)
+    return parts[0], parts[-1] if len(parts) > 1 else ""
+
+
 def match(text: str, templates: Iterable[str] = TEMPLATES) -> tuple[str, dict[str, str]] | None:
     """The template ``text`` was made from, and its values; None when no template fits."""
     for template in templates:
@@ -230,6 +237,11 @@ def input_error_text(text: str) -> str | None:
 
     def sentence(rest: str) -> str | None:
         for template in MESSAGES:
+            # The literal ends first (cheap): a name made of many ": " would
+            # otherwise run every pattern over every tail (quadratic).
+            head, tail = _literal_ends(template)
+            if not (rest.startswith(head) and rest.endswith(tail)):
+                continue
             found = _pattern(template).match(rest)
             if found is None:
                 continue
