@@ -69,7 +69,7 @@ def _cose(claims_bytes: bytes, protected: dict[int, Any] | None = None, sign_wit
     import cbor2
     from specseal import raw_sign
 
-    protected_bytes = cbor((protected if protected is not None else {1: -7, 4: b"\x01" * 8}))
+    protected_bytes = cbor(protected if protected is not None else {1: -7, 4: b"\x01" * 8})
     to_sign = cbor(["Signature1", protected_bytes, b"", claims_bytes])
     signature = raw_sign("ES256", sign_with.private_key, to_sign) if sign_with is not None else b"\x00" * 64
     return cbor2.dumps(cbor2.CBORTag(18, [protected_bytes, {}, claims_bytes, signature]))
@@ -334,8 +334,8 @@ def cases() -> list[Case]:
     add(Case("cs1 CBOR indefinite nest 5000", lambda: cs1(b"\x9f" * 5000)))
     add(Case("cs1 CBOR bignum tag 2, 60 KB", lambda: cs1(cs1_claims(record(x=_bignum(60_000))))))
     add(Case("cs1 CBOR bignum as iat", lambda: cs1(_claims_with_bignum_iat())))
-    add(Case("cs1 CBOR 1 key x 20000 map entries", lambda: cs1(cs1_claims(record(**{f"k{i}": i for i in range(6000)})))))
-    add(Case("cs1 CBOR int keys 20000 in claims", lambda: cs1(cs1_claims(extra={i + 100: 0 for i in range(20000)}))))
+    add(Case("cs1 CBOR 1500 record keys (fits 8192)", lambda: cs1(cs1_claims(record(**{f"k{i}": i for i in range(1500)})))))
+    add(Case("cs1 CBOR 2000 int keys in claims", lambda: cs1(cs1_claims(extra={i + 100: 0 for i in range(2000)}))))
     add(Case("cs1 CBOR duplicate iss (1 and 1.0)", lambda: cs1(_dup_iss())))
     add(Case("cs1 CBOR array 60000 items in record", lambda: cs1(cs1_claims(record(x=[0] * 60000)))))
     add(Case("cs1 CBOR array count 2^64-1 (lie)", lambda: cs1(b"\x9b" + b"\xff" * 8)))
@@ -352,7 +352,7 @@ def cases() -> list[Case]:
     add(Case("hc1 dcc with 3000 vaccinations", lambda: hc1(hc1_claims(dcc(v=dcc()["v"] * 3000)))))
     add(Case("hc1 dcc nested 15 deep", lambda: hc1(hc1_claims(dcc(x=nested_cbor(11))))))
     add(Case("hc1 dcc bidi/NUL names", lambda: hc1(hc1_claims(dcc(nam={"fn": "\u202e\x00" * 90, "gn": "\u0301" * 150})))))
-    add(Case("hc1 dcc 5000 map keys", lambda: hc1(hc1_claims(dcc(**{f"k{i}": i for i in range(5000)})))))
+    add(Case("hc1 dcc 1500 map keys", lambda: hc1(hc1_claims(dcc(**{f"k{i}": i for i in range(1500)})))))
     add(Case("hc1 bignum dn (tag 2, 30 KB)", lambda: hc1(hc1_claims(dcc(v=[{**dcc()["v"][0], "dn": _bignum(30_000)}])))))
     add(Case("hc1 float dob 1e308 / inf", lambda: hc1(hc1_claims(dcc(dob=float("inf"))))))
     add(Case("hc1 uncompressed COSE at 8192", lambda: _fit_b45("HC1:", _cose(cbor(hc1_claims(dcc(x="a" * 5300)))))))
@@ -361,7 +361,7 @@ def cases() -> list[Case]:
     add(Case("shc 20011 digits (one past)", lambda: b"shc:/" + b"0" * 20011))
     add(Case("shc 4 MB of digits", lambda: b"shc:/" + b"0" * 4_000_000))
     add(Case("shc odd digit count", lambda: b"shc:/" + b"0" * 19999))
-    add(Case("shc DEFLATE bomb (zeros)", lambda: shc_text(shc_jws(b"\0" * 10_000_000))))
+    add(Case("shc DEFLATE bomb (zeros)", lambda: shc_text(shc_jws(b"\0" * 6_000_000))))
     add(Case("shc DEFLATE bomb of JSON at 64 KB", lambda: shc_text(shc_jws(many_objects_json(65_000)))))
     add(Case("shc JSON nested 100000 deep", lambda: shc_text(shc_jws(deep_json(60_000).encode()))))
     add(Case("shc JSON nested 900 deep", lambda: shc_text(shc_jws(shc_payload_json(',"x":' + deep_json(900))))))
@@ -371,11 +371,11 @@ def cases() -> list[Case]:
     add(Case("shc JSON exp 1e999999 (inf)", lambda: shc_text(shc_jws(shc_payload_json(',"exp":1e999999')))))
     add(Case("shc JSON nbf -1e999999", lambda: shc_text(shc_jws(_shc_with(nbf="-1e999999")))))
     add(Case("shc JSON NaN nbf", lambda: shc_text(shc_jws(_shc_with(nbf="NaN")))))
-    add(Case("shc JSON 6000 keys", lambda: shc_text(shc_jws(shc_payload_json("," + ",".join(f'"k{i}":0' for i in range(6000)))))))
+    add(Case("shc JSON 2000 keys", lambda: shc_text(shc_jws(shc_payload_json("," + ",".join(f'"k{i}":0' for i in range(2000)))))))
     add(Case("shc JSON duplicate iss", lambda: shc_text(shc_jws(shc_payload_json(',"iss":"https://evil.example"')))))
     add(Case("shc JSON lone surrogate \\ud800", lambda: shc_text(shc_jws(shc_payload_json(',"x":"\\ud800"')))))
     add(Case("shc JSON 5000 Patient entries", lambda: shc_text(shc_jws(_shc_many_patients(5000)))))
-    add(Case("shc header JSON 4000 nested", lambda: shc_text(b64u(deep_json(4000).encode()) + ".AA." + b64u(b"\0" * 64))))
+    add(Case("shc header JSON 3000 nested", lambda: shc_text(b64u(deep_json(3000).encode()) + ".AA." + b64u(b"\0" * 64))))
     add(Case("shc 5000 chunks of 5000", lambda: [f"shc:/{i}/5000/00".encode() for i in range(1, 5001)]))
     add(Case("shc 3000 chunks, totals 2..20", lambda: [f"shc:/1/{2 + i % 19}/{i:04d}".encode() for i in range(3000)]))
     add(Case("shc chunk index 10**4000", lambda: [b"shc:/" + b"1" * 4000 + b"/2/00", b"shc:/2/2/00"]))
@@ -386,6 +386,7 @@ def cases() -> list[Case]:
     add(Case("vds 4000 empty messages", lambda: vds_many_messages(4000)))
     add(Case("vds odd C40 length", lambda: vds_odd_c40(5)))
     add(Case("vds DER length 2^63", vds_huge_length))
+    add(Case("vds C40 message 8000 bytes", lambda: vds_header() + b"\x02\x82\x1f\x40" + b"\x61\x61" * 4000 + b"\xff\x40" + b"\x01" * 64))
     add(Case("vds 8192 bytes of 0xdc", lambda: b"\xdc" * 8192))
     add(Case("vds 4 MB", lambda: b"\xdc" + b"\0" * 4_000_000))
     # --- VDS-NC (JSON + X.509 inside)
@@ -409,6 +410,9 @@ def cases() -> list[Case]:
     add(Case("ddoc bad dates in every date field", lambda: ddoc("16" + "99999999" + "24" + "Z" * 5)))
     add(Case("ddoc header date FFFE hex", lambda: ("DC04FR000001FFFEFFFE0101FR10A" + US + DDOC_SIG).encode()))
     add(Case("ddoc NUL/bidi/Latin-1 in fields", lambda: ddoc("10" + "\x00\x85\xad\xe9" * 10 + GS)))
+    add(Case("ddoc field 0C: 8000 Base32 chars", lambda: ddoc("0C" + "MFRGG" * 1600)))
+    add(Case("ddoc field 0C: Base32 of bad UTF-8", lambda: ddoc("0C" + "74" * 3000)))
+    add(Case("ddoc 1000 date fields 16", lambda: ddoc("1631129999" * 800)))
     add(Case("ddoc 4 MB", lambda: ddoc("10" + "A" * 4_000_000)))
     add(Case("ddoc signature 8000 Base32", lambda: ddoc("10A", "A" * 8000)))
     add(Case("ddoc fields then 8000 RS", lambda: ddoc("10A" + RS * 8000)))
@@ -476,15 +480,10 @@ def _size(payload: Payload) -> int:
     return len(payload)
 
 
-def measure(case: Case, verifier: Any) -> Row:
+def _run(payload: Payload, verifier: Any, case: Case) -> tuple[str, str]:
+    """The verdict (or the traceback) on one payload, and a flag when it is wrong."""
     from scanverify.decode import DecodedCode
 
-    try:
-        payload = case.build()
-    except Exception as exc:  # a builder's own failure is the tool's bug, said as such
-        return Row(case.name, 0, f"BUILD FAILED {type(exc).__name__}: {exc}", 0.0, 0.0, "??")
-    tracemalloc.start()
-    start = time.monotonic()
     flag = ""
     try:
         if isinstance(payload, list):
@@ -501,13 +500,29 @@ def measure(case: Case, verifier: Any) -> Row:
         verdict += ": " + first_reason[:90]
         if case.expect == "not genuine" and "genuine" in statuses:
             flag = "!! genuine"
+        elif case.expect != "not genuine" and statuses != {case.expect}:
+            flag = f"!! not {case.expect}"
     except Exception as exc:
         import traceback
 
         verdict = f"TRACEBACK {type(exc).__name__}: {str(exc)[:80]}"
         flag = "!! crash"
         traceback.print_exc(limit=3)
+    return verdict, flag
+
+
+def measure(case: Case, verifier: Any) -> Row:
+    try:
+        payload = case.build()
+    except Exception as exc:  # a builder's own failure is the tool's bug, said as such
+        return Row(case.name, 0, f"BUILD FAILED {type(exc).__name__}: {exc}", 0.0, 0.0, "??")
+    # Timed without tracemalloc (it slows allocation-heavy code several times), then run
+    # again under it for the peak: the same payload, so both runs do the same work.
+    start = time.monotonic()
+    verdict, flag = _run(payload, verifier, case)
     seconds = time.monotonic() - start
+    tracemalloc.start()
+    _run(payload, verifier, case)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     peak_mb = peak / 1e6
@@ -564,7 +579,10 @@ def main(argv: list[str] | None = None) -> int:
     from scanverify import TrustStore, Verifier
 
     verifier = Verifier(trust=TrustStore.default(), clock=lambda: NOW)
-    verifier.verify_payload("CS1:")  # imports and first-use set-up are not a payload's cost
+    # Each format's plug-in is imported when its first seal is met (0.1-0.3 s, once per
+    # process): met here, so that no payload below is charged for it.
+    for warm in ("CS1:", "HC1:", b"shc:/00", b"\xdc\x03", b'{"data":{"hdr":{}}}', b"DC04"):
+        verifier.verify_payload(warm)
     chosen = [case for case in cases() if args.k.lower() in case.name.lower()]
     rows = []
     for case in chosen:
