@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanverify import TrustStore, Verifier
 from scanverify.countries import alpha2
 from scanverify.formats import MalformedSeal
 from scanverify.formats.vdsnc import (
@@ -240,11 +241,36 @@ def test_values_without_a_canonical_form_are_malformed(bsc: Party, extra: str, s
         parse_vdsnc(data)
 
 
-def test_an_oversized_code_is_not_parsed(bsc: Party) -> None:
+def test_an_oversized_code_is_a_malformed_seal_and_not_parsed(bsc: Party) -> None:
     data = seal(bsc).replace(b'"uvci"', b'"pad": "' + b"x" * MAX_SEAL_BYTES + b'", "uvci"')
-    assert not claims_vdsnc(data)
+    assert claims_vdsnc(data)  # it reads as a VDS-NC: a seal is there, and broken
     with pytest.raises(MalformedSeal, match="larger than"):
         parse_vdsnc(data)
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ('"x": ' + "[" * 100_000 + "]" * 100_000, "larger than"),  # past the parser's own nesting too
+        ('"x": ' + "[" * 3_000 + "]" * 3_000, "not valid JSON"),  # past Python's recursion limit
+        ('"x": ' + "9" * 5_000, "not valid JSON"),  # past Python's 4,300-digit limit
+        ('"x": [1, 2', "not valid JSON"),  # broken
+    ],
+)
+def test_a_seal_json_cannot_read_is_still_a_malformed_vdsnc(bsc: Party, extra: str, said: str) -> None:
+    # Not "no seal": what the clerk holds claims to be a VDS-NC and is broken.
+    data = seal(bsc).replace(b'"uvci"', f"{extra}, \"uvci\"".encode())
+    assert claims_vdsnc(data)
+    with pytest.raises(MalformedSeal, match=said):
+        parse_vdsnc(data)
+    result = Verifier(trust=TrustStore()).verify_payload(data)
+    assert result.status is Status.MALFORMED and result.format == "VDS-NC"
+
+
+@pytest.mark.parametrize("data", [b'{"a": ' + b"9" * 5_000 + b"}", b"[" * 3_000, b'{"hdr": 1, "x": [', b"  data hdr"])
+def test_unreadable_json_that_does_not_read_as_vdsnc_is_not_a_seal(data: bytes) -> None:
+    assert not claims_vdsnc(data)
+    assert Verifier(trust=TrustStore()).verify_payload(data).status is Status.NOT_A_SEAL
 
 
 @settings(max_examples=300, deadline=None)

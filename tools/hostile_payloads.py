@@ -420,7 +420,7 @@ def cases() -> list[Case]:
     # --- other
     add(Case("not a seal, 4 MB of NUL", lambda: b"\0" * 4_000_000))
     add(Case("not a seal, JSON 100000 deep", lambda: deep_json(100_000, "{}").encode()))
-    add(Case("not a seal, {data:{hdr}} 4 MB", lambda: ('{"data":{"hdr":1},"x":"' + "a" * 4_000_000 + '"}').encode()))
+    add(Case("vdsnc-shaped {data:{hdr}}, 4 MB", lambda: ('{"data":{"hdr":1},"x":"' + "a" * 4_000_000 + '"}').encode()))
     return c
 
 

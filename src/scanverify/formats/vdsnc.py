@@ -154,7 +154,14 @@ def claims_vdsnc(data: bytes) -> bool:
     JSON that claims nothing of VDS-NC (``{"isThisAVDS": false}``) is not a seal.
     """
     document = _load_json(data, strict=False)
-    return isinstance(document, dict) and isinstance(document.get("data"), dict) and "hdr" in document["data"]
+    if document is not None:
+        return isinstance(document, dict) and isinstance(document.get("data"), dict) and "hdr" in document["data"]
+    # Not JSON that can be read: larger than a seal may be, nested past what
+    # the parser takes, a number past Python's digit limit, or broken. When it
+    # still reads as a VDS-NC (an object naming "data" and "hdr"), it is a
+    # malformed VDS-NC, not "no seal": the clerk must learn that a seal is
+    # there and broken (a linear scan of the bytes, nothing is parsed).
+    return data.lstrip()[:1] == b"{" and b'"data"' in data and b'"hdr"' in data
 
 
 def parse_vdsnc(data: bytes) -> VdsNc:
