@@ -593,6 +593,7 @@ def test_every_input_error_message_reads_in_chinese_with_its_values() -> None:
         "shape": "(0,)",
         "channels": "2",
         "number": "7",
+        "count": "60,000",
     }
     for message in MESSAGES:
         slots = set(_pattern(message).groupindex)

@@ -362,8 +362,8 @@ def _rss_kb() -> int:
 
 def child(name: str, effort: str, through: str) -> None:
     sys.path.insert(0, str(ROOT / "src"))
-    import numpy  # noqa: F401
     import cv2
+    import numpy  # noqa: F401
 
     import scanverify
     from scanverify.decode import _engine
@@ -375,12 +375,12 @@ def child(name: str, effort: str, through: str) -> None:
         path.write_bytes(source)
         source = str(path)
     trace: list[tuple[str, int, float]] = []
-    real = _engine.decode_gray
+    real = _engine._decode_gray
 
     def traced(*args: Any, **kwargs: Any) -> Any:
         return real(*args, **{**kwargs, "trace": trace})
 
-    _engine.decode_gray = traced  # type: ignore[assignment]
+    _engine._decode_gray = traced  # type: ignore[assignment]
     import gc
 
     gc.collect()
@@ -415,6 +415,8 @@ def child(name: str, effort: str, through: str) -> None:
                 "outcome": " ".join(outcome.split())[:160],
                 "steps": len(trace),
                 "slowest": f"{slowest[0]} {slowest[2]:.2f}s" if slowest else "",
+                "outside_steps": seconds - sum(t[2] for t in trace),
+                "trace": [(t[0], round(t[2], 3)) for t in trace],
             }
         )
     )
@@ -453,6 +455,7 @@ def main() -> None:
     parser.add_argument("--through", choices=("decode", "verify"), default="decode", help="decode_image or Verifier.verify_image")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds before a child is killed")
     parser.add_argument("--cli", action="store_true", help="also run file inputs through `scanverify --json`")
+    parser.add_argument("--steps", action="store_true", help="print every escalation step's seconds")
     parser.add_argument("--list", action="store_true", help="list the inputs and stop")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--cli-child", help=argparse.SUPPRESS)
@@ -468,8 +471,8 @@ def main() -> None:
         print("\n".join(names))
         return
     efforts = args.effort.split(",")
-    print(f"| input | effort | seconds | peak MB (call) | peak MB (process) | steps | slowest step | outcome |")
-    print("|---|---|--:|--:|--:|--:|---|---|")
+    print("| input | effort | seconds | first pass etc. s | peak MB (call) | peak MB (process) | steps | slowest step | outcome |")
+    print("|---|---|--:|--:|--:|--:|--:|---|---|")
     for name in names:
         for effort in efforts:
             command = [sys.executable, __file__, "--child", name, effort, args.through]
@@ -477,20 +480,22 @@ def main() -> None:
             try:
                 done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
             except subprocess.TimeoutExpired:
-                print(f"| {name} | {effort} | > {args.timeout:.0f} | | | | | KILLED (timeout) OVER |", flush=True)
+                print(f"| {name} | {effort} | > {args.timeout:.0f} | | | | | | KILLED (timeout) OVER |", flush=True)
                 continue
             lines = done.stdout.strip().splitlines()
             if done.returncode != 0 or not lines:
                 error = (done.stderr.strip().splitlines() or ["?"])[-1][:120]
-                print(f"| {name} | {effort} | {time.monotonic() - started:.1f} | | | | | CHILD FAILED {done.returncode}: {error} |", flush=True)
+                print(f"| {name} | {effort} | {time.monotonic() - started:.1f} | | | | | | CHILD FAILED {done.returncode}: {error} |", flush=True)
                 continue
             r = json.loads(lines[-1])
             over = r["seconds"] > 3 * BUDGET[effort] + 1 or r["outcome"].startswith("UNEXPECTED")
             print(
-                f"| {name} | {effort} | {r['seconds']:.2f} | {r['peak_mb']:.0f} | {r['process_peak_mb']:.0f} | {r['steps']} "
+                f"| {name} | {effort} | {r['seconds']:.2f} | {r['outside_steps']:.2f} | {r['peak_mb']:.0f} | {r['process_peak_mb']:.0f} | {r['steps']} "
                 f"| {r['slowest']} | {r['outcome']}{' **OVER**' if over else ''} |",
                 flush=True,
             )
+            if args.steps:
+                print("    " + ", ".join(f"{n} {t:.2f}" for n, t in r["trace"]), flush=True)
         if args.cli and (name.startswith("file-") or name.startswith("doc-")):
             try:
                 done = subprocess.run(
