@@ -772,3 +772,13 @@ def test_no_escalation_after_a_first_pass_slower_than_the_budget(monkeypatch: py
     calls.clear()
     decode_image(page, effort="thorough")
     assert len(calls) > 1
+
+
+def test_a_side_longer_than_zxing_cpp_takes_is_refused_in_one_line() -> None:
+    # An 8 x 70,000 strip is within the pixel limit, but zxing-cpp raised
+    # "ValueError: Maximum image width/height is 65535" from the first pass.
+    strip = np.full((8, 70_000), 255, np.uint8)
+    with pytest.raises(ImageError, match=r"^<ndarray>: image is 70000x8 pixels, longer than 65,535"):
+        decode_image(strip)
+    with pytest.raises(ImageError, match="longer than 65,535 pixels on one side"):
+        decode_image(png(Image.fromarray(strip.T.copy())))
