@@ -702,3 +702,83 @@ def test_a_fine_texture_is_not_traced_for_finder_patterns(monkeypatch: pytest.Mo
     page = np.asarray(qr(_LOST, scale=5, canvas=(800, 600), at=(100, 100)))
     bw = _finders.dark_mask(page)
     assert len(_finders.finder_patterns(bw)) == 3 and traced == [(600, 800)]
+
+
+def _finder_tiles(side: int) -> np.ndarray:
+    """A page tiled with one-pixel QR finder patterns (7 x 7) and a one-pixel gap."""
+    tile = np.full((8, 8), 255, np.uint8)
+    tile[:7, :7] = 0
+    tile[1:6, 1:6] = 255
+    tile[2:5, 2:5] = 0
+    return np.ascontiguousarray(np.tile(tile, (side // 8 + 1, side // 8 + 1))[:side, :side])
+
+
+def test_a_texture_of_finder_patterns_is_refused_before_any_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # zxing-cpp's QR detector costs time quadratic in the finder patterns it
+    # finds, inside one call (a 2400-pixel page of them: 11 s; 12 MP: minutes):
+    # such a page is refused, said in one line, before zxing-cpp sees it.
+    from scanverify.decode._backends import ZxingDecoder
+
+    real, scanned = ZxingDecoder.scan, []
+
+    def refused(self: Any, image: Any, **options: Any) -> Any:
+        raise AssertionError(f"zxing-cpp was given a texture of {getattr(image, 'shape', image)}")
+
+    monkeypatch.setattr(ZxingDecoder, "scan", refused)
+    side = 2050  # just above TEXTURE_CHECK_PIXELS (4.2 MP)
+    assert side * side > _engine.TEXTURE_CHECK_PIXELS
+    tiles = _finder_tiles(side)
+    with pytest.raises(ImageError, match="finder-like patterns"):
+        decode_image(tiles)
+    with pytest.raises(ImageError, match=r"^<bytes>: image holds about [\d,]+ QR finder-like patterns"):
+        decode_image(png(Image.fromarray(tiles)))
+    assert _engine.decode_gray(tiles) == []  # a live frame is not read either
+    # The positive control: a code on a page of the same size is read.
+    def spy(self: Any, image: Any, **options: Any) -> Any:
+        scanned.append(1)
+        return real(self, image, **options)
+
+    monkeypatch.setattr(ZxingDecoder, "scan", spy)
+    page = qr("CS1:TEXTURE-CONTROL", scale=8, canvas=(side, side), at=(700, 700))
+    assert [c.payload for c in decode_image(png(page))] == [b"CS1:TEXTURE-CONTROL"] and scanned
+
+
+def test_no_escalation_after_a_first_pass_slower_than_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A step that has started is finished, and the engine's deadline is checked
+    # between steps: after a first pass that alone took more than the budget
+    # (a texture zxing-cpp is slow on), each whole-image step would cost as much again.
+    from scanverify.decode._backends import ZxingDecoder
+
+    clock = [1000.0]
+    calls: list[tuple[int, ...]] = []
+
+    def slow(self: Any, image: Any, **options: Any) -> Any:
+        calls.append(getattr(image, "shape", ()))
+        clock[0] += 1.5  # each pass "takes" 1.5 s of the fake clock
+        return [], [((10.0, 10.0), (60.0, 10.0), (60.0, 60.0), (10.0, 60.0))]
+
+    class FakeTime:
+        @staticmethod
+        def monotonic() -> float:
+            return clock[0]
+
+    monkeypatch.setattr(ZxingDecoder, "scan", slow)
+    monkeypatch.setattr(_engine, "time", FakeTime)
+    page = np.full((300, 300), 255, np.uint8)
+    assert decode_image(page, effort="normal") == [] and len(calls) == 1
+    calls.clear()
+    assert decode_image(png(Image.fromarray(page)), effort="normal") == [] and len(calls) == 1
+    # The control: at thorough (5 s) the same first pass leaves budget, and escalation runs.
+    calls.clear()
+    decode_image(page, effort="thorough")
+    assert len(calls) > 1
+
+
+def test_a_side_longer_than_zxing_cpp_takes_is_refused_in_one_line() -> None:
+    # An 8 x 70,000 strip is within the pixel limit, but zxing-cpp raised
+    # "ValueError: Maximum image width/height is 65535" from the first pass.
+    strip = np.full((8, 70_000), 255, np.uint8)
+    with pytest.raises(ImageError, match=r"^<ndarray>: image is 70000x8 pixels, longer than 65,535"):
+        decode_image(strip)
+    with pytest.raises(ImageError, match="longer than 65,535 pixels on one side"):
+        decode_image(png(Image.fromarray(strip.T.copy())))

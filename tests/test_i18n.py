@@ -593,6 +593,8 @@ def test_every_input_error_message_reads_in_chinese_with_its_values() -> None:
         "shape": "(0,)",
         "channels": "2",
         "number": "7",
+        "count": "60,000",
+        "most": "65,535",
     }
     for message in MESSAGES:
         slots = set(_pattern(message).groupindex)

@@ -50,6 +50,9 @@ BOMB_UNSIZED: Final = N_("image is too large, above the limit of {limit} megapix
 HEIF_BOMB: Final = N_("image is above Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS)")
 NO_PIXELS: Final = N_("image has no pixels ({width}x{height})")
 TOO_LARGE: Final = N_("image is {width}x{height} pixels, above the limit of {limit} megapixels")
+TOO_LONG: Final = N_("image is {width}x{height} pixels, longer than {most} pixels on one side")
+#: {count}: a whole number. A texture made of finder patterns costs zxing-cpp time quadratic in their number.
+FINDER_TEXTURE: Final = N_("image holds about {count} QR finder-like patterns, a texture that would take the decoders minutes; refused")
 #: {least}: the smallest side, as WxH ("8x8").
 TOO_SMALL: Final = N_("image is {width}x{height} pixels, too small to hold a 2D code (at least {least})")
 
@@ -88,6 +91,8 @@ MESSAGES: Final[tuple[str, ...]] = (
     NO_PIXELS,
     TOO_LARGE,
     TOO_SMALL,
+    FINDER_TEXTURE,
+    TOO_LONG,
     ARRAY_NOT_NUMBERS,
     ARRAY_SHAPE,
     ARRAY_CHANNELS,

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from .. import _input_errors as say
+from .._input_errors import refused
 from ..errors import UsageError
 from . import DEFAULT_MAX_PIXELS, DecodedCode, DecodedCodes, Decoder, DecoderInfo, Effort
 from ._backends import BUILT_IN, Polygon, ZxingDecoder
@@ -39,6 +41,13 @@ WORKING_SIDE = 2400
 CROP_SIDE = 800
 #: Guesses at a lost finder pattern tried per image (decode/_finders.py), most plausible first.
 FINDER_GUESSES = 6
+#: Images above this many pixels are checked for a texture of finder patterns before the
+#: first pass (below it the worst such texture costs zxing-cpp about 3 s; the sample
+#: photos, 3 MP, keep their numpy-free first pass).
+TEXTURE_CHECK_PIXELS = 4_000_000
+#: Finder-like patterns (decode/_finders.finder_like_count) above which an image is refused:
+#: zxing-cpp spends about 1.5 s on 22,000 of them; uniform noise at 120 MP shows ~21,000.
+MOST_FINDERS = 40_000
 
 Back = Callable[[float, float], tuple[float, float]]
 View = tuple["numpy.ndarray", Back]
@@ -125,19 +134,48 @@ def decode_image(
     # `unread`: where the first pass saw a symbol it could not read (for "no code" to say so).
     unread: list[Polygon] = []
     gray = load_gray(source, max_pixels=max_pixels)
+    pixels = gray.size if getattr(gray, "ndim", None) is not None else gray.size[0] * gray.size[1]
+    if pixels > TEXTURE_CHECK_PIXELS:
+        gray = as_array(gray)
+        count = _finder_texture(gray)
+        if count:
+            raise refused(_name(source), say.FINDER_TEXTURE, count=f"{count:,}")
     zxing = _available("zxing-cpp")
     if getattr(gray, "ndim", None) is None and isinstance(zxing, ZxingDecoder):
         # A PIL image (a common photo or scan): the first pass reads it as it
         # is, and numpy is loaded only when escalation needs it (cold start).
+        started = time.monotonic()
         first = zxing.scan(gray)
+        first_seconds = time.monotonic() - started
         if BUDGET[effort] == 0 or (first[0] and not first[1]):
             found = _Found()
             found.add(first[0], _identity, rank=0)
             return DecodedCodes(found.codes(), unread=len(first[1]))
-        codes = decode_gray(as_array(gray), effort=effort, first=first, unread=unread)
+        codes = _decode_gray(as_array(gray), effort=effort, first=first, first_seconds=first_seconds, unread=unread)
     else:
-        codes = decode_gray(as_array(gray), effort=effort, unread=unread)
+        codes = _decode_gray(as_array(gray), effort=effort, unread=unread)
     return DecodedCodes(codes, unread=len(unread))
+
+
+def _finder_texture(gray: numpy.ndarray) -> int:
+    """The estimated number of finder-like patterns when it is beyond any photo's, else 0.
+
+    Security: zxing-cpp's QR and Micro QR detectors cost time quadratic in the
+    finder patterns they find (measured, zxing-cpp 3.1.1: a 2400-pixel page
+    tiled with 90,000 one-pixel ones, 11 s a pass; 12 MP, about 3 minutes;
+    120 MP, hours), inside one call the engine cannot interrupt. A page of
+    real codes holds a few hundred; such a texture is refused before any pass.
+    """
+    from ._finders import finder_like_count
+
+    count = finder_like_count(gray) if gray.size > TEXTURE_CHECK_PIXELS else 0.0
+    return round(count) if count > MOST_FINDERS else 0
+
+
+def _name(source: object) -> str:
+    import os
+
+    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
 
 
 def _check_effort(effort: str) -> None:
@@ -161,6 +199,21 @@ def decode_gray(
     gave (codes, and symbols seen but not read): it is not run again.
     `unread`, if given, receives where the first pass saw a symbol it could not read.
     """
+    if first is None and getattr(gray, "ndim", None) == 2 and _finder_texture(gray):
+        return []  # a frame made to hang the decoder is not read (decode_image says why)
+    return _decode_gray(gray, effort=effort, trace=trace, first=first, unread=unread)
+
+
+def _decode_gray(
+    gray: numpy.ndarray,
+    *,
+    effort: Effort = "normal",
+    trace: list[tuple[str, int, float]] | None = None,
+    first: tuple[list[DecodedCode], list[Polygon]] | None = None,
+    unread: list[Polygon] | None = None,
+    first_seconds: float = 0.0,
+) -> list[DecodedCode]:
+    """:func:`decode_gray`, the image's texture checked already (`first_seconds`: what `first` cost)."""
     _check_effort(effort)
     from ._image import MIN_SIDE
 
@@ -175,13 +228,22 @@ def decode_gray(
         codes, missed = first
         found.add(codes, _identity, rank=0)
     elif isinstance(zxing, ZxingDecoder):
+        started = time.monotonic()
         codes, missed = zxing.scan(gray)
+        first_seconds = time.monotonic() - started
         found.add(codes, _identity, rank=0)
     if unread is not None:
         unread.extend(missed)
     # Escalate only when the first pass found nothing, or saw symbols it could
     # not read: the common photo costs one zxing-cpp pass and nothing more.
     if BUDGET[effort] == 0 or (found and not missed):
+        return found.codes()
+    if first_seconds > BUDGET[effort]:
+        # Security: a step that has started is finished, and the whole-image
+        # steps and crops of a large unread symbol cost about what the first
+        # pass did. One pass that alone took more than the budget (a texture
+        # zxing-cpp is slow on: a page of one-pixel finder patterns, 3 MP,
+        # ~3 s a pass) would overrun it by that much again: nothing more is tried.
         return found.codes()
     deadline = time.monotonic() + BUDGET[effort]
     views = _Views(gray)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy
 
-__all__ = ["Guess", "dark_mask", "finder_patterns", "lost_finder_guesses", "rebuilt"]
+__all__ = ["Guess", "dark_mask", "finder_like_count", "finder_patterns", "lost_finder_guesses", "rebuilt"]
 
 #: Light regions (holes) above which a binarised image is not traced for finder patterns.
 MOST_HOLES = 50_000
@@ -84,6 +84,65 @@ def finder_patterns(bw: numpy.ndarray) -> list[numpy.ndarray]:
         if len(quad) == 4 and cv2.isContourConvex(quad):
             found.append(quad.reshape(4, 2).astype(np.float32))
     return found
+
+
+def finder_like_count(gray: numpy.ndarray, rows: int = 240, window: int = 33) -> float:
+    """About how many QR finder patterns `gray` holds, from `rows` sampled rows, in linear time.
+
+    A row crossing a finder pattern's core reads dark, light, dark (3), light,
+    dark in the ratios 1:1:3:1:1 against its local mean (a `window`-pixel box);
+    a crossing counts when the column through the core's middle shows the same
+    rings (dark at 1 and 3 modules up and down, light at 2 and 4), and weighs
+    the sampling step over the core's height. Undercounts a dense texture by up
+    to 3x; a photo with a few codes gives under 20, uniform noise about 40 a
+    megapixel (measured: tools/hostile_images.py).
+    """
+    import numpy as np
+
+    height, width = gray.shape
+    step = max(1, height // rows)
+    ys = np.arange(step // 2, height, step)
+    sample = gray[ys].astype(np.int32)
+    half = window // 2
+    sums = np.cumsum(np.pad(sample, ((0, 0), (half + 1, half)), mode="edge"), axis=1)
+    local = (sums[:, window:] - sums[:, :-window]) / window
+    dark = (sample < local).ravel()
+    # Runs of one colour over all sampled rows at once; a row's start always begins a run.
+    change = np.ones(dark.size, dtype=bool)
+    change[1:] = dark[1:] != dark[:-1]
+    change[::width] = True
+    starts = np.flatnonzero(change)
+    lengths = np.diff(np.append(starts, dark.size))
+    if len(starts) < 5:
+        return 0.0
+    n = len(starts) - 4
+    runs = [lengths[i : i + n] for i in range(5)]
+    row = starts[:n] // width
+    unit = (runs[0] + runs[1] + runs[2] + runs[3] + runs[4]) / 7.0
+    # Five runs of one row, starting dark, in the ratios 1:1:3:1:1 (half a module of slack).
+    ok = dark[starts[:n]] & (row == (starts[4 : 4 + n] // width))
+    for run, modules in zip(runs, (1, 1, 3, 1, 1), strict=True):
+        ok &= np.abs(run - modules * unit) <= 0.5 * unit + 0.5
+    hits = np.flatnonzero(ok)
+    if hits.size == 0:
+        return 0.0
+    core = runs[2][hits]
+    x = starts[hits + 2] % width + core // 2
+    y = ys[row[hits]]
+    threshold = local[row[hits], x]
+    module = unit[hits]
+    good = np.zeros(hits.size, dtype=bool)
+    # The sampled row crosses the core anywhere in its height (a texture's period
+    # can match the sampling step): the column is tried about centres near it.
+    for shift in (-1.0, -0.5, 0.0, 0.5, 1.0):
+        rings = np.ones(hits.size, dtype=bool)
+        for modules, want_dark in ((0, True), (1, True), (2, False), (3, True), (4, False)):
+            for sign in (1, -1):
+                at = np.round(y + (shift + sign * modules) * module).astype(np.int64)
+                inside = (at >= 0) & (at < height)
+                rings &= inside & ((gray[np.clip(at, 0, height - 1), x] < threshold) == want_dark)
+        good |= rings
+    return float((step / np.maximum(core, 1))[good].sum())
 
 
 def _nested(links: numpy.ndarray) -> numpy.ndarray:

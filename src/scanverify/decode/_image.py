@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 #: Data Matrix 8x18 or a Micro QR M1, needs 8 and 11 modules at one pixel
 #: each); it is refused with a reason rather than handed to the decoders.
 MIN_SIDE = 8
+#: zxing-cpp refuses a side longer than this with a ValueError (an 8 x 1,000,000 strip is
+#: within the pixel limit): such an image is refused on its header, in one line.
+MAX_SIDE = 65_535
 #: Pixels converted to gray at a time: bounds the temporary copies.
 STRIP_PIXELS = 1 << 20
 
@@ -193,6 +196,8 @@ def _check_size(size: tuple[int, int], name: str, limit: int) -> None:
         raise refused(name, say.NO_PIXELS, width=width, height=height)
     if width * height > limit:
         raise refused(name, say.TOO_LARGE, width=width, height=height, limit=f"{limit / 1e6:g}")
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise refused(name, say.TOO_LONG, width=width, height=height, most=f"{MAX_SIDE:,}")
     if width < MIN_SIDE or height < MIN_SIDE:
         raise refused(name, say.TOO_SMALL, width=width, height=height, least=f"{MIN_SIDE}x{MIN_SIDE}")
 
