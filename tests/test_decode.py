@@ -743,6 +743,19 @@ def test_a_texture_of_finder_patterns_is_refused_before_any_pass(monkeypatch: py
     assert [c.payload for c in decode_image(png(page))] == [b"CS1:TEXTURE-CONTROL"] and scanned
 
 
+def test_the_finder_count_cannot_be_dodged_by_a_texture_in_step_with_its_rows() -> None:
+    # Rows sampled every n-th would show a texture whose period divides n the same
+    # phase of every tile (1-pixel finder tiles, period 8, at 4000 px: every 16th
+    # row read none of them); random rows see them whatever the period.
+    from scanverify.decode import _finders
+
+    tiles = _finder_tiles(4000)
+    counts = [_finders.finder_like_count(tiles) for _ in range(3)]
+    assert min(counts) > _engine.MOST_FINDERS, counts
+    photo = np.asarray(qr("CS1:A-PHOTO-OF-ONE-CODE", scale=8, canvas=(4000, 3000), at=(1500, 1200)))
+    assert max(_finders.finder_like_count(photo) for _ in range(3)) < 100  # a page with one code: its three
+
+
 def test_no_escalation_after_a_first_pass_slower_than_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     # A step that has started is finished, and the engine's deadline is checked
     # between steps: after a first pass that alone took more than the budget
