@@ -26,6 +26,7 @@ import pytest
 from specseal import Issuer, make_seal, record
 
 from scanverify.cli import run
+from scanverify.display import LIMIT, visible
 
 T = int(datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp())
 AT = "2026-11-26T12:00:00Z"
@@ -45,6 +46,7 @@ ATTACKS: dict[str, str] = {
     "newlines": "\n" * 60 + "✔ GENUINE",
     "markup_genuine": "[bold green]✔ GENUINE[/]",
     "markup_broken": "hello [/x] world",
+    "zalgo": "✔" + "\u0336\u0301\u0323" * 15 + " GENUINE" + "\u0489" * 20,  # 141 bytes: a file name too
 }
 #: The same, and the cases that fill the screen rather than escape from it.
 CASES = [*ATTACKS, "long_key", "many_keys"]
@@ -143,10 +145,20 @@ def run_captured(
 MODES = ["pipe", "terminal", "no_color_terminal"]
 
 
+def longest_marks(text: str) -> int:
+    """The longest run of combining marks on one character: each stacks over the lines beside it."""
+    longest = run = 0
+    for c in text:
+        run = run + 1 if unicodedata.category(c) in ("Mn", "Me", "Mc") else 0
+        longest = max(longest, run)
+    return longest
+
+
 def run_mode(monkeypatch: pytest.MonkeyPatch, args: list[str], mode: str) -> tuple[int, bytes]:
     code, data = run_captured(monkeypatch, args, tty=mode != "pipe", no_color=mode == "no_color_terminal")
     text = data.decode("utf-8")
     assert raw_controls(text) == [], [hex(ord(c)) for c in raw_controls(text)][:10]
+    assert longest_marks(text) <= 3, "combining marks stacked from outside"
     if mode != "terminal":
         assert b"\x1b" not in data, "an escape sequence with NO_COLOR or a pipe"
     return code, data
@@ -360,6 +372,21 @@ def test_shown_makes_every_acting_character_visible() -> None:
     )
     assert shown("\U000e0041\udcff").text == "\\U000e0041\\udcff"
     assert shown("王小明 [bold]x[/]").text == "王小明 [bold]x[/]"  # markup is only characters
+
+
+def test_combining_marks_past_three_on_a_character_are_shown_as_escapes() -> None:
+    from scanverify.display import shown
+
+    # Real scripts are shown as they are: Vietnamese, Thai, Hebrew with points, Hindi.
+    for text in ("Vie\u0323\u0302t Nam", "ใช่ไหม", "שָׁלוֹם", "בְּרֵאשִׁ֖ית", "क्षत्रिय", "e\u0301\u0302\u0323"):
+        assert shown(text).text == text and visible(text) == text
+    # A stack of dozens (it smears over the lines above and below) is cut to three.
+    zalgo = "Z" + "\u0301" * 40
+    assert visible(zalgo) == "Z" + "\u0301" * 3 + "\\u0301" * 37
+    assert shown(zalgo).text.startswith("Z\u0301\u0301\u0301\\u0301") and len(shown(zalgo)) <= LIMIT
+    # A new character starts a new count; enclosing marks count too.
+    assert visible("a\u0301\u0301\u0301b\u0301\u0301\u0301") == "a\u0301\u0301\u0301b\u0301\u0301\u0301"
+    assert visible("a" + "\u20dd" * 5) == "a" + "\u20dd" * 3 + "\\u20dd" * 2
 
 
 def test_shown_cuts_at_200_with_an_ellipsis_and_never_inside_an_escape() -> None:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIMIT",
+    "MOST_MARKS",
     "REASON_LIMIT",
     "Shown",
     "echo",
@@ -57,6 +58,12 @@ LIMIT: Final = 200
 REASON_LIMIT: Final = 2 * LIMIT
 ELLIPSIS: Final = "…"
 _SHORT: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: Combining marks shown on one character; more are shown as escapes. A run of
+#: dozens ("Zalgo" text) stacks above and below its line in a terminal or a
+#: window, over the lines beside it: a seal's field could smear the verdict.
+#: Three is what real scripts use at most (Vietnamese or Thai: two; Hebrew with
+#: points and cantillation: three).
+MOST_MARKS: Final = 3
 
 
 @lru_cache(maxsize=4096)
@@ -77,13 +84,34 @@ def _escape_of(char: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char) in ("Mn", "Me", "Mc")
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """How each character of `text` is shown: itself, or its escape (see :func:`visible`)."""
+    marks = 0
+    for char in text:
+        escape = _escape_of(char)
+        if escape is None and not char.isascii() and _is_mark(char):
+            marks += 1
+            if marks > MOST_MARKS:
+                escape = f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+        else:
+            marks = 0
+        yield escape or char
+
+
 def visible(text: str) -> str:
-    """`text` with every control, format and separator character replaced by its escape; not cut."""
-    # str.isprintable() is False for every character _escape_of escapes (and
-    # for a few it leaves alone, such as U+3000): a fast, exact first test.
-    if text.isprintable():
+    """`text` with every control, format and separator character replaced by its escape,
+    and combining marks past :data:`MOST_MARKS` on one character too; not cut."""
+    # ASCII holds no combining mark, and str.isprintable() is False for every
+    # character _escape_of escapes (and for a few it leaves alone, such as
+    # U+3000): a fast, exact first test for most text.
+    if text.isascii() and text.isprintable():
         return text
-    return "".join(_escape_of(c) or c for c in text)
+    return "".join(_pieces(text))
 
 
 @final
@@ -143,8 +171,7 @@ def shown(text: object, limit: int | None = LIMIT) -> Shown:
         return Shown(visible(raw), _KEY)
     pieces: list[str] = []
     used = 0
-    for char in raw:
-        piece = _escape_of(char) or char
+    for piece in _pieces(raw):
         pieces.append(piece)
         used += len(piece)
         if used > limit:
