@@ -208,9 +208,10 @@ class Verifier:
 
         from .decode import decode_image
         from .decode._documents import Page, input_pages
+        from .decode._image import source_name
 
         digest = _digest(document)  # a missing document is said before any decoding
-        name = source if source is not None else _source_name(image)
+        name = source if source is not None else source_name(image)
         if not isinstance(image, (str, os.PathLike)):
             return self.verify_codes(decode_image(image, effort=self._effort()), source=name, document=digest)
         # A PDF's pages and a multi-page TIFF's frames are each read, each verdict
@@ -245,9 +246,10 @@ class Verifier:
         :meth:`verify_payload`, hashed once for the whole batch.
         """
         from ._batch import Failed, decode_many, internal_reason
+        from .decode._image import source_name
 
         given = list(inputs)
-        given_names = [_source_name(image) for image in given] if sources is None else list(sources)
+        given_names = [source_name(image) for image in given] if sources is None else list(sources)
         if len(given_names) != len(given):
             raise UsageError(f"{len(given_names)} source names given for {len(given)} inputs")
         digest = _digest(document)  # a missing document is said before any decoding
@@ -635,14 +637,6 @@ def _fmt(moment: datetime) -> str:
     except OverflowError:
         return f"{moment.year:04d}-{moment:%m-%d %H:%M:%S} {moment.tzname() or 'UTC'}"
     return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S} UTC"  # %Y does not pad year 1 to four digits
-
-
-def _source_name(image: object) -> str:
-    import os
-
-    if isinstance(image, (str, os.PathLike)):
-        return os.fspath(image)
-    return f"<{type(image).__name__}>"
 
 
 def _raise_unless_genuine(results: Iterable[VerificationResult]) -> list[VerificationResult]:

@@ -23,7 +23,7 @@ from .._input_errors import refused
 from ..errors import UsageError
 from . import DEFAULT_MAX_PIXELS, DecodedCode, DecodedCodes, Decoder, DecoderInfo, Effort
 from ._backends import BUILT_IN, Polygon, ZxingDecoder
-from ._image import as_array, load_gray
+from ._image import as_array, load_gray, source_name
 
 if TYPE_CHECKING:
     import numpy
@@ -139,7 +139,7 @@ def decode_image(
         gray = as_array(gray)
         count = _finder_texture(gray)
         if count:
-            raise refused(_name(source), say.FINDER_TEXTURE, count=f"{count:,}")
+            raise refused(source_name(source), say.FINDER_TEXTURE, count=f"{count:,}")
     zxing = _available("zxing-cpp")
     if getattr(gray, "ndim", None) is None and isinstance(zxing, ZxingDecoder):
         # A PIL image (a common photo or scan): the first pass reads it as it
@@ -170,12 +170,6 @@ def _finder_texture(gray: numpy.ndarray) -> int:
 
     count = finder_like_count(gray) if gray.size > TEXTURE_CHECK_PIXELS else 0.0
     return round(count) if count > MOST_FINDERS else 0
-
-
-def _name(source: object) -> str:
-    import os
-
-    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
 
 
 def _check_effort(effort: str) -> None:

@@ -70,6 +70,11 @@ def as_array(gray: Any) -> numpy.ndarray:
     return gray if isinstance(gray, np.ndarray) else np.asarray(gray)
 
 
+def source_name(source: object) -> str:
+    """How an input is named in its errors: its path, or ``<bytes>``, ``<ndarray>`` ..."""
+    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
+
+
 def load_gray(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Any:
     """:func:`load_image`, but a file or bytes in a common mode (JPEG, 8-bit gray,
     RGB, palette PNG) comes back as an upright mode-"L" PIL image, made without
@@ -81,7 +86,7 @@ def load_gray(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> A
     if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels <= 0:
         raise UsageError(f"max_pixels must be a positive whole number, not {max_pixels!r}")
     limit = max_pixels
-    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else f"<{type(source).__name__}>"
+    name = source_name(source)
 
     from ._documents import Page
 
